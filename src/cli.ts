@@ -1,0 +1,92 @@
+/**
+ * Wiring of the command line: global flags, layers, usage errors, reporting and
+ * the exit code. `runMain`'s teardown is the only place that ends the process,
+ * with the code from `exitCodeOf`.
+ */
+import { CliConfig, HelpDoc, ValidationError } from "@effect/cli"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Cause, Console, Effect, Either, Layer, Option } from "effect"
+import { Command } from "@effect/cli"
+import * as os from "node:os"
+import { Failure, UsageError } from "./domain/Errors.js"
+import { exitCodeFor, exitCodeOf } from "./domain/ExitCode.js"
+import * as GlobalArgs from "./domain/GlobalArgs.js"
+import * as LogFormat from "./domain/LogFormat.js"
+import * as Version from "./domain/Version.js"
+import { root } from "./commands/root.js"
+import * as Logging from "./layers/Logging.js"
+import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
+import * as NodeProcessManager from "./layers/NodeProcessManager.js"
+
+const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, "")
+
+/** @effect/cli prints usage errors itself; rdd prints its own single line instead. */
+const muteConsoleErrors = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Console.consoleWith((console) => Effect.withConsole(self, { ...console, error: () => Effect.void }))
+
+const usageText = (e: ValidationError.ValidationError): string => {
+  const text = stripAnsi(HelpDoc.toAnsiText(e.error)).trim().replace(/\s*\n\s*/g, "; ")
+  return text.replace(/^Received unknown argument: '([^']*)'$/, "unknown flag or argument: $1")
+}
+
+/** A leading unknown flag makes @effect/cli complain about the subcommand; name the flag instead. */
+const toUsageError = (rest: ReadonlyArray<string>) =>
+<A, E, R>(self: Effect.Effect<A, E | ValidationError.ValidationError, R>) =>
+  Effect.catchIf(self, ValidationError.isValidationError, (e) => {
+    const first = rest[0]
+    const message = e._tag === "CommandMismatch" && first !== undefined && first.startsWith("-")
+      ? `unknown flag: ${first}`
+      : usageText(e)
+    return Effect.fail(new UsageError({ message }))
+  })
+
+/** One line on stderr for a failed command, at the level the Go tool used. */
+const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Option.match(Cause.failureOption(cause), {
+    onNone: () =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.void
+        : Effect.zipRight(
+          Effect.logDebug(Cause.pretty(cause)),
+          Effect.logFatal(`internal error: ${Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause))}`)
+        ),
+    onSome: (e) => {
+      const message = typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e)
+      const code = exitCodeFor(e)
+      return code === 3 || code === 4 || code === 130 ? Effect.logError(message) : Effect.logFatal(message)
+    }
+  })
+
+export const run = (argv: ReadonlyArray<string>): void => {
+  const parsed = GlobalArgs.parse(argv.slice(2), process.env)
+  const isTTY = process.stderr.isTTY === true
+  if (Either.isLeft(parsed)) {
+    // No logger exists yet: write the record the way the text logger would.
+    process.stderr.write(`${LogFormat.text({ level: "fatal", message: parsed.left, time: new Date() })}\n`)
+    process.exitCode = 2
+    return
+  }
+  const g = parsed.right
+  const platform = process.platform === "darwin" ? "darwin" : "linux"
+  const base = Layer.mergeAll(
+    NodeContext.layer,
+    Logging.layer({ level: g.logLevel, format: g.logFormat, isTTY }),
+    NodeInstanceDir.layer(g.instance, { home: os.homedir(), platform, logDirOverride: process.env["RDD_LOG_DIR"] }),
+    NodeProcessManager.layer,
+    CliConfig.layer({ showBuiltIns: false })
+  )
+  const cli = Command.run(root(process.version), { name: "rdd", version: Version.describe(process.version) })
+  const program = cli(["node", "rdd", ...g.rest]).pipe(
+    muteConsoleErrors,
+    toUsageError(g.rest),
+    Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
+    Effect.tapErrorCause(report),
+    Effect.provide(base)
+  )
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit, onExit) => onExit(exitCodeOf(exit))
+  })
+}

@@ -1,0 +1,13 @@
+/** The command tree of `rdd`. */
+import { Command } from "@effect/cli"
+import { service, svc } from "./svc/index.js"
+import { version } from "./version.js"
+
+export const root = (nodeVersion: string) =>
+  Command.make("rdd").pipe(
+    Command.withDescription(
+      "Rancher Desktop Daemon: manages per-user control planes (a Kubernetes-compatible API on SQLite) and their VMs. " +
+        "Global flags, before the subcommand: --instance NAME, --log-level LEVEL, --log-format text|json."
+    ),
+    Command.withSubcommands([svc, service, version(nodeVersion)])
+  )

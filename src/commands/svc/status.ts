@@ -1,0 +1,34 @@
+/** `rdd svc status [-o text|json]` (SPEC 2.5): three forced info lines, always exit 0. */
+import { Command } from "@effect/cli"
+import { Clock, Console, Effect, Logger, LogLevel, Option } from "effect"
+import * as Instance from "../../domain/Instance.js"
+import { findDaemon } from "../../services/Daemon.js"
+import { InstanceDir } from "../../services/InstanceDir.js"
+import { output } from "../options.js"
+
+export const status = Command.make("status", { output: output(["text", "json"] as const, "text") }, (o) =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const created = yield* dir.isCreated
+    const daemon = yield* findDaemon
+    const pid = Option.match(daemon, { onNone: () => 0, onSome: (d) => d.pid })
+    const name = Instance.quoted(dir.instance)
+    if (o.output === "json") {
+      const record = Option.flatMap(daemon, (d) => d.record)
+      const now = yield* Clock.currentTimeMillis
+      yield* Console.log(JSON.stringify({
+        instance: dir.instance.name,
+        created,
+        started: Option.isSome(daemon),
+        pid,
+        apiServer: Option.getOrNull(Option.flatMap(record, (r) => Option.fromNullable(r.port).pipe(Option.map((p) => `https://127.0.0.1:${p}`)))),
+        uptimeSeconds: Option.getOrNull(Option.map(record, (r) => Math.max(0, Math.floor((now - Date.parse(r.startedAt)) / 1000))))
+      }))
+      return
+    }
+    yield* Effect.logInfo(`${name} control plane has been created: ${created}`)
+    yield* Effect.logInfo(`${name} control plane has been started: ${Option.isSome(daemon)}`)
+    yield* Effect.logInfo(`${name} control plane PID is: ${pid}`)
+  }).pipe(Logger.withMinimumLogLevel(LogLevel.Info))).pipe(
+    Command.withDescription("Show whether the control plane is created and running")
+  )

@@ -1,0 +1,9 @@
+/** `rdd version`: version, commit and Node version on stdout. */
+import { Command } from "@effect/cli"
+import { Console } from "effect"
+import * as Version from "../domain/Version.js"
+
+export const version = (nodeVersion: string) =>
+  Command.make("version", {}, () => Console.log(Version.describe(nodeVersion))).pipe(
+    Command.withDescription("Print the version of rdd")
+  )

@@ -1,0 +1,55 @@
+/**
+ * The typed failures every command can end with. Each maps to exactly one exit
+ * code in `ExitCode.exitCodeFor`; messages are written for a person at a terminal.
+ */
+import { Data, Duration } from "effect"
+import * as GoDuration from "./GoDuration.js"
+
+/** Bad command line: unknown flag or command, bad flag value, wrong argument count (exit 2). */
+export class UsageError extends Data.TaggedError("UsageError")<{
+  readonly message: string
+}> {}
+
+/** The API server refused a write: admission, validation, immutability (exit 3). */
+export class Rejected extends Data.TaggedError("Rejected")<{
+  readonly message: string
+  readonly code?: number
+  readonly reason?: string
+}> {}
+
+/** A wait deadline passed before the desired state was reached (exit 4). */
+export class WaitTimeout extends Data.TaggedError("WaitTimeout")<{
+  /** what was awaited, e.g. `"rancher-desktop-2" control plane to be ready` */
+  readonly what: string
+  /** the command's whole budget (not what remained of it) */
+  readonly budget: Duration.Duration
+  /** what the command leaves behind, e.g. "the control plane keeps starting in the background (pid 42)" */
+  readonly leftBehind?: string
+}> {
+  override get message(): string {
+    const base = `timed out after ${GoDuration.format(this.budget)} waiting for ${this.what}: context deadline exceeded`
+    return this.leftBehind === undefined ? base : `${base}; ${this.leftBehind}`
+  }
+}
+
+/** Something that must exist does not (exit 1). */
+export class NotFound extends Data.TaggedError("NotFound")<{
+  readonly message: string
+}> {}
+
+/** Any other failure; `message` says what happened and what to do (exit 1). */
+export class Failure extends Data.TaggedError("Failure")<{
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+/** The user pressed Ctrl-C while the command waited (exit 130). */
+export class Interrupted extends Data.TaggedError("Interrupted")<{
+  readonly message: string
+}> {}
+
+export type CommandError = UsageError | Rejected | WaitTimeout | NotFound | Failure | Interrupted
+
+/** Adds (or replaces) what a timed-out command leaves behind. */
+export const leavingBehind = (leftBehind: string) => (e: WaitTimeout): WaitTimeout =>
+  new WaitTimeout({ what: e.what, budget: e.budget, leftBehind })

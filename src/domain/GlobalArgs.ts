@@ -1,0 +1,77 @@
+/**
+ * The global flags, read before @effect/cli sees the command line:
+ * `--instance` (only before the subcommand, as in the Go tool), `--log-level`
+ * and `--log-format` (anywhere before `--`, with `_` accepted for `-`), and the
+ * environment fallbacks RDD_INSTANCE and RDD_LOG_LEVEL. Pass-through commands
+ * (`kubectl`, `ctl`) keep everything after their name untouched.
+ * This is also where @effect/cli's own `--log-level` built-in is kept out of the way.
+ */
+import { Either } from "effect"
+import * as Instance from "./Instance.js"
+import * as LogFormat from "./LogFormat.js"
+
+export interface GlobalArgs {
+  readonly instance: Instance.Instance
+  readonly logLevel: LogFormat.Level
+  readonly logFormat: LogFormat.Format
+  /** the command line without the global flags */
+  readonly rest: ReadonlyArray<string>
+}
+
+export const PassThroughCommands: ReadonlySet<string> = new Set(["kubectl", "ctl"])
+
+type Flag = "instance" | "log-level" | "log-format"
+const flagName = (token: string): { readonly flag: Flag; readonly value?: string } | undefined => {
+  const m = /^--(instance|log[-_]level|log[-_]format)(?:=(.*))?$/s.exec(token)
+  if (m === null) return undefined
+  const flag = m[1]!.replace("_", "-") as Flag
+  return m[2] === undefined ? { flag } : { flag, value: m[2] }
+}
+
+export const parse = (
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>
+): Either.Either<GlobalArgs, string> => {
+  const found: Partial<Record<Flag, string>> = {}
+  const rest: Array<string> = []
+  let seenCommand = false
+  let passThrough = false
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!
+    if (passThrough || token === "--") {
+      passThrough = true
+      rest.push(token)
+      continue
+    }
+    const f = flagName(token)
+    if (f === undefined || (f.flag === "instance" && seenCommand)) {
+      if (f !== undefined) {
+        return Either.left(`--instance must come before the subcommand, e.g. "rdd --instance ${f.value ?? "NAME"} ${argv.filter((a) => !a.startsWith("--instance")).join(" ")}"`)
+      }
+      if (!token.startsWith("-")) {
+        if (!seenCommand && PassThroughCommands.has(token)) passThrough = true
+        seenCommand = true
+      }
+      rest.push(token)
+      continue
+    }
+    let value = f.value
+    if (value === undefined) {
+      const next = argv[i + 1]
+      if (next === undefined || next.startsWith("-")) return Either.left(`flag --${f.flag} needs a value`)
+      value = next
+      i++
+    }
+    found[f.flag] = value
+  }
+  const suffix = found.instance ?? (env["RDD_INSTANCE"] !== undefined && env["RDD_INSTANCE"] !== "" ? env["RDD_INSTANCE"] : Instance.DefaultSuffix)
+  const envLevel = env["RDD_LOG_LEVEL"]?.trim()
+  const levelRaw = found["log-level"] ?? (envLevel !== undefined && envLevel !== "" ? envLevel : "info")
+  return Either.gen(function*() {
+    const instance = yield* Instance.make(suffix)
+    const logLevel = yield* Either.mapLeft(LogFormat.parseLevel(levelRaw), (m) =>
+      found["log-level"] === undefined ? `RDD_LOG_LEVEL: ${m}` : `--log-level: ${m}`)
+    const logFormat = yield* LogFormat.parseFormat(found["log-format"] ?? "text")
+    return { instance, logLevel, logFormat, rest }
+  })
+}

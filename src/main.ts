@@ -1,0 +1,13 @@
+/**
+ * Entry point of the bundle. `rdd --version` is answered before the CLI framework
+ * is even loaded (SPEC 6: it must cost little more than starting Node); everything
+ * else goes through the full command line in cli.ts.
+ */
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === "--version") {
+  const Version = await import("./domain/Version.js")
+  process.stdout.write(`${Version.describe(process.version)}\n`)
+} else {
+  const { run } = await import("./cli.js")
+  run(process.argv)
+}

@@ -1,0 +1,36 @@
+/**
+ * The files of one instance (SPEC 1.5): where they are, whether the instance is
+ * created, and safe reads and writes of them. Paths are computed once, here; no
+ * other module derives a path of an instance.
+ */
+import { Context, type Effect, type Option } from "effect"
+import type { Failure } from "../domain/Errors.js"
+import type { Instance, Paths } from "../domain/Instance.js"
+import type { RunRecord } from "../domain/RunRecord.js"
+
+/** The directories `svc delete` removes, by key of `Paths`. */
+export type RemovableDir = "dir" | "log_dir" | "short_dir"
+
+export interface InstanceDirShape {
+  readonly instance: Instance
+  readonly paths: Paths
+  /** args.json exists */
+  readonly isCreated: Effect.Effect<boolean>
+  /** saved daemon arguments; None when not created; Failure when unreadable or corrupt */
+  readonly readArgs: Effect.Effect<Option.Option<ReadonlyArray<string>>, Failure>
+  /** creates the service dir (0700) and writes args.json atomically (0600) */
+  readonly writeArgs: (args: ReadonlyArray<string>) => Effect.Effect<void, Failure>
+  /** the pid in rdd.pid; None when missing or garbage */
+  readonly readPid: Effect.Effect<Option.Option<number>>
+  readonly readRunRecord: Effect.Effect<Option.Option<RunRecord>>
+  readonly readFile: (path: string) => Effect.Effect<Option.Option<string>>
+  /** atomic write (temp + rename) with the given mode; parent directories are created 0700 */
+  readonly writeFileAtomic: (path: string, content: string, mode: number) => Effect.Effect<void, Failure>
+  readonly exists: (path: string) => Effect.Effect<boolean>
+  readonly removeFile: (path: string) => Effect.Effect<void>
+  /** removes one of the instance's own directories, recursively */
+  readonly removeDir: (dir: RemovableDir) => Effect.Effect<void, Failure>
+  readonly ensureDir: (path: string, mode: number) => Effect.Effect<void, Failure>
+}
+
+export class InstanceDir extends Context.Tag("rdd/InstanceDir")<InstanceDir, InstanceDirShape>() {}

@@ -1,0 +1,60 @@
+/**
+ * The wait primitive. Every lifecycle wait in rdd goes through `waitFor`, so the
+ * timeout rule lives here once: `Effect.timeout` bounded by what remains of the
+ * command's deadline, `TimeoutException` turned into the domain `WaitTimeout`
+ * (what, whole budget, what is left behind), and a zero budget never times out.
+ * `poll` is the only sanctioned polling loop (process liveness, file appearance).
+ */
+import { Duration, Effect, Option } from "effect"
+import * as Deadline from "../domain/Deadline.js"
+import { WaitTimeout } from "../domain/Errors.js"
+
+export interface WaitOptions {
+  readonly leftBehind?: string
+}
+
+export const waitFor = <A, E, R>(
+  what: string,
+  deadline: Deadline.Deadline,
+  effect: Effect.Effect<A, E, R>,
+  options: WaitOptions = {}
+): Effect.Effect<A, E | WaitTimeout, R> =>
+  deadline.forever
+    ? effect
+    : Effect.flatMap(Deadline.remaining(deadline), (left) =>
+      effect.pipe(
+        Effect.timeout(left),
+        Effect.catchTag("TimeoutException", () =>
+          Effect.fail(
+            new WaitTimeout({
+              what,
+              budget: deadline.budget,
+              ...(options.leftBehind === undefined ? {} : { leftBehind: options.leftBehind })
+            })
+          ))
+      ))
+
+/** Default interval for process-liveness polling (SPEC 1.2). */
+export const LivenessInterval = Duration.millis(100)
+
+/**
+ * Repeats `check` every `interval` until it yields Some; the first check runs at once.
+ * Unbounded by itself: callers put it inside `waitFor`.
+ */
+export const poll = <A, E, R>(
+  check: Effect.Effect<Option.Option<A>, E, R>,
+  interval: Duration.DurationInput = LivenessInterval
+): Effect.Effect<A, E, R> => {
+  const loop: Effect.Effect<A, E, R> = Effect.flatMap(check, Option.match({
+    onNone: () => Effect.zipRight(Effect.sleep(interval), Effect.suspend(() => loop)),
+    onSome: Effect.succeed
+  }))
+  return loop
+}
+
+/** `poll` for a boolean condition. */
+export const pollUntil = <E, R>(
+  check: Effect.Effect<boolean, E, R>,
+  interval: Duration.DurationInput = LivenessInterval
+): Effect.Effect<void, E, R> =>
+  poll(Effect.map(check, (ok) => (ok ? Option.some(undefined) : Option.none())), interval)
