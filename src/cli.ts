@@ -30,15 +30,45 @@ const usageText = (e: ValidationError.ValidationError): string => {
   return text.replace(/^Received unknown argument: '([^']*)'$/, "unknown flag or argument: $1")
 }
 
-/** A leading unknown flag makes @effect/cli complain about the subcommand; name the flag instead. */
-const toUsageError = (rest: ReadonlyArray<string>) =>
+/**
+ * @effect/cli reports an unknown command or leading flag as a mismatch of the root
+ * command; walk the command tree to name the word that is wrong, and where.
+ * (CommandDescriptor.getSubcommands flattens children to their parents, so the
+ * walk reads the descriptor nodes: Standard | GetUserInput | Map | Subcommands.)
+ */
+interface Node {
+  readonly _tag: string
+  readonly name?: string
+  readonly command?: Node
+  readonly parent?: Node
+  readonly children?: ReadonlyArray<Node>
+}
+const nodeName = (n: Node): string => n.name ?? (n.command ? nodeName(n.command) : n.parent ? nodeName(n.parent) : "")
+const nodeChildren = (n: Node): ReadonlyArray<Node> =>
+  n._tag === "Subcommands" ? n.children ?? [] : n._tag === "Map" && n.command ? nodeChildren(n.command) : []
+
+const explainMismatch = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>): string | undefined => {
+  let children = nodeChildren(tree.descriptor as Node)
+  const path = ["rdd"]
+  for (const token of rest) {
+    if (token.startsWith("-")) return path.length === 1 ? `unknown flag: ${token}` : undefined
+    if (children.length === 0) return undefined
+    const next = children.find((c) => nodeName(c) === token)
+    if (next === undefined) {
+      const valid = children.map(nodeName).sort().join(", ")
+      return `unknown command ${JSON.stringify(token)} for ${JSON.stringify(path.join(" "))}; valid commands: ${valid}`
+    }
+    path.push(token)
+    children = nodeChildren(next)
+  }
+  return undefined
+}
+
+const toUsageError = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>) =>
 <A, E, R>(self: Effect.Effect<A, E | ValidationError.ValidationError, R>) =>
   Effect.catchIf(self, ValidationError.isValidationError, (e) => {
-    const first = rest[0]
-    const message = e._tag === "CommandMismatch" && first !== undefined && first.startsWith("-")
-      ? `unknown flag: ${first}`
-      : usageText(e)
-    return Effect.fail(new UsageError({ message }))
+    const explained = e._tag === "CommandMismatch" ? explainMismatch(tree, rest) : undefined
+    return Effect.fail(new UsageError({ message: explained ?? usageText(e) }))
   })
 
 /** One line on stderr for a failed command, at the level the Go tool used. */
@@ -76,10 +106,11 @@ export const run = (argv: ReadonlyArray<string>): void => {
     NodeProcessManager.layer,
     CliConfig.layer({ showBuiltIns: false })
   )
-  const cli = Command.run(root(process.version), { name: "rdd", version: Version.describe(process.version) })
+  const tree = root(process.version)
+  const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
   const program = cli(["node", "rdd", ...g.rest]).pipe(
     muteConsoleErrors,
-    toUsageError(g.rest),
+    toUsageError(tree, g.rest),
     Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
     Effect.tapErrorCause(report),
     Effect.provide(base)
