@@ -3,11 +3,13 @@
  * the exit code. `runMain`'s teardown is the only place that ends the process,
  * with the code from `exitCodeOf`.
  */
-import { CliConfig, HelpDoc, ValidationError } from "@effect/cli"
+import * as CliConfig from "@effect/cli/CliConfig"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Either, Layer, Option } from "effect"
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import * as os from "node:os"
 import { Failure, UsageError } from "./domain/Errors.js"
 import { exitCodeFor, exitCodeOf } from "./domain/ExitCode.js"

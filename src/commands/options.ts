@@ -2,7 +2,9 @@
  * Flag builders shared by every command, so that `--wait`, `--timeout` and
  * `--output` behave the same everywhere (SPEC 1.2, 1.3).
  */
-import { HelpDoc, Options, ValidationError } from "@effect/cli"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import { Config, Duration, Effect, Either } from "effect"
 import * as GoDuration from "../domain/GoDuration.js"
 

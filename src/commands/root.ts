@@ -1,5 +1,5 @@
 /** The command tree of `rdd`. */
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { service, svc } from "./svc/index.js"
 import { version } from "./version.js"
 

@@ -1,5 +1,5 @@
 /** `rdd version`: version, commit and Node version on stdout. */
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Console } from "effect"
 import * as Version from "../domain/Version.js"
 

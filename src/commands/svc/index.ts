@@ -1,5 +1,5 @@
 /** `rdd service` (alias `svc`): the control-plane commands. */
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { paths } from "./paths.js"
 import { status } from "./status.js"
 

@@ -1,5 +1,7 @@
 /** `rdd svc paths [KEY] [-o table|json|shell]` (SPEC 2.6): pure, needs no daemon. */
-import { Args, Command, HelpDoc } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import { Console, Effect, Option } from "effect"
 import { type PathKey, PathKeys } from "../../domain/Instance.js"
 import { InstanceDir } from "../../services/InstanceDir.js"

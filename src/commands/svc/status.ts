@@ -1,5 +1,5 @@
 /** `rdd svc status [-o text|json]` (SPEC 2.5): three forced info lines, always exit 0. */
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Clock, Console, Effect, Logger, LogLevel, Option } from "effect"
 import * as Instance from "../../domain/Instance.js"
 import { findDaemon } from "../../services/Daemon.js"
