@@ -1,6 +1,14 @@
 import js from "@eslint/js"
 import tseslint from "typescript-eslint"
 
+// Barrel imports of these packages drag unused modules (config-file parsers, undici)
+// into the CLI bundle and slow every command's start-up: import by sub-path.
+const barrels = [
+  { name: "@effect/cli", message: "Import by sub-path, e.g. @effect/cli/Command (start-up time)." },
+  { name: "@effect/platform-node", message: "Import by sub-path, e.g. @effect/platform-node/NodeRuntime (start-up time)." }
+]
+const restrictImports = (patterns) => ["error", { paths: barrels, patterns }]
+
 export default tseslint.config(
   { ignores: ["bin/**", "node_modules/**", "dist/**", ".cache/**"] },
   js.configs.recommended,
@@ -11,6 +19,7 @@ export default tseslint.config(
       "no-control-regex": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
+      "no-restricted-imports": restrictImports([]),
       "no-restricted-syntax": ["error", {
         selector: "CallExpression[callee.object.name='process'][callee.property.name='exit']",
         message: "Only src/main.ts decides the exit code (SPEC 1.1)."
@@ -18,6 +27,6 @@ export default tseslint.config(
     }
   },
   { files: ["src/main.ts", "scripts/**", "test/**", "bench/**"], rules: { "no-restricted-syntax": "off" } },
-  { files: ["src/domain/**"], rules: { "no-restricted-imports": ["error", { patterns: ["node:*", "../services/*", "../layers/*", "../commands/*", "../controlplane/*"] }] } },
-  { files: ["src/commands/**"], rules: { "no-restricted-imports": ["error", { patterns: ["node:*"] }] } }
+  { files: ["src/domain/**"], rules: { "no-restricted-imports": restrictImports(["node:*", "../services/*", "../layers/*", "../commands/*", "../controlplane/*"]) } },
+  { files: ["src/commands/**"], rules: { "no-restricted-imports": restrictImports(["node:*"]) } }
 )
