@@ -6,7 +6,9 @@
 import * as CliConfig from "@effect/cli/CliConfig"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Either, Layer, Option } from "effect"
 import * as Command from "@effect/cli/Command"
@@ -101,8 +103,12 @@ export const run = (argv: ReadonlyArray<string>): void => {
   }
   const g = parsed.right
   const platform = process.platform === "darwin" ? "darwin" : "linux"
+  // What @effect/cli needs (FileSystem, Path, Terminal) and no more: NodeContext
+  // would also build a command executor and worker support at every start.
   const base = Layer.mergeAll(
-    NodeContext.layer,
+    NodeFileSystem.layer,
+    NodePath.layer,
+    NodeTerminal.layer,
     Logging.layer({ level: g.logLevel, format: g.logFormat, isTTY }),
     NodeInstanceDir.layer(g.instance, { home: os.homedir(), platform, logDirOverride: process.env["RDD_LOG_DIR"] }),
     NodeProcessManager.layer,
