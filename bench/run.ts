@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: measures the figures of SPEC 6 and writes one JSON report to
+ * bench/results/report-<timestamp>.json and bench/results/latest.json, an SVG
+ * plot next to it, and a short table on stderr. Figures are measured in
+ * priority order (CLI start-up, lifecycle, API, cost as work grows); a group
+ * that cannot run (its command not built yet, a crash) yields "n/a" or "error"
+ * figures with the reason instead of stopping the others.
+ *
+ * Flags: --quick (CI: fewer rounds and smaller loads, under ~2 minutes),
+ * --only=<group,...> (startup, lifecycle, api, scaling), --strict (exit 1 when
+ * a goal is missed; by default only an "error" figure fails the run).
+ * Every process the bench starts is stopped by pid through scope finalizers, so
+ * Ctrl-C cleans up too.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Cause, Effect } from "effect"
+import { execSync } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { type Figure, table, unavailable } from "./Figure.js"
+import { startup } from "./figures/startup.js"
+import { renderPlot } from "./plot.js"
+import { repoRoot } from "./Proc.js"
+import type { Report, Scaling } from "./Report.js"
+
+const Groups = ["startup", "lifecycle", "api", "scaling"] as const
+type Group = (typeof Groups)[number]
+
+interface Args {
+  readonly quick: boolean
+  readonly strict: boolean
+  readonly only: ReadonlySet<Group>
+}
+
+const parseArgs = (argv: ReadonlyArray<string>): Args => {
+  let quick = false
+  let strict = false
+  let only: Set<Group> = new Set(Groups)
+  for (const a of argv) {
+    if (a === "--quick") quick = true
+    else if (a === "--strict") strict = true
+    else if (a.startsWith("--only=")) {
+      const names = a.slice("--only=".length).split(",").filter((s) => s !== "")
+      for (const n of names) if (!(Groups as ReadonlyArray<string>).includes(n)) throw new Error(`unknown group ${JSON.stringify(n)} (known: ${Groups.join(", ")})`)
+      only = new Set(names as Array<Group>)
+    } else throw new Error(`unknown argument ${JSON.stringify(a)} (usage: bench/run.ts [--quick] [--strict] [--only=${Groups.join(",")}])`)
+  }
+  return { quick, strict, only }
+}
+
+const log = (line: string) => Effect.sync(() => process.stderr.write(`bench: ${line}\n`))
+
+/** Runs one group; a failure becomes an "error" figure so the rest of the report survives. */
+const group = (
+  name: string,
+  fallback: { readonly id: string; readonly title: string; readonly unit: string },
+  effect: Effect.Effect<ReadonlyArray<Figure>, unknown>
+): Effect.Effect<ReadonlyArray<Figure>> =>
+  Effect.gen(function*() {
+    yield* log(`${name}…`)
+    const t0 = Date.now()
+    const figures = yield* effect.pipe(
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.succeed([unavailable(fallback, Cause.pretty(cause).split("\n")[0] ?? "failed", "error")])
+      ),
+      Effect.orDie
+    )
+    yield* log(`${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    return figures
+  })
+
+const commit = (): string => {
+  try {
+    return execSync("git rev-parse --short HEAD", { cwd: repoRoot, stdio: ["ignore", "pipe", "ignore"] }).toString().trim()
+  } catch {
+    return "unknown"
+  }
+}
+
+const main = Effect.gen(function*() {
+  const args = parseArgs(process.argv.slice(2))
+  const startedAt = new Date()
+  const figures: Array<Figure> = []
+  const scaling: Scaling | null = null
+  if (args.only.has("startup")) {
+    figures.push(...yield* group("CLI start-up", { id: "cli", title: "CLI start-up", unit: "ms" },
+      startup(args.quick ? { rounds: 10, warmup: 2 } : { rounds: 30, warmup: 3 })))
+  }
+  const finishedAt = new Date()
+  const stamp = startedAt.toISOString().replace(/[:.]/g, "-")
+  const dir = path.join(repoRoot, "bench", "results")
+  mkdirSync(dir, { recursive: true })
+  const plotFile = `report-${stamp}.svg`
+  const report: Report = {
+    schema: "rdd-bench/1",
+    mode: args.quick ? "quick" : "full",
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 100) / 10,
+    commit: commit(),
+    machine: {
+      node: process.version,
+      platform: `${process.platform}/${process.arch}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? "unknown",
+      memTotalMB: Math.round(os.totalmem() / 2 ** 20),
+      loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100)
+    },
+    figures,
+    scaling,
+    misses: figures.filter((f) => f.verdict === "miss").map((f) => f.id),
+    plot: plotFile
+  }
+  const json = `${JSON.stringify(report, null, 2)}\n`
+  writeFileSync(path.join(dir, `report-${stamp}.json`), json)
+  writeFileSync(path.join(dir, "latest.json"), json)
+  const svg = renderPlot(report)
+  writeFileSync(path.join(dir, plotFile), svg)
+  writeFileSync(path.join(dir, "latest.svg"), svg)
+  process.stderr.write(`\n${table(figures)}\n\n`)
+  process.stderr.write(`report: ${path.relative(process.cwd(), path.join(dir, `report-${stamp}.json`))} (also latest.json)\n`)
+  process.stderr.write(`plot:   ${path.relative(process.cwd(), path.join(dir, plotFile))} (also latest.svg)\n`)
+  if (report.misses.length > 0) process.stderr.write(`missed goals: ${report.misses.join(", ")}\n`)
+  const errors = figures.filter((f) => f.verdict === "error")
+  if (errors.length > 0 || (args.strict && report.misses.length > 0)) process.exitCode = 1
+})
+
+NodeRuntime.runMain(main)
