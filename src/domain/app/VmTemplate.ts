@@ -1,0 +1,70 @@
+/**
+ * The Lima template of the App's VM, rendered from a base template and the App's
+ * settings: `cpus` and `memory` when the App sets them, the `qemu` driver when
+ * the base names none, and a `param:` block with the values the Go tool passed
+ * to its provisioning scripts. The rendering is deterministic, so the App
+ * controller can compare texts and rewrite the template only when a setting
+ * really changed (a rewrite restarts a running VM).
+ */
+import { parseDocument } from "yaml"
+import type { AppSpec } from "../App.js"
+
+export interface HostParams {
+  /** `svc paths docker_socket` */
+  readonly dockerSocket: string
+  /** the user's home as the guest sees it */
+  readonly homeInGuest: string
+  /** the instance's service dir */
+  readonly instanceConfigDir: string
+  /** host port picked for k3s (0 when Kubernetes is disabled) */
+  readonly kubernetesPort: number
+  readonly guestLogDir?: string
+  readonly vmSwitchLog?: string
+  readonly networkSetupExtraArgs?: string
+}
+
+export const params = (spec: AppSpec, host: HostParams): Readonly<Record<string, string>> => ({
+  CONTAINER_ENGINE: spec.containerEngine,
+  HOST_DOCKER_SOCKET: host.dockerSocket,
+  HOST_HOME_GUEST: host.homeInGuest,
+  HOST_INSTANCE_CONFIG: host.instanceConfigDir,
+  VM_SWITCH_LOG: host.vmSwitchLog ?? "",
+  NETWORK_SETUP_EXTRA_ARGS: host.networkSetupExtraArgs ?? "",
+  GUEST_LOG_DIR: host.guestLogDir ?? "",
+  KUBERNETES_ENABLED: String(spec.kubernetesEnabled),
+  KUBERNETES_VERSION: spec.kubernetesVersion,
+  KUBERNETES_PORT: String(host.kubernetesPort)
+})
+
+/**
+ * Renders the VM template. Left: the base template is not a YAML mapping (the
+ * message names the problem; the App controller reports it in `Settled`).
+ */
+export const render = (base: string, spec: AppSpec, host: HostParams): { readonly text: string } | { readonly error: string } => {
+  const doc = parseDocument(base, { prettyErrors: false })
+  if (doc.errors.length > 0) return { error: `the app's VM template is not valid YAML: ${doc.errors[0]?.message ?? ""}` }
+  const root: unknown = doc.toJS()
+  if (typeof root !== "object" || root === null || Array.isArray(root)) {
+    return { error: "the app's VM template must be a YAML mapping" }
+  }
+  if (!doc.has("vmType")) doc.set("vmType", "qemu")
+  if (spec.cpus !== undefined) doc.set("cpus", spec.cpus)
+  if (spec.memoryInGB !== undefined) doc.set("memory", `${spec.memoryInGB}GiB`)
+  doc.set("param", doc.createNode(params(spec, host)))
+  return { text: doc.toString({ lineWidth: 0 }) }
+}
+
+/**
+ * Used when no template is configured (RDD_APP_TEMPLATE): a Debian cloud image.
+ * Drivers that cannot fetch URLs report CreateFailed, which `rdd set` shows.
+ */
+export const defaultBase = `# The rdd app VM (default template; set RDD_APP_TEMPLATE to a Lima template file to replace it).
+vmType: qemu
+cpus: 2
+memory: 4GiB
+images:
+- location: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2"
+  arch: x86_64
+- location: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-arm64.qcow2"
+  arch: aarch64
+`
