@@ -1,0 +1,45 @@
+/**
+ * Autostart (SPEC 2.9): commands that need the API (`svc config`, `rdd ctl`,
+ * `rdd set`, the app's start/stop, every `limavm` verb) call `ensureRunning`
+ * with their own deadline. It creates the instance if needed, starts the daemon
+ * if it is not running, and waits for readiness — all within min(90s, what
+ * remains of the caller's deadline), so autostart can never outlast the command
+ * nor hang a `--timeout=0` command. Timeout → exit 4. It says `starting ...` when
+ * it starts a daemon, and the phase lines while waiting, but never `... is ready`.
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import { Effect, Option } from "effect"
+import * as Deadline from "../domain/Deadline.js"
+import type { Failure, WaitTimeout } from "../domain/Errors.js"
+import { quoted } from "../domain/Instance.js"
+import * as Timeouts from "../domain/Timeouts.js"
+import { create, launch, noSettings } from "./ControlPlane.js"
+import { findDaemon } from "./Daemon.js"
+import { InstanceDir } from "./InstanceDir.js"
+import type { KubeClient } from "./KubeClient.js"
+import type { ProcessManager } from "./ProcessManager.js"
+import type { Progress } from "./Progress.js"
+import { type Awaited, awaitReady } from "./Readiness.js"
+
+/** The autostart budget for a command whose own deadline is `deadline`: min(90s, remaining). */
+export const budget = (deadline: Deadline.Deadline): Effect.Effect<Deadline.Deadline> => Deadline.capped(deadline, Timeouts.AutostartCap)
+
+export const ensureRunning = (
+  deadline: Deadline.Deadline
+): Effect.Effect<Awaited, Failure | WaitTimeout, InstanceDir | ProcessManager | KubeClient | Progress | FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const capped = yield* budget(deadline)
+    const name = quoted(dir.instance)
+    const leftBehind = (pid: Option.Option<number>) =>
+      Option.match(pid, {
+        onNone: () => `autostart is capped at ${Timeouts.AutostartCapText}; the ${name} control plane keeps starting in the background`,
+        onSome: (p) => `autostart is capped at ${Timeouts.AutostartCapText}; the ${name} control plane keeps starting in the background (pid ${p})`
+      })
+    if (!(yield* dir.isCreated)) yield* create(noSettings)
+    const spawned = Option.isSome(yield* findDaemon) ? Option.none() : yield* launch(capped, noSettings)
+    return yield* Option.match(spawned, {
+      onNone: () => awaitReady(capped, { leftBehind }),
+      onSome: (s) => awaitReady(capped, { spawned: s, leftBehind })
+    })
+  })

@@ -1,0 +1,311 @@
+/**
+ * The control plane's lifecycle (SPEC 2.1–2.4, 2.7): create, start, stop and
+ * delete, as programs over InstanceDir, ProcessManager and KubeClient. Each takes
+ * ONE deadline from its command and runs every step inside it; each returns a
+ * Result (outcome + the message it logged) or a typed error whose exit code is
+ * decided in ExitCode. The exact messages follow the Go tool.
+ */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import { Effect, Option } from "effect"
+import * as ControllerSpec from "../domain/ControllerSpec.js"
+import * as Deadline from "../domain/Deadline.js"
+import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
+import { quoted } from "../domain/Instance.js"
+import type { RunRecord } from "../domain/RunRecord.js"
+import * as Timeouts from "../domain/Timeouts.js"
+import { findDaemon } from "./Daemon.js"
+import { InstanceDir } from "./InstanceDir.js"
+import type { KubeClient } from "./KubeClient.js"
+import * as LogRotation from "./LogRotation.js"
+import { result, type Result } from "./Outcome.js"
+import { ProcessManager, type Spawned } from "./ProcessManager.js"
+import type { Progress } from "./Progress.js"
+import { withProgress } from "./Progress.js"
+import { awaitReady } from "./Readiness.js"
+import * as StartGate from "./StartGate.js"
+import { poll, waitFor } from "./Wait.js"
+
+/** Daemon settings a user can ask for; None = not given on this command line. */
+export interface Settings {
+  readonly controllers: Option.Option<string>
+  readonly securePort: Option.Option<number>
+}
+
+export const noSettings: Settings = { controllers: Option.none(), securePort: Option.none() }
+
+/** The value of the last occurrence of `--flag X` / `--flag=X` (the daemon's rule). */
+export const lastFlag = (args: ReadonlyArray<string>, flag: string): Option.Option<string> => {
+  let found: Option.Option<string> = Option.none()
+  args.forEach((a, i) => {
+    if (a === flag && i + 1 < args.length) found = Option.some(args[i + 1]!)
+    else if (a.startsWith(`${flag}=`)) found = Option.some(a.slice(flag.length + 1))
+  })
+  return found
+}
+
+const settingsArgs = (s: Settings): ReadonlyArray<string> => [
+  ...Option.match(s.controllers, { onNone: () => [], onSome: (c) => ["--controllers", c] }),
+  ...Option.match(s.securePort, { onNone: () => [], onSome: (p) => ["--secure-port", String(p)] })
+]
+
+/** Saved arguments of a new instance: the default port first, so a later --secure-port wins. */
+export const createArgs = (defaultPort: number, s: Settings): ReadonlyArray<string> => [
+  "--secure-port",
+  String(defaultPort),
+  "--controllers",
+  Option.getOrElse(s.controllers, () => ControllerSpec.DefaultSpec),
+  ...Option.match(s.securePort, { onNone: () => [], onSome: (p) => ["--secure-port", String(p)] })
+]
+
+/** Which requested settings differ from the saved or running ones (human text per setting). */
+export const differences = (
+  requested: Settings,
+  actual: { readonly controllers: string; readonly port: Option.Option<number> }
+): ReadonlyArray<string> => [
+  ...Option.match(requested.controllers, {
+    onNone: () => [],
+    onSome: (c) => ControllerSpec.sameSelection(c, actual.controllers) ? [] : [`--controllers is ${JSON.stringify(actual.controllers)}, not ${JSON.stringify(c)}`]
+  }),
+  ...Option.match(requested.securePort, {
+    onNone: () => [],
+    onSome: (p) => Option.contains(actual.port, p) ? [] : [`--secure-port is ${Option.getOrElse(Option.map(actual.port, String), () => "the default")}, not ${p}`]
+  })
+]
+
+// ---------------------------------------------------------------------------------------------
+// create
+
+/** `svc create`: idempotent with the same settings; loud with different ones. */
+export const create = (requested: Settings): Effect.Effect<Result, Failure, InstanceDir> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const name = quoted(dir.instance)
+    const saved = yield* dir.readArgs
+    if (Option.isSome(saved)) {
+      const args = saved.value
+      const diff = differences(requested, {
+        controllers: Option.getOrElse(lastFlag(args, "--controllers"), () => ControllerSpec.DefaultSpec),
+        port: Option.flatMap(lastFlag(args, "--secure-port"), (p) => Option.liftPredicate(Number(p), Number.isInteger))
+      })
+      if (diff.length > 0) {
+        return yield* new Failure({
+          message: `${name} control plane already exists with different settings (${diff.join("; ")}); ` +
+            `run "rdd svc delete" first to re-create it with the new settings`
+        })
+      }
+      const message = `${name} control plane already exists`
+      yield* Effect.logInfo(message)
+      return result("noop", message)
+    }
+    yield* dir.writeArgs(createArgs(dir.instance.defaultPort, requested))
+    const message = `successfully created ${name} control plane`
+    yield* Effect.logInfo(message)
+    return result("created", message)
+  })
+
+const ensureCreated = Effect.gen(function*() {
+  const dir = yield* InstanceDir
+  if (!(yield* dir.isCreated)) yield* create(noSettings)
+})
+
+// ---------------------------------------------------------------------------------------------
+// start
+
+type StartEnv = InstanceDir | ProcessManager | KubeClient | Progress | FileSystem.FileSystem
+
+const keepsStarting = (name: string) => (pid: Option.Option<number>) =>
+  Option.match(pid, {
+    onNone: () => `the ${name} control plane keeps starting in the background`,
+    onSome: (p) => `the ${name} control plane keeps starting in the background (pid ${p})`
+  })
+
+/** How long the starter holds the gate for a new daemon to take the instance lock. */
+const GateHold = Timeouts.StartWait
+
+/**
+ * Spawns a daemon under the start gate, unless one is running by the time the
+ * gate is ours (None then). Holds the gate until the child owns the instance.
+ */
+export const launch = (deadline: Deadline.Deadline, session: Settings): Effect.Effect<Option.Option<Spawned>, Failure | WaitTimeout, Exclude<StartEnv, KubeClient | Progress>> =>
+  Effect.scoped(Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const pm = yield* ProcessManager
+    yield* StartGate.hold(deadline)
+    if (Option.isSome(yield* findDaemon)) return Option.none()
+    const saved = Option.getOrElse(yield* dir.readArgs, () => [])
+    yield* LogRotation.rotate(dir.paths.log_dir)
+    const spawned = yield* pm.spawnDaemon({
+      args: ["--instance", dir.instance.suffix, "svc", "serve", ...saved, ...settingsArgs(session)],
+      stdoutFile: dir.paths.stdout_log,
+      stderrFile: dir.paths.stderr_log
+    })
+    yield* Effect.logInfo(`starting ${quoted(dir.instance)} control plane`)
+    // keep the gate until the child has taken the instance (its pid file names it) or is gone
+    const hold = yield* Deadline.capped(deadline, GateHold)
+    yield* waitFor("the new control plane to take the instance lock", hold, poll(Effect.gen(function*() {
+      if (!(yield* pm.isAlive(spawned.pid))) return Option.some(undefined)
+      return Option.as(Option.filter(yield* dir.readPid, (p) => p === spawned.pid), undefined)
+    }))).pipe(Effect.catchTag("WaitTimeout", () => Effect.void))
+    return Option.some(spawned)
+  }))
+
+export interface StartOptions {
+  readonly wait: boolean
+  readonly deadline: Deadline.Deadline
+  readonly settings: Settings
+}
+
+const checkSettings = (record: Option.Option<RunRecord>, requested: Settings) =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    if (Option.isNone(requested.controllers) && Option.isNone(requested.securePort)) return
+    const diff = Option.match(record, {
+      onNone: () => ["its settings cannot be read (no run record)"],
+      onSome: (r) => differences(requested, { controllers: r.controllers, port: Option.some(r.desiredPort) })
+    })
+    if (diff.length > 0) {
+      return yield* new Failure({
+        message: `${quoted(dir.instance)} control plane is already running with other settings (${diff.join("; ")}); ` +
+          `stop it first with "rdd svc stop", then start it with the new settings`
+      })
+    }
+  })
+
+/** `svc start` (SPEC 2.2). */
+export const start = (o: StartOptions): Effect.Effect<Result, Failure | WaitTimeout, StartEnv> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const name = quoted(dir.instance)
+    yield* ensureCreated
+    const running = yield* findDaemon
+    const launched = Option.isSome(running) ? Option.none<Spawned>() : yield* launch(o.deadline, o.settings)
+    if (Option.isNone(launched)) {
+      // running already, or started by a concurrent command while we waited for the gate
+      const daemon = Option.isSome(running) ? running : yield* findDaemon
+      yield* Effect.logInfo(`${name} control plane is already running`)
+      yield* checkSettings(Option.flatMap(daemon, (d) => d.record), o.settings)
+      const pid = Option.map(daemon, (d) => d.pid)
+      if (!o.wait) return result("noop", `${name} control plane is already running`, Option.getOrUndefined(pid))
+      const ready = yield* awaitReady(o.deadline, { leftBehind: keepsStarting(name) })
+      return yield* ready_(name, ready.pid)
+    }
+    const spawned = launched.value
+    if (!o.wait) {
+      const message = `${name} control plane is starting`
+      yield* Effect.logInfo(message)
+      return result("starting", message, spawned.pid)
+    }
+    const ready = yield* awaitReady(o.deadline, { spawned, leftBehind: keepsStarting(name) })
+    return yield* ready_(name, ready.pid)
+  })
+
+const ready_ = (name: string, pid: number) =>
+  Effect.as(Effect.logInfo(`${name} control plane is ready`), result("ready", `${name} control plane is ready`, pid))
+
+// ---------------------------------------------------------------------------------------------
+// stop
+
+/**
+ * Waits for `pid` to exit within the deadline. At the deadline: sends the
+ * forceful signal (the daemon's second signal: it exits at once), confirms for up
+ * to StopConfirm, and fails with a timeout saying whether the process is gone.
+ */
+export const awaitStopped = (pid: number, deadline: Deadline.Deadline, extra = "") =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const pm = yield* ProcessManager
+    const what = `${quoted(dir.instance)} control plane with pid ${pid} to stop`
+    yield* waitFor(what, deadline, withProgress(`${quoted(dir.instance)} control plane (pid ${pid}) to stop`, deadline)(pm.awaitExit(pid))).pipe(
+      Effect.catchTag("WaitTimeout", (e) =>
+        Effect.gen(function*() {
+          yield* pm.signal(pid, "forceful")
+          const gone = yield* pm.awaitExit(pid).pipe(Effect.timeoutOption(Timeouts.StopConfirm), Effect.map(Option.isSome))
+          const state = gone
+            ? `sent SIGTERM at the deadline; the control plane process (pid ${pid}) has exited`
+            : `sent SIGTERM at the deadline; the control plane process (pid ${pid}) is still running`
+          return yield* Effect.fail(leavingBehind(extra === "" ? state : `${state}; ${extra}`)(e))
+        }))
+    )
+  })
+
+export interface StopOptions {
+  readonly wait: boolean
+  readonly deadline: Deadline.Deadline
+}
+
+/** `svc stop` (SPEC 2.3). Never removes config.yaml: the daemon does on a clean exit. */
+export const stop = (o: StopOptions): Effect.Effect<Result, WaitTimeout, InstanceDir | ProcessManager | Progress> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const pm = yield* ProcessManager
+    const name = quoted(dir.instance)
+    const daemon = yield* findDaemon
+    if (Option.isNone(daemon)) {
+      const message = (yield* dir.isCreated) ? `${name} control plane is already stopped` : `${name} control plane does not exist`
+      yield* Effect.logInfo(message)
+      return result("noop", message)
+    }
+    const pid = daemon.value.pid
+    if (!(yield* pm.signal(pid, "graceful"))) {
+      const message = `${name} control plane is already stopped`
+      yield* Effect.logInfo(message)
+      return result("noop", message)
+    }
+    if (!o.wait) {
+      const message = `${name} control plane is stopping`
+      yield* Effect.logInfo(message)
+      return result("stopping", message, pid)
+    }
+    yield* awaitStopped(pid, o.deadline)
+    const message = `${name} control plane has stopped`
+    yield* Effect.logInfo(message)
+    return result("stopped", message, pid)
+  })
+
+// ---------------------------------------------------------------------------------------------
+// delete
+
+/**
+ * `svc delete` (SPEC 2.4): stops and waits (always), then removes the log dir
+ * (unless RDD_KEEP_LOGS), the short dir and the service dir, in that order, so
+ * a failure leaves args.json and the delete can be repeated. A timed-out stop
+ * removes nothing.
+ */
+export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failure | WaitTimeout, InstanceDir | ProcessManager | Progress | FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const pm = yield* ProcessManager
+    const name = quoted(dir.instance)
+    const daemon = yield* findDaemon
+    const present = (yield* dir.isCreated) || Option.isSome(daemon) || (yield* dir.exists(dir.paths.dir))
+    if (!present) {
+      const message = `${name} control plane does not exist`
+      yield* Effect.logInfo(message)
+      return result("noop", message)
+    }
+    const preserved = `nothing was removed: the instance directory ${dir.paths.dir} was preserved`
+    if (Option.isSome(daemon)) {
+      yield* pm.signal(daemon.value.pid, "graceful")
+      yield* awaitStopped(daemon.value.pid, deadline, preserved)
+    }
+    const keepLogs = yield* LogRotation.keepLogs
+    // under the start gate, so no start can slip in between the check and the removal
+    yield* Effect.scoped(Effect.gen(function*() {
+      yield* StartGate.hold(deadline).pipe(Effect.mapError((e) => e._tag === "WaitTimeout" ? leavingBehind(preserved)(e) : e))
+      const again = yield* findDaemon
+      if (Option.isSome(again)) {
+        return yield* new Failure({
+          message: `${name} control plane was started again (pid ${again.value.pid}) while it was being deleted; ${preserved}`
+        })
+      }
+      yield* Effect.uninterruptible(Effect.gen(function*() {
+        if (!keepLogs) yield* dir.removeDir("log_dir")
+        yield* dir.removeDir("short_dir")
+        yield* dir.removeDir("dir")
+      }))
+    }))
+    const message = `${name} control plane has been deleted`
+    yield* Effect.logInfo(message)
+    return result("deleted", message, Option.getOrUndefined(Option.map(daemon, (d) => d.pid)))
+  })
+

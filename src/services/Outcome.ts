@@ -1,0 +1,104 @@
+/**
+ * The outcome of a lifecycle command (SPEC 1.3): what the programs in
+ * ControlPlane return, and the one JSON object `--output json` prints on stdout
+ * when the command ends, whether it succeeded, failed, timed out or was
+ * interrupted. The exit code in it comes from the one mapping in ExitCode.
+ */
+import { Cause, Clock, Console, Effect, Exit, Option } from "effect"
+import { exitCodeOf } from "../domain/ExitCode.js"
+
+export type OutcomeKind =
+  | "ready"
+  | "starting"
+  | "stopped"
+  | "stopping"
+  | "deleted"
+  | "created"
+  | "noop"
+  | "timeout"
+  | "rejected"
+  | "failed"
+  | "interrupted"
+
+/** What a successful lifecycle program reports (it has already logged `message`). */
+export interface Result {
+  readonly outcome: OutcomeKind
+  readonly message: string
+  readonly pid?: number
+}
+
+export const result = (outcome: OutcomeKind, message: string, pid?: number): Result =>
+  pid === undefined ? { outcome, message } : { outcome, message, pid }
+
+export interface OutcomeRecord {
+  readonly command: string
+  readonly instance: string
+  readonly outcome: OutcomeKind
+  readonly exitCode: number
+  readonly elapsedMs: number
+  readonly pid?: number
+  readonly message: string
+  readonly leftBehind?: string
+}
+
+const failureKind = (e: unknown): OutcomeKind => {
+  const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined
+  switch (tag) {
+    case "WaitTimeout":
+    case "TimeoutException":
+      return "timeout"
+    case "Rejected":
+      return "rejected"
+    case "Interrupted":
+      return "interrupted"
+    default:
+      return "failed"
+  }
+}
+
+const field = (e: unknown, name: string): unknown =>
+  typeof e === "object" && e !== null && name in e ? (e as Record<string, unknown>)[name] : undefined
+
+/** Builds the record of a finished command from its Exit. */
+export const recordOf = <E>(
+  command: string,
+  instance: string,
+  elapsedMs: number,
+  exit: Exit.Exit<Result, E>
+): OutcomeRecord => {
+  const exitCode = exitCodeOf(exit)
+  const base = { command, instance, exitCode, elapsedMs }
+  if (Exit.isSuccess(exit)) {
+    const r = exit.value
+    return { ...base, outcome: r.outcome, message: r.message, ...(r.pid === undefined ? {} : { pid: r.pid }) }
+  }
+  if (Cause.isInterruptedOnly(exit.cause)) return { ...base, outcome: "interrupted", message: "interrupted" }
+  return Option.match(Cause.failureOption(exit.cause), {
+    onNone: () => ({ ...base, outcome: "failed" as const, message: Cause.pretty(exit.cause).split("\n")[0] ?? "internal error" }),
+    onSome: (e) => {
+      const leftBehind = field(e, "leftBehind")
+      const pid = field(e, "pid")
+      return {
+        ...base,
+        outcome: failureKind(e),
+        message: String(field(e, "message") ?? e),
+        ...(typeof pid === "number" ? { pid } : {}),
+        ...(typeof leftBehind === "string" ? { leftBehind } : {})
+      }
+    }
+  })
+}
+
+/**
+ * Runs a lifecycle program and, when `json` is set, prints exactly one outcome
+ * record on stdout as it ends (success, failure or interruption). The program's
+ * own result or error passes through unchanged, so the exit code is unaffected.
+ */
+export const reporting = (command: string, instance: string, json: boolean) =>
+<E, R>(self: Effect.Effect<Result, E, R>): Effect.Effect<Result, E, R> =>
+  json
+    ? Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+      Effect.onExit(self, (exit) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Console.log(JSON.stringify(recordOf(command, instance, now - startedAt, exit))))))
+    : self

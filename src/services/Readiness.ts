@@ -1,0 +1,180 @@
+/**
+ * What "ready" means (SPEC 2.8) and the one wait for it. Ready = the daemon's pid
+ * is alive and really ours (identity-checked), `GET /readyz` answers 200 with the
+ * kubeconfig's credentials, and the discovery ConfigMap carries THIS run's start
+ * id (from the run record) and the ready annotation. The wait announces its
+ * phases once each, in order, watches the ConfigMap instead of polling it, and
+ * watches the daemon's pid all along: when the daemon dies it fails at once with
+ * the tail of its log, unless another daemon of the instance took over (a
+ * concurrent start), in which case it waits for that one.
+ */
+import { Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
+import type * as Deadline from "../domain/Deadline.js"
+import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
+import { quoted } from "../domain/Instance.js"
+import { Core, type KubeObject, type ObjectRef } from "../domain/KubeObject.js"
+import type { RunRecord } from "../domain/RunRecord.js"
+import { findDaemon } from "./Daemon.js"
+import { InstanceDir } from "./InstanceDir.js"
+import { KubeClient } from "./KubeClient.js"
+import { type Progress, withProgress } from "./Progress.js"
+import { ProcessManager, type Spawned } from "./ProcessManager.js"
+import { poll, pollUntil, waitFor } from "./Wait.js"
+
+export const DiscoveryNamespace = "rdd-system"
+export const DiscoveryName = "rdd-controller-manager"
+export const ReadyAnnotation = "rdd.rancherdesktop.io/ready"
+export const DiscoveryRef: ObjectRef = { type: Core.configmaps, namespace: DiscoveryNamespace, name: DiscoveryName }
+
+export const Phases = {
+  api: "API server",
+  controllers: "controllers to register",
+  crds: "CRDs to be established"
+} as const
+type Phase = (typeof Phases)[keyof typeof Phases]
+
+/** How far the discovery ConfigMap says this run has got. */
+export type Stage = "other-run" | "registered" | "ready"
+const rank: Record<Stage, number> = { "other-run": 0, registered: 1, ready: 2 }
+
+export const stageOf = (configMap: KubeObject, startId: string): Stage => {
+  const data = configMap["data"]
+  const embedded = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["embedded"] : undefined
+  if (typeof embedded !== "string") return "other-run"
+  try {
+    const parsed: unknown = JSON.parse(embedded)
+    if (typeof parsed !== "object" || parsed === null || (parsed as { startId?: unknown }).startId !== startId) return "other-run"
+  } catch {
+    return "other-run"
+  }
+  return configMap.metadata.annotations?.[ReadyAnnotation] === "true" ? "ready" : "registered"
+}
+
+/** How many lines of the daemon's stderr log a failure shows. */
+export const LogTailLines = 20
+/** After the awaited daemon exits, how long to look for another daemon of the instance that took over. */
+const TakeoverGrace = Duration.seconds(1)
+const WatchRetry = Schedule.spaced(Duration.millis(250))
+
+export interface Awaited {
+  readonly pid: number
+  readonly record: RunRecord
+}
+
+export const logTail = (text: string, lines = LogTailLines): string => {
+  const all = text.split("\n")
+  if (all[all.length - 1] === "") all.pop()
+  return all.slice(-lines).join("\n")
+}
+
+const exited = (pid: Option.Option<number>) =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const log = yield* dir.readFile(dir.paths.stderr_log)
+    const tail = Option.match(log, {
+      onNone: () => `(${dir.paths.stderr_log} does not exist)`,
+      onSome: (t) => logTail(t) || `(${dir.paths.stderr_log} is empty)`
+    })
+    const which = Option.match(pid, { onNone: () => "", onSome: (p) => ` (pid ${p})` })
+    return yield* new Failure({
+      message: `${quoted(dir.instance)} control plane exited while waiting for it to be ready${which}; last lines of ${dir.paths.stderr_log}:\n${tail}`
+    })
+  })
+
+type R = InstanceDir | ProcessManager | KubeClient | Progress
+
+/**
+ * Waits, within `deadline`, until the instance's control plane is ready. `spawned`
+ * is the daemon this command just started, if any (it may still be before its
+ * lock and pid file). `what`/`leftBehind` name the wait in a timeout error.
+ */
+export const awaitReady = (
+  deadline: Deadline.Deadline,
+  options: { readonly spawned?: Spawned; readonly leftBehind: (pid: Option.Option<number>) => string }
+): Effect.Effect<Awaited, Failure | WaitTimeout, R> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const pm = yield* ProcessManager
+    const kube = yield* KubeClient
+    const announced = yield* Ref.make<ReadonlySet<Phase>>(new Set())
+    const current = yield* Ref.make<Option.Option<number>>(Option.fromNullable(options.spawned?.pid))
+
+    const phase = <A, E, R2>(p: Phase, self: Effect.Effect<A, E, R2>) =>
+      Effect.gen(function*() {
+        const seen = yield* Ref.get(announced)
+        if (!seen.has(p)) {
+          yield* Ref.set(announced, new Set([...seen, p]))
+          yield* Effect.logInfo(`waiting for ${p}`)
+        }
+        return yield* withProgress(p, deadline)(self)
+      })
+
+    const withRecord = Effect.map(findDaemon, Option.flatMap((d) => Option.map(d.record, (record) => ({ pid: d.pid, record }))))
+
+    /** The run to wait for: a live daemon with its record, or our child until it gets there. */
+    const resolve = (child: Option.Option<number>) =>
+      poll(Effect.gen(function*() {
+        const found = yield* withRecord
+        if (Option.isSome(found)) return found
+        if (Option.isSome(child) && (yield* pm.isAlive(child.value))) return Option.none()
+        if (Option.isNone(child) && Option.isSome(yield* findDaemon)) return Option.none() // record not written yet
+        // nothing (left) to wait for, unless another daemon is just taking over
+        const other = yield* poll(withRecord).pipe(Effect.timeoutOption(TakeoverGrace))
+        return Option.isSome(other) ? other : yield* exited(child)
+      }))
+
+    const stageAtLeast = (startId: string, target: Stage) =>
+      kube.watch(DiscoveryRef.type, { namespace: DiscoveryNamespace, fieldSelector: `metadata.name=${DiscoveryName}` }).pipe(
+        Stream.filter((e) => (e.type === "ADDED" || e.type === "MODIFIED") && e.object.metadata.name === DiscoveryName),
+        Stream.filter((e) => e.type !== "BOOKMARK" && rank[stageOf(e.object, startId)] >= rank[target]),
+        Stream.runHead,
+        Effect.flatMap(Option.match({ onNone: () => Effect.fail("watch ended" as const), onSome: () => Effect.void })),
+        Effect.tapError((e) => Effect.logDebug(`watching ${DiscoveryNamespace}/${DiscoveryName}: ${typeof e === "string" ? e : e.message}`)),
+        Effect.retry(WatchRetry),
+        Effect.orDie
+      )
+
+    const steps = (startId: string) =>
+      Effect.gen(function*() {
+        yield* phase(Phases.api, pollUntil(kube.readyz))
+        yield* phase(Phases.controllers, stageAtLeast(startId, "registered"))
+        yield* phase(Phases.crds, stageAtLeast(startId, "ready"))
+      })
+
+    /** Ready now, without waiting or saying anything? */
+    const readyNow = (a: Awaited) =>
+      Effect.gen(function*() {
+        if (!(yield* kube.readyz)) return false
+        const cm = yield* kube.get(DiscoveryRef).pipe(Effect.orElseSucceed(() => Option.none<KubeObject>()))
+        return Option.exists(cm, (o) => stageOf(o, a.record.startId) === "ready")
+      }).pipe(Effect.timeoutOption(Duration.seconds(2)), Effect.map(Option.getOrElse(() => false)))
+
+    const loop = (child: Option.Option<number>): Effect.Effect<Awaited, Failure, R> =>
+      Effect.gen(function*() {
+        const run = yield* phase(Phases.api, resolve(child))
+        yield* Ref.set(current, Option.some(run.pid))
+        // the daemon's death ends the wait at once, unless another daemon took over
+        const death = Effect.zipRight(
+          pm.awaitExit(run.pid),
+          Effect.map(poll(withRecord).pipe(Effect.timeoutOption(TakeoverGrace)), Option.filter((o) => o.pid !== run.pid))
+        )
+        const outcome = yield* Effect.raceFirst(
+          Effect.as(steps(run.record.startId), Option.none<Awaited>()),
+          Effect.flatMap(death, Option.match({ onNone: () => exited(Option.some(run.pid)), onSome: (o) => Effect.succeed(Option.some(o)) }))
+        )
+        return Option.isNone(outcome) ? run : yield* loop(Option.none())
+      })
+
+    const body = Effect.gen(function*() {
+      if (options.spawned === undefined) {
+        const now = yield* withRecord
+        if (Option.isSome(now) && (yield* readyNow(now.value))) return now.value
+      }
+      return yield* loop(Option.fromNullable(options.spawned?.pid))
+    })
+
+    return yield* waitFor(`${quoted(dir.instance)} control plane to be ready`, deadline, body).pipe(
+      Effect.catchTag("WaitTimeout", (e) =>
+        Effect.flatMap(Ref.get(current), (pid) => Effect.fail(leavingBehind(options.leftBehind(pid))(e))))
+    )
+  })

@@ -1,0 +1,72 @@
+/**
+ * Serialises the CLI side of starting a daemon: an O_EXCL marker file
+ * (`rdd.starting` in the service dir) holding the starter's pid. Whoever creates
+ * it rotates the logs, spawns, and holds it until the new daemon owns the
+ * instance (its pid file names it) or has exited; others wait for it (bounded by
+ * their deadline, and saying so) and then find the daemon running. A marker
+ * whose owner is dead, or that is older than a minute, is stale and replaced.
+ * Correctness does not rest on this gate: the daemon's own lock guarantees one
+ * daemon per instance; the gate only keeps concurrent starts from spawning
+ * daemons that exit at once and from rotating each other's fresh log files.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import { Clock, Duration, Effect, Option, Ref, type Scope } from "effect"
+import type * as Deadline from "../domain/Deadline.js"
+import { Failure, type WaitTimeout } from "../domain/Errors.js"
+import { parsePid, quoted } from "../domain/Instance.js"
+import { InstanceDir } from "./InstanceDir.js"
+import { ProcessManager } from "./ProcessManager.js"
+import { poll, waitFor } from "./Wait.js"
+
+/** The marker's name inside the service dir (removed with it by `svc delete`). */
+export const MarkerName = "rdd.starting"
+const StaleAfter = Duration.minutes(1)
+
+const selfPid = Effect.sync(() => process.pid)
+
+/**
+ * Holds the gate for the rest of the enclosing scope. Waits (polling the marker,
+ * a file, every 100ms) while another live rdd holds it.
+ */
+export const hold = (deadline: Deadline.Deadline): Effect.Effect<void, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem | Scope.Scope> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    const pm = yield* ProcessManager
+    const fs = yield* FileSystem.FileSystem
+    const marker = `${dir.paths.dir}/${MarkerName}`
+    const me = yield* selfPid
+    // pid plus a token: only the holder's own release removes the marker, even between fibers of one process
+    const token = `${me} ${Math.random().toString(36).slice(2)}`
+    const ownerOf = (text: string) => Option.fromNullable(parsePid(text.split(" ")[0] ?? ""))
+    const announced = yield* Ref.make(false)
+    const tryOnce: Effect.Effect<Option.Option<void>, Failure> = fs.writeFileString(marker, token, { flag: "wx", mode: 0o600 }).pipe(
+      Effect.as(Option.some<void>(undefined)),
+      Effect.catchAll((e) => {
+        if (e._tag !== "SystemError" || e.reason !== "AlreadyExists") {
+          return Effect.fail(new Failure({ message: `cannot create ${marker}: ${e.message}`, cause: e }))
+        }
+        return Effect.gen(function*() {
+          const owner = Option.flatMap(yield* dir.readFile(marker), ownerOf)
+          const mtime = yield* fs.stat(marker).pipe(Effect.map((i) => Option.getOrElse(i.mtime, () => new Date(0)).getTime()), Effect.orElseSucceed(() => 0))
+          const now = yield* Clock.currentTimeMillis
+          const ownerAlive = Option.isSome(owner) && (yield* pm.isAlive(owner.value))
+          if (!ownerAlive || now - mtime > Duration.toMillis(StaleAfter)) {
+            yield* fs.remove(marker).pipe(Effect.ignore)
+            return Option.none()
+          }
+          if (!(yield* Ref.getAndSet(announced, true))) {
+            yield* Effect.logInfo(`waiting for another rdd command (pid ${owner.value}) that is starting the ${quoted(dir.instance)} control plane`)
+          }
+          return Option.none()
+        })
+      })
+    )
+    yield* dir.ensureDir(dir.paths.dir, 0o700)
+    yield* Effect.acquireRelease(
+      waitFor(`another rdd command to finish starting the ${quoted(dir.instance)} control plane`, deadline, poll(tryOnce)),
+      () =>
+        Effect.gen(function*() {
+          if (Option.contains(yield* dir.readFile(marker), token)) yield* fs.remove(marker).pipe(Effect.ignore)
+        })
+    )
+  })

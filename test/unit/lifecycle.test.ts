@@ -1,0 +1,152 @@
+/**
+ * The lifecycle programs on the fake world, scenario by scenario: exact messages,
+ * files kept or removed, signals sent and when. Virtual time only.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import * as Deadline from "../../src/domain/Deadline.js"
+import { exitCodeFor } from "../../src/domain/ExitCode.js"
+import * as Autostart from "../../src/services/Autostart.js"
+import * as ControlPlane from "../../src/services/ControlPlane.js"
+import { captureLogs, layers, makeWorld, quickDaemon, type World } from "../fakes/index.js"
+
+const provide = (w: World, logs: Array<string>) => Effect.provide(Layer.merge(layers(w), captureLogs(logs)))
+
+const startOpts = (budget: Duration.DurationInput, wait = true, settings = ControlPlane.noSettings) =>
+  Effect.map(Deadline.start(Duration.decode(budget)), (deadline) => ({ wait, deadline, settings }))
+
+/** Runs `self` in a fiber, advances the clock by `by`, and returns its exit. */
+const runFor = <A, E>(self: Effect.Effect<A, E>, by: Duration.DurationInput) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(self)
+    yield* TestClock.adjust(by)
+    return yield* Fiber.await(fiber)
+  })
+
+const N = "\"rancher-desktop-t1\""
+
+describe("svc start", () => {
+  it.effect("creates, spawns and waits through the three phases", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      const logs: Array<string> = []
+      const exit = yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, logs)), "2 seconds")
+      assert.strictEqual(exit._tag, "Success")
+      assert.deepStrictEqual(logs, [
+        `successfully created ${N} control plane`,
+        `starting ${N} control plane`,
+        "waiting for API server",
+        "waiting for controllers to register",
+        "waiting for CRDs to be established",
+        `${N} control plane is ready`
+      ])
+      assert.strictEqual(w.spawns.length, 1)
+      assert.deepStrictEqual(w.spawns[0]!.args.slice(0, 4), ["--instance", "t1", "svc", "serve"])
+      assert.deepStrictEqual(w.spawns[0]!.args.slice(4), ["--secure-port", String(w.instance.defaultPort), "--controllers", "*"])
+      assert.isFalse(w.files.has(`${w.paths.dir}/rdd.starting`), "the start gate is released")
+    }))
+
+  it.effect("already running and ready: no phase lines, no second daemon", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      const logs: Array<string> = []
+      yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, [])), "2 seconds")
+      const exit = yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, logs)), "1 second")
+      assert.strictEqual(exit._tag, "Success")
+      assert.deepStrictEqual(logs, [`${N} control plane is already running`, `${N} control plane is ready`])
+      assert.strictEqual(w.spawns.length, 1)
+    }))
+
+  it.effect("different --controllers than the running daemon: exit 1, nothing spawned", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, [])), "2 seconds")
+      const exit = yield* runFor(
+        Effect.flatMap(startOpts("90 seconds", true, { controllers: Option.some("-limavm"), securePort: Option.none() }), ControlPlane.start)
+          .pipe(provide(w, []), Effect.flip),
+        "1 second"
+      )
+      assert.strictEqual(exit._tag, "Success")
+      if (exit._tag === "Success") {
+        assert.strictEqual(exitCodeFor(exit.value), 1)
+        assert.match(exit.value.message, /already running with other settings.*--controllers.*stop it first/)
+      }
+      assert.strictEqual(w.spawns.length, 1)
+    }))
+
+  it.effect("a daemon that dies during startup fails fast with its log tail (exit 1)", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      w.setScript({ ...quickDaemon, crashAfter: Duration.millis(350) })
+      const exit = yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, []), Effect.flip), "3 seconds")
+      assert.strictEqual(exit._tag, "Success")
+      if (exit._tag === "Success") {
+        assert.strictEqual(exitCodeFor(exit.value), 1)
+        assert.include(exit.value.message, "control plane exited while waiting")
+        assert.include(exit.value.message, "boom: the store is corrupt")
+      }
+    }))
+
+  it.effect("timeout: exit 4, the daemon is left starting and the message says so", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      w.setScript({ ...quickDaemon, readyAfter: Duration.minutes(10) })
+      const exit = yield* runFor(Effect.flatMap(startOpts("5 seconds"), ControlPlane.start).pipe(provide(w, []), Effect.flip), "6 seconds")
+      assert.strictEqual(exit._tag, "Success")
+      if (exit._tag === "Success") {
+        assert.strictEqual(exitCodeFor(exit.value), 4)
+        assert.strictEqual(
+          exit.value.message,
+          `timed out after 5s waiting for ${N} control plane to be ready: context deadline exceeded; the ${N} control plane keeps starting in the background (pid 1000)`
+        )
+      }
+      assert.isTrue(w.procs.get(1000)!.alive)
+    }))
+})
+
+describe("svc stop / delete", () => {
+  it.effect("stop waits for the exit and never touches config.yaml itself", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, [])), "2 seconds")
+      const logs: Array<string> = []
+      w.setScript(quickDaemon)
+      const d = yield* Deadline.start(Duration.minutes(5))
+      const exit = yield* runFor(ControlPlane.stop({ wait: false, deadline: d }).pipe(provide(w, logs)), "1 millis")
+      assert.strictEqual(exit._tag, "Success")
+      assert.deepStrictEqual(logs, [`${N} control plane is stopping`])
+      assert.isTrue(w.files.has(w.paths.config), "config.yaml stays until the daemon removes it")
+      yield* TestClock.adjust("1 second")
+      assert.isFalse(w.files.has(w.paths.config), "the daemon removed it on its clean exit")
+    }))
+
+  it.effect("a stop timeout escalates to SIGTERM exactly at the deadline; delete then removes nothing", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      w.setScript({ ...quickDaemon, hangOnStop: true, frozen: true })
+      yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, [])), "2 seconds")
+      const t0 = yield* TestClock.currentTimeMillis
+      const d = yield* Deadline.start(Duration.seconds(3))
+      const exit = yield* runFor(ControlPlane.remove(d).pipe(provide(w, []), Effect.flip), "6 seconds")
+      assert.strictEqual(exit._tag, "Success")
+      if (exit._tag === "Success") {
+        assert.strictEqual(exitCodeFor(exit.value), 4)
+        assert.include(exit.value.message, "is still running")
+        assert.include(exit.value.message, "was preserved")
+      }
+      const term = w.signals.find((s) => s.kind === "forceful")
+      assert.strictEqual(term?.atMillis, t0 + 3000)
+      assert.isTrue(w.files.has(w.paths.args_file))
+    }))
+
+  it.effect("autostart budget is min(90s, remaining)", () =>
+    Effect.gen(function*() {
+      const forever = yield* Deadline.start(Duration.zero)
+      const b1 = yield* Autostart.budget(forever)
+      assert.strictEqual(Duration.toMillis(b1.budget), 90_000)
+      const short = yield* Deadline.start(Duration.seconds(30))
+      yield* TestClock.adjust("10 seconds")
+      const b2 = yield* Autostart.budget(short)
+      assert.strictEqual(Duration.toMillis(b2.budget), 20_000)
+    }))
+})
