@@ -55,7 +55,12 @@ const explainMismatch = (tree: { readonly descriptor: unknown }, rest: ReadonlyA
   let children = nodeChildren(tree.descriptor as Node)
   const path = ["rdd"]
   for (const token of rest) {
-    if (token.startsWith("-")) return path.length === 1 ? `unknown flag: ${token}` : undefined
+    if (token.startsWith("-")) {
+      // a flag where a subcommand must come: name it (not @effect/cli's "Invalid subcommand for rdd")
+      return path.length === 1
+        ? `unknown flag: ${token}`
+        : `unknown flag ${token} for ${JSON.stringify(path.join(" "))}; expected one of its commands: ${children.map(nodeName).sort().join(", ")}`
+    }
     if (children.length === 0) return undefined
     const next = children.find((c) => nodeName(c) === token)
     if (next === undefined) {

@@ -1,0 +1,181 @@
+/**
+ * Bad input on the command line (SPEC 1.1, 6): every flag of every command, found
+ * in `rdd --help` so that new commands are covered without editing this file, is
+ * given invalid values; unknown flags, missing and surplus arguments and bad
+ * global flags too. Each must end with exit 2 and ONE clear fatal line that names
+ * the flag (or the word) that is wrong, and never a stack trace. Everything runs
+ * in a temp HOME; should a bad command line ever be accepted and start a daemon,
+ * the sweep ends it by pid and the test has already failed.
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { runRdd, tempHome } from "../support/rdd.js"
+import { type CommandInfo, discover, type Flag, parseUsage } from "./CommandTree.js"
+import { sweepDaemons } from "./Sweep.js"
+
+const { home, cleanup } = tempHome("rdd-bad-input-")
+afterAll(() => {
+  const ended = sweepDaemons(home)
+  cleanup()
+  expect(ended, "a bad command line started a daemon").toEqual([])
+})
+
+interface Case {
+  readonly title: string
+  readonly args: ReadonlyArray<string>
+  readonly env?: Readonly<Record<string, string>>
+  /** the message must contain one of these (case-insensitive) */
+  readonly mentions: ReadonlyArray<string>
+}
+
+const env = {
+  RDD_LOG_LEVEL: undefined,
+  RDD_LOG_FORMAT: undefined,
+  RDD_INSTANCE: undefined,
+  RDD_LOG_DIR: undefined,
+  // nothing a fuzzed command might run by accident
+  RDD_KUBECTL: "/nonexistent/kubectl"
+}
+
+const expectUsageError = async (c: Case) => {
+  // a unique instance, unless the case is about the instance itself
+  const own = c.args[0] === "--instance" || c.env?.["RDD_INSTANCE"] !== undefined
+  const r = await runRdd(own ? c.args : ["--instance", "fuzz", ...c.args], {
+    home,
+    env: { ...env, ...c.env },
+    timeoutMs: 20_000
+  })
+  const lines = r.stderr.split("\n").filter((l) => l.trim() !== "")
+  const summary = `rdd ${c.args.join(" ")} -> exit ${r.code}\n${r.stderr}${r.stdout}`
+  expect(r.code, summary).toBe(2)
+  expect(lines, summary).toHaveLength(1)
+  expect(lines[0], summary).toMatch(/^time="[^"]+" level=fatal msg="/)
+  expect(r.stderr, summary).not.toMatch(/^\s+at /m)
+  const msg = lines[0]!.toLowerCase()
+  expect(c.mentions.some((m) => msg.includes(m.toLowerCase())), `message should name one of ${c.mentions.join(", ")}: ${lines[0]}`)
+    .toBe(true)
+}
+
+/** Plausible values for everything required, so the case fails only on what it fuzzes. */
+const requiredArgs = (cmd: CommandInfo): Array<string> =>
+  cmd.args.filter((a) => !a.optional).map((a) => `fuzz-${a.name.toLowerCase()}`)
+
+const plausible = (f: Flag): string =>
+  f.type === undefined ? "true" : f.type.includes("|") ? f.type.split("|")[0]!.trim() : f.type === "integer" ? "1" : "x"
+
+const requiredFlags = (cmd: CommandInfo, except: string): Array<string> =>
+  cmd.flags.filter((f) => f.required && f.name !== except).map((f) => `--${f.name}=${plausible(f)}`)
+
+const invalidValues = (f: Flag): ReadonlyArray<string> => {
+  if (f.type === undefined) return ["maybe", "yes please"]
+  if (f.name === "timeout" || f.type === "duration") return ["garbage", "-5s", "10", "1.5", "5 m", "1d", "5s10", ""]
+  if (f.name === "output") return ["bogus", "JSON "]
+  if (f.name === "controllers") return ["bogus", "limavm,nope", "-"]
+  if (f.name.includes("port")) return ["abc", "0", "70000", "-1", "1.5", ""]
+  if (f.type === "integer") return ["abc", "1.5", ""]
+  if (f.type.includes("|")) return ["bogus-choice"]
+  return [] // free text: only a missing value is certainly wrong
+}
+
+/** Commands that pass everything after their name to kubectl cannot reject unknown words. */
+const passesThrough = (cmd: CommandInfo): boolean => cmd.args.some((a) => a.repeated)
+
+const casesFor = (cmd: CommandInfo): ReadonlyArray<Case> => {
+  const cases: Array<Case> = []
+  const p = cmd.path
+  for (const f of cmd.flags) {
+    for (const v of invalidValues(f)) {
+      cases.push({
+        title: `--${f.name}=${JSON.stringify(v)}`,
+        args: [...p, ...requiredFlags(cmd, f.name), `--${f.name}=${v}`, ...requiredArgs(cmd)],
+        mentions: [f.name, ...(f.alias ? [`-${f.alias}`] : [])]
+      })
+    }
+    if (f.type !== undefined) {
+      cases.push({
+        title: `--${f.name} without a value`,
+        args: [...p, ...requiredFlags(cmd, f.name), ...requiredArgs(cmd), `--${f.name}`],
+        mentions: [f.name]
+      })
+    }
+  }
+  if (!passesThrough(cmd)) {
+    cases.push({ title: "an unknown flag", args: [...p, "--no-such-flag", ...requiredArgs(cmd)], mentions: ["--no-such-flag"] })
+    cases.push({ title: "an unknown short flag", args: [...p, "-Z", ...requiredArgs(cmd)], mentions: ["-Z"] })
+    const all = cmd.args.map((a) => `fuzz-${a.name.toLowerCase()}`)
+    cases.push({
+      title: "a surplus argument",
+      args: [...p, ...requiredFlags(cmd, ""), ...all, "surplus-arg"],
+      // the invented values of the other arguments may be what is reported as wrong
+      mentions: ["surplus-arg", ...all]
+    })
+  }
+  const required = cmd.args.filter((a) => !a.optional)
+  if (required.length > 0) {
+    cases.push({
+      title: "missing arguments",
+      args: [...p, ...requiredFlags(cmd, "")],
+      mentions: required.map((a) => a.name)
+    })
+  }
+  return cases
+}
+
+const badInstances = ["..", "a..b", "../x", "a/b", "/abs", "x".repeat(41), "", "-x", ".hidden", "a b", "é"]
+
+const globalCases = (cmd: CommandInfo): ReadonlyArray<Case> => {
+  const tail = [...cmd.path, ...requiredFlags(cmd, ""), ...requiredArgs(cmd)]
+  return [
+    ...badInstances.map((i) => ({ title: `--instance=${JSON.stringify(i)}`, args: ["--instance", i, ...tail], mentions: ["instance"] })),
+    { title: "RDD_INSTANCE=../x", args: tail, env: { RDD_INSTANCE: "../x" }, mentions: ["instance"] },
+    { title: "--log-level=bogus", args: ["--log-level=bogus", ...tail], mentions: ["log-level"] },
+    { title: "--log-level without a value", args: ["--log-level", ...tail], mentions: ["log-level"] },
+    { title: "RDD_LOG_LEVEL=loud", args: tail, env: { RDD_LOG_LEVEL: "loud" }, mentions: ["RDD_LOG_LEVEL"] },
+    { title: "--log-format=xml", args: ["--log-format=xml", ...tail], mentions: ["log-format", "log format"] },
+    { title: "--instance after the subcommand", args: [...tail, "--instance", "x"], mentions: ["--instance"] }
+  ]
+}
+
+const tree = await discover(home)
+const leaves = tree.filter((c) => !c.isGroup)
+
+describe("the command tree is read from rdd --help", () => {
+  it("parses usage lines of every shape @effect/cli prints", () => {
+    const c = parseUsage("x create [--wait] [--secure-port integer] --fmt a | b [(-n, --namespace text)] [(-f, --follow)] <NAME> [<T>] <ARGS>...")
+    expect(c.path).toEqual(["x", "create"])
+    expect(c.flags).toEqual([
+      { name: "wait", alias: undefined, type: undefined, required: false },
+      { name: "secure-port", alias: undefined, type: "integer", required: false },
+      { name: "fmt", alias: undefined, type: "a | b", required: true },
+      { name: "namespace", alias: "n", type: "text", required: false },
+      { name: "follow", alias: "f", type: undefined, required: false }
+    ])
+    expect(c.args).toEqual([
+      { name: "NAME", optional: false, repeated: false },
+      { name: "T", optional: true, repeated: false },
+      { name: "ARGS", optional: false, repeated: true }
+    ])
+  })
+
+  it("finds the commands that certainly exist, with their flags", () => {
+    const paths = leaves.map((c) => c.path.join(" "))
+    expect(paths).toEqual(expect.arrayContaining(["svc status", "svc paths", "service status", "version"]))
+    expect(leaves.find((c) => c.path.join(" ") === "svc status")?.flags.map((f) => f.name)).toContain("output")
+  })
+})
+
+describe.each(leaves.map((c) => [c.path.join(" "), c] as const))("rdd %s", (_name, cmd) => {
+  it.each(casesFor(cmd).map((c) => [c.title, c] as const))("%s: exit 2, one line naming it", async (_t, c) => {
+    await expectUsageError(c)
+  })
+  it.each(globalCases(cmd).map((c) => [c.title, c] as const))("global %s: exit 2, one line naming it", async (_t, c) => {
+    await expectUsageError(c)
+  })
+})
+
+describe("unknown commands and flags at every level", () => {
+  const groups = tree.filter((c) => c.isGroup).map((c) => c.path)
+  it.each([[], ...groups].map((p) => [p.join(" ") || "rdd", p] as const))("%s", async (_n, p) => {
+    await expectUsageError({ title: "unknown command", args: [...p, "no-such-command"], mentions: ["no-such-command"] })
+    await expectUsageError({ title: "unknown flag", args: [...p, "--no-such-flag"], mentions: ["--no-such-flag"] })
+  })
+})
