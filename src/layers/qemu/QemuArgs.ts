@@ -1,0 +1,107 @@
+/**
+ * The QEMU command line of one VM, from its template and its files: pure, so the
+ * exact flags are unit-tested. Flags follow reference/qemu-guest.md section 9 (the
+ * measured fastest TCG boot): no default devices, serial console to a file, QMP on a
+ * unix socket, pidfile, `-no-reboot` so a guest panic or reset ends QEMU, and
+ * `-daemonize` so QEMU reports setup errors synchronously, then runs in its own
+ * session and outlives the daemon.
+ */
+import * as LimaTemplate from "../../domain/LimaTemplate.js"
+
+export type Accel = "kvm" | "hvf" | "tcg"
+
+/** The files of one VM under `<lima_home>/<name>/`. */
+export interface VmFiles {
+  readonly dir: string
+  readonly template: string
+  readonly disk: string
+  readonly qmp: string
+  readonly pid: string
+  readonly serial: string
+  readonly previousSerial: string
+}
+
+export const vmFiles = (limaHome: string, name: string): VmFiles => {
+  const dir = `${limaHome.replace(/\/+$/, "")}/${name}`
+  return {
+    dir,
+    template: `${dir}/lima.yaml`,
+    disk: `${dir}/diffdisk`,
+    qmp: `${dir}/qmp.sock`,
+    pid: `${dir}/qemu.pid`,
+    serial: `${dir}/serial.log`,
+    previousSerial: `${dir}/serial.1.log`
+  }
+}
+
+/** Linux's sun_path is 108 bytes including the terminating NUL. */
+export const MaxSocketPath = 107
+
+export interface Boot {
+  readonly kernel?: string
+  readonly initrd?: string
+  readonly cmdline?: string
+  /** the VM's disk (`diffdisk`), with its format; absent for a diskless guest */
+  readonly disk?: { readonly path: string; readonly format: "raw" | "qcow2" }
+}
+
+export interface Machine {
+  readonly name: string
+  readonly arch: LimaTemplate.Arch
+  readonly cpus: number
+  readonly memoryMiB: number
+  readonly accel: Accel
+}
+
+export const binaryFor = (arch: LimaTemplate.Arch): string =>
+  arch === "aarch64" ? "qemu-system-aarch64" : arch === "x86_64" ? "qemu-system-x86_64" : `qemu-system-${arch}`
+
+/** Console device name of the guest for a default kernel cmdline. */
+export const consoleFor = (arch: LimaTemplate.Arch): string => (arch === "aarch64" ? "ttyAMA0" : "ttyS0")
+
+export const args = (machine: Machine, boot: Boot, files: VmFiles): ReadonlyArray<string> => {
+  const out: Array<string> = [
+    "-name", `${machine.name},process=qvm-${machine.name}`,
+    "-nodefaults", "-no-user-config", "-display", "none",
+    "-machine", machine.arch === "x86_64" ? "pc" : "virt",
+    "-accel", machine.accel
+  ]
+  // A host CPU model only where hardware acceleration runs it; TCG keeps QEMU's default model.
+  if (machine.accel !== "tcg") out.push("-cpu", "host")
+  else if (machine.arch !== "x86_64") out.push("-cpu", "max")
+  out.push("-m", String(machine.memoryMiB), "-smp", String(machine.cpus))
+  if (boot.kernel !== undefined) {
+    out.push("-kernel", boot.kernel)
+    if (boot.initrd !== undefined) out.push("-initrd", boot.initrd)
+    out.push("-append", boot.cmdline ?? `console=${consoleFor(machine.arch)}`)
+  }
+  if (boot.disk !== undefined) {
+    out.push("-drive", `file=${escapeOption(boot.disk.path)},format=${boot.disk.format},if=virtio,discard=on`)
+  }
+  out.push(
+    "-chardev", `file,id=ser0,path=${escapeOption(files.serial)}`,
+    "-serial", "chardev:ser0",
+    "-qmp", `unix:${escapeOption(files.qmp)},server=on,wait=off`,
+    "-pidfile", files.pid,
+    "-no-reboot",
+    "-daemonize"
+  )
+  return out
+}
+
+/** QEMU option values separate keys with commas; a literal comma is doubled. */
+const escapeOption = (value: string): string => value.replace(/,/g, ",,")
+
+/** The kernel cmdline with `{{.Name}}` expanded. */
+export const cmdlineFor = (kernel: LimaTemplate.Kernel, name: string, arch: LimaTemplate.Arch): string =>
+  kernel.cmdline === undefined ? `console=${consoleFor(arch)}` : LimaTemplate.expand(kernel.cmdline, name)
+
+/** What the guest prints on its console once booted, when the template does not say (a getty's prompt). */
+export const DefaultReadyLine = "login:"
+
+export const readyLineFor = (template: LimaTemplate.LimaTemplate, name: string): string =>
+  LimaTemplate.expand(template.readyLine ?? DefaultReadyLine, name)
+
+/** The first image for the VM's arch (Lima's choice). */
+export const imageFor = (template: LimaTemplate.LimaTemplate): LimaTemplate.Image | undefined =>
+  template.images.find((i) => i.arch === template.arch)

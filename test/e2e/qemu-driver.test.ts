@@ -1,0 +1,240 @@
+/**
+ * The qemu VmDriver against a REAL guest (the tiny Debian-kernel + busybox image of
+ * scripts/test-image.sh) under TCG. Tests run one after another, so this file boots
+ * at most one guest at a time (two during adoption: none, the same VM is re-attached).
+ * Every QEMU started is stopped by the test; afterEach SIGKILLs by pid whatever a
+ * failed test left, and each test works in its own temp directory.
+ */
+import { afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Duration, Effect, Either, Exit, Option } from "effect"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as LimaTemplate from "../../src/domain/LimaTemplate.js"
+import * as NodeProcessManager from "../../src/layers/NodeProcessManager.js"
+import * as QemuDriver from "../../src/layers/QemuDriver.js"
+import type { VmDriverShape } from "../../src/services/VmDriver.js"
+
+const repo = path.resolve(import.meta.dirname, "../..")
+const testImage = (...args: Array<string>): string =>
+  execFileSync("bash", [path.join(repo, "scripts/test-image.sh"), ...args], { encoding: "utf8", timeout: 300_000 }).trim()
+
+let booting = ""
+let neverBoots = ""
+beforeAll(() => {
+  booting = testImage()
+  neverBoots = testImage("--never-boots")
+}, 300_000)
+
+const started = new Set<number>()
+const dirs: Array<string> = []
+
+afterEach(() => {
+  for (const pid of started) {
+    try {
+      process.kill(pid, "SIGKILL")
+    } catch {
+      // already gone: the test stopped it
+    }
+  }
+  started.clear()
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true })
+})
+
+/** A fresh driver over a fresh lima_home (short path: the QMP socket must stay under 108 bytes). */
+const freshHome = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rddq-"))
+  dirs.push(dir)
+  return dir
+}
+const driverAt = (dir: string): Effect.Effect<VmDriverShape> =>
+  QemuDriver.make({
+    limaHome: path.join(dir, "lima"),
+    home: dir,
+    accelOverride: undefined,
+    cacheDir: path.join(dir, "cache"),
+    quitWait: "2 seconds",
+    killWait: "5 seconds"
+  }).pipe(Effect.provide(NodeProcessManager.layer))
+
+const specOf = (name: string, file: string, edit: (text: string) => string = (t) => t) => {
+  const text = edit(fs.readFileSync(file, "utf8"))
+  const parsed = LimaTemplate.parse(text)
+  if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
+  return { name, templateText: text, template: parsed.right }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")
+  } catch {
+    return false
+  }
+}
+
+const markers = (log: string): Array<string> =>
+  fs.readFileSync(log, "utf8").replace(/\r/g, "").split("\n").filter((l) => l.startsWith("QGUEST-READY "))
+
+const bootToRunning = (driver: VmDriverShape, name: string) =>
+  Effect.gen(function*() {
+    const t0 = Date.now()
+    const { pid } = yield* driver.start(name)
+    started.add(pid)
+    yield* driver.awaitRunning(name).pipe(Effect.timeoutFail({ duration: "40 seconds", onTimeout: () => new Error("no boot in 40s") }))
+    return { pid, millis: Date.now() - t0 }
+  })
+
+describe("qemu driver with a real guest", () => {
+  it.live("create + start: Running only after the readiness line; ACPI stop ends QEMU", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      const driver = yield* driverAt(dir)
+      yield* driver.create(specOf("vm1", booting))
+      assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Stopped" })
+      const t0 = Date.now()
+      const { pid } = yield* driver.start("vm1")
+      started.add(pid)
+      const spawnMillis = Date.now() - t0
+      // Right after spawn the guest is still in firmware: the process exists but it is not Running.
+      assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Starting", pid })
+      yield* driver.awaitRunning("vm1").pipe(Effect.timeout("40 seconds"))
+      const readyMillis = Date.now() - t0
+      assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Running", pid })
+      const [marker] = markers(driver.logPath("vm1"))
+      assert.isDefined(marker)
+      assert.match(marker!, /^QGUEST-READY id=vm1 cpus=1 memkb=(\d+) uptime=([\d.]+)/)
+      const memkb = Number(/memkb=(\d+)/.exec(marker!)![1])
+      assert.isTrue(memkb > 0.7 * 256 * 1024 && memkb <= 256 * 1024, `memkb ${memkb} for -m 256`)
+      const uptime = Number(/uptime=([\d.]+)/.exec(marker!)![1])
+      // SPEC 6: start-to-Running overhead over the guest's own boot (recorded, asserted loosely: noisy host).
+      console.log(`qemu e2e: spawn ${spawnMillis}ms, start-to-Running ${readyMillis}ms, guest uptime at marker ${uptime}s, overhead ${readyMillis - uptime * 1000}ms`)
+      assert.isBelow(readyMillis - uptime * 1000, 5000)
+      // The stored template and the instance files are where the spec says.
+      assert.strictEqual(yield* driver.storedTemplate("vm1"), fs.readFileSync(booting, "utf8"))
+      assert.deepStrictEqual(yield* driver.list, ["vm1"])
+      // Idempotent start: the running VM is left alone.
+      assert.deepStrictEqual(yield* driver.start("vm1"), { pid })
+
+      const s0 = Date.now()
+      yield* driver.stop("vm1", { grace: "10 seconds" })
+      const stopMillis = Date.now() - s0
+      console.log(`qemu e2e: ACPI stop ${stopMillis}ms`)
+      assert.isFalse(alive(pid))
+      assert.isBelow(stopMillis, 3000, "the guest powers off on the ACPI button (no escalation)")
+      assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Stopped" })
+      assert.isFalse(fs.existsSync(path.join(dir, "lima/vm1/qemu.pid")))
+      // Stop when stopped is a no-op.
+      yield* driver.stop("vm1")
+
+      yield* driver.delete("vm1")
+      assert.isFalse(fs.existsSync(path.join(dir, "lima/vm1")))
+      assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Absent" })
+    }), 90_000)
+
+  it.live("a never-booting guest never becomes Running; stop escalates to quit", () =>
+    Effect.gen(function*() {
+      const driver = yield* driverAt(freshHome())
+      yield* driver.create(specOf("nb", neverBoots))
+      const { pid } = yield* driver.start("nb")
+      started.add(pid)
+      const waited = yield* driver.awaitRunning("nb").pipe(Effect.timeoutOption("8 seconds"))
+      assert.isTrue(Option.isNone(waited))
+      assert.deepStrictEqual(yield* driver.status("nb"), { _tag: "Starting", pid })
+      const s0 = Date.now()
+      yield* driver.stop("nb", { grace: "1 second" })
+      const stopMillis = Date.now() - s0
+      assert.isFalse(alive(pid))
+      assert.isAtLeast(stopMillis, 900, "the ignored power button costs the grace period")
+      assert.isBelow(stopMillis, 4000, "quit ends QEMU without a SIGKILL")
+      assert.strictEqual(markers(driver.logPath("nb")).length, 0)
+    }), 60_000)
+
+  it.live("a missing kernel fails at once: CreateFailed, and StartFailed when it vanishes later", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      const driver = yield* driverAt(dir)
+      const t0 = Date.now()
+      const created = yield* Effect.exit(
+        driver.create(specOf("nk", booting, (t) => t.replace(/location: "([^"]*)\/vmlinuz"/, `location: "$1/no-such-vmlinuz"`)))
+      )
+      assert.isTrue(Exit.isFailure(created))
+      const error = yield* Effect.flip(
+        driver.create(specOf("nk", booting, (t) => t.replace(/location: "([^"]*)\/vmlinuz"/, `location: "$1/no-such-vmlinuz"`)))
+      )
+      assert.strictEqual(error._tag, "CreateFailed")
+      assert.include(error.message, "no-such-vmlinuz")
+      // The kernel exists at create time and is gone at start time.
+      const kernel = path.join(dir, "vmlinuz")
+      fs.copyFileSync(path.join(path.dirname(booting), "vmlinuz"), kernel)
+      yield* driver.create(specOf("nk", booting, (t) => t.replace(/location: "[^"]*\/vmlinuz"/, `location: "${kernel}"`)))
+      fs.rmSync(kernel)
+      const startError = yield* Effect.flip(driver.start("nk"))
+      assert.strictEqual(startError._tag, "StartFailed")
+      assert.include(startError.message, kernel)
+      assert.isBelow(Date.now() - t0, 2000, "both failures come at once, not after a boot timeout")
+      assert.deepStrictEqual(yield* driver.status("nk"), { _tag: "Stopped" })
+    }), 30_000)
+
+  it.live("QEMU's own setup errors surface as StartFailed with its message", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      const driver = yield* driverAt(dir)
+      const garbage = path.join(dir, "not-a-kernel")
+      fs.writeFileSync(garbage, "this is not a kernel\n")
+      yield* driver.create(specOf("gk", booting, (t) => t.replace(/location: "[^"]*\/vmlinuz"/, `location: "${garbage}"`)))
+      const error = yield* Effect.flip(driver.start("gk"))
+      assert.strictEqual(error._tag, "StartFailed")
+      assert.include(error.message, "QEMU failed to start")
+      assert.deepStrictEqual(yield* driver.status("gk"), { _tag: "Stopped" })
+    }), 30_000)
+
+  it.live("a restarted daemon adopts the running VM: same pid, no reboot", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      const first = yield* driverAt(dir)
+      yield* first.create(specOf("ad", booting))
+      const { pid } = yield* bootToRunning(first, "ad")
+      // The "daemon" goes away: nothing of the first driver instance is used from here on.
+      const second = yield* driverAt(dir)
+      assert.deepStrictEqual(yield* second.adopt("ad"), { _tag: "Running", pid })
+      assert.deepStrictEqual(yield* second.start("ad"), { pid }, "start of an adopted VM does not reboot it")
+      assert.strictEqual(markers(second.logPath("ad")).length, 1, "the serial log shows one boot")
+      yield* second.awaitRunning("ad").pipe(Effect.timeout("1 second"))
+      yield* second.stop("ad", { grace: "10 seconds" })
+      assert.isFalse(alive(pid))
+      assert.deepStrictEqual(yield* second.adopt("ad"), { _tag: "Stopped" })
+    }), 90_000)
+
+  it.live("a frozen QEMU is Broken for adopt and is killed by stop", () =>
+    Effect.gen(function*() {
+      const driver = yield* driverAt(freshHome())
+      yield* driver.create(specOf("fz", booting))
+      const { pid } = yield* bootToRunning(driver, "fz")
+      process.kill(pid, "SIGSTOP")
+      const adopted = yield* driver.adopt("fz")
+      assert.strictEqual(adopted._tag, "Broken")
+      const s0 = Date.now()
+      yield* driver.stop("fz", { grace: "10 seconds" })
+      assert.isFalse(alive(pid))
+      assert.isBelow(Date.now() - s0, 8000, "no grace is spent on a QEMU that cannot answer")
+      // A VM that died on its own leaves stale files; adopt clears them.
+      yield* driver.delete("fz")
+    }), 90_000)
+
+  it.live("awaitRunning fails at once when the guest dies during boot", () =>
+    Effect.gen(function*() {
+      const driver = yield* driverAt(freshHome())
+      // 64 MB is below the kernel's floor: QEMU exits 0 (guest reset) before any marker.
+      yield* driver.create(specOf("cr", booting, (t) => t.replace("memory: 256MiB", "memory: 64MiB")))
+      const { pid } = yield* driver.start("cr")
+      started.add(pid)
+      const error = yield* Effect.flip(driver.awaitRunning("cr").pipe(Effect.timeoutFail({
+        duration: Duration.seconds(30),
+        onTimeout: () => ({ _tag: "Timeout" as const, message: "no failure within 30s" })
+      })))
+      assert.strictEqual(error._tag, "StartFailed")
+      assert.include(error.message, "stopped before its guest signalled boot")
+    }), 60_000)
+})
