@@ -19,7 +19,9 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type Figure, table, unavailable } from "./Figure.js"
-import { startup } from "./figures/startup.js"
+import { api, Specs as ApiSpecs } from "./figures/api.js"
+import { lifecycle, Specs as LifecycleSpecs } from "./figures/lifecycle.js"
+import { startup, Specs as StartupSpecs } from "./figures/startup.js"
 import { renderPlot } from "./plot.js"
 import { repoRoot } from "./Proc.js"
 import type { Report, Scaling } from "./Report.js"
@@ -54,7 +56,7 @@ const log = (line: string) => Effect.sync(() => process.stderr.write(`bench: ${l
 /** Runs one group; a failure becomes an "error" figure so the rest of the report survives. */
 const group = (
   name: string,
-  fallback: { readonly id: string; readonly title: string; readonly unit: string },
+  specs: ReadonlyArray<{ readonly id: string; readonly title: string; readonly unit: string }>,
   effect: Effect.Effect<ReadonlyArray<Figure>, unknown>
 ): Effect.Effect<ReadonlyArray<Figure>> =>
   Effect.gen(function*() {
@@ -64,13 +66,18 @@ const group = (
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
           ? Effect.failCause(cause)
-          : Effect.succeed([unavailable(fallback, Cause.pretty(cause).split("\n")[0] ?? "failed", "error")])
+          : Effect.succeed(specs.map((s) => unavailable(s, reason(cause), "error")))
       ),
       Effect.orDie
     )
     yield* log(`${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
     return figures
   })
+
+const reason = (cause: Cause.Cause<unknown>): string => {
+  const e = Cause.squash(cause)
+  return e instanceof Error ? e.message : String(e)
+}
 
 const commit = (): string => {
   try {
@@ -86,8 +93,18 @@ const main = Effect.gen(function*() {
   const figures: Array<Figure> = []
   const scaling: Scaling | null = null
   if (args.only.has("startup")) {
-    figures.push(...yield* group("CLI start-up", { id: "cli", title: "CLI start-up", unit: "ms" },
+    figures.push(...yield* group("CLI start-up", Object.values(StartupSpecs),
       startup(args.quick ? { rounds: 10, warmup: 2 } : { rounds: 30, warmup: 3 })))
+  }
+  if (args.only.has("lifecycle")) {
+    figures.push(...yield* group("lifecycle (svc start/stop)", Object.values(LifecycleSpecs),
+      lifecycle(args.quick ? { rounds: 3 } : { rounds: 7 })))
+  }
+  if (args.only.has("api")) {
+    figures.push(...yield* group("API against a real daemon", Object.values(ApiSpecs),
+      api(args.quick
+        ? { rounds: 3, batch: 300, watchers: 100, watchEvents: 50, listObjects: 10_000, listRounds: 3, churnCycles: 2_000 }
+        : { rounds: 7, batch: 1_000, watchers: 100, watchEvents: 200, listObjects: 10_000, listRounds: 7, churnCycles: 10_000 })))
   }
   const finishedAt = new Date()
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-")

@@ -15,7 +15,7 @@ export interface StartupOptions {
   readonly warmup: number
 }
 
-const specs = {
+export const Specs = {
   version: { id: "cli.version", title: "rdd --version", unit: "ms", goal: { on: "ratio", op: "<=", limit: 2.5 } },
   status: { id: "cli.svc-status", title: "rdd svc status", unit: "ms", goal: { on: "ratio", op: "<=", limit: 3 } }
 } as const
@@ -47,7 +47,7 @@ export const startup = (options: StartupOptions): Effect.Effect<ReadonlyArray<Fi
     }
     const baseline = summarize(samples["baseline"]!)
     const figure = (key: "version" | "status"): Figure => {
-      const spec = specs[key]
+      const spec = Specs[key]
       const xs = samples[key]!
       if (failures[key] !== undefined || failures["baseline"] !== undefined) {
         return unavailable(spec, failures[key] ?? `node -e 0 failed: ${failures["baseline"]}`, "error")

@@ -1,0 +1,52 @@
+/**
+ * Starts the request-overhead baseline (bare-server.ts) as its own process
+ * with the daemon's TLS material, waits for the port it prints, and stops it
+ * by pid when the scope closes. Its client shares the daemon's CA, token and
+ * keep-alive settings, so both sides of a ratio pay the same client costs.
+ */
+import { spawn } from "node:child_process"
+import * as path from "node:path"
+import { Effect, type Scope } from "effect"
+import { type Client, type Endpoint, makeClient } from "./Client.js"
+import { ownPid, repoRoot } from "../Proc.js"
+
+export interface BareServer {
+  readonly pid: number
+  readonly client: Client
+}
+
+export interface TlsFiles {
+  readonly key: string
+  readonly cert: string
+}
+
+export const startBareServer = (
+  daemon: Endpoint,
+  tls: TlsFiles,
+  fixedBytes: number
+): Effect.Effect<BareServer, Error, Scope.Scope> =>
+  Effect.gen(function*() {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bench", "api", "bare-server.ts")], {
+      cwd: repoRoot,
+      env: { ...process.env, BARE_KEY: tls.key, BARE_CERT: tls.cert, BARE_FIXED_BYTES: String(fixedBytes) },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    if (child.pid === undefined) return yield* Effect.fail(new Error("could not spawn the bare https server"))
+    yield* ownPid(child.pid, 5_000)
+    const port = yield* Effect.async<number, Error>((resume) => {
+      let out = ""
+      let err = ""
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString()
+        const nl = out.indexOf("\n")
+        if (nl >= 0) resume(Effect.succeed((JSON.parse(out.slice(0, nl)) as { port: number }).port))
+      })
+      child.stderr.on("data", (d: Buffer) => (err += d.toString()))
+      child.once("exit", (code) => resume(Effect.fail(new Error(`the bare https server exited (${code}): ${err.trim().slice(-300)}`))))
+    }).pipe(Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error("the bare https server did not listen within 30 s") }))
+    const client = yield* Effect.acquireRelease(
+      Effect.sync(() => makeClient({ ...daemon, port })),
+      (c) => Effect.sync(() => c.close())
+    )
+    return { pid: child.pid, client }
+  })

@@ -1,0 +1,113 @@
+/**
+ * A real daemon for the API benchmarks: `rdd --instance <unique> svc serve`
+ * spawned straight from bin/rdd.mjs in a temp HOME (so the figures do not
+ * depend on the lifecycle commands), awaited to readiness exactly as SPEC 2.8
+ * defines it (pid alive, GET /readyz 200 with the kubeconfig's credentials,
+ * discovery ConfigMap of THIS run's start id marked ready), and stopped by pid
+ * when the scope closes. The time from spawn to ready is the
+ * "daemon start-to-ready" figure.
+ */
+import { spawn, spawnSync } from "node:child_process"
+import { existsSync, openSync, readFileSync, closeSync } from "node:fs"
+import * as path from "node:path"
+import { Effect, Either, type Scope } from "effect"
+import * as Instance from "../../src/domain/Instance.js"
+import * as RunRecord from "../../src/domain/RunRecord.js"
+import { type Client, type Endpoint, endpointFromKubeconfig, makeClient, nowMs } from "./Client.js"
+import { isAlive, ownPid, rddBin, rddEnv, rssBytes } from "../Proc.js"
+
+export interface Daemon {
+  readonly pid: number
+  readonly suffix: string
+  readonly home: string
+  readonly paths: Instance.Paths
+  readonly endpoint: Endpoint
+  /** the one keep-alive client (a single socket) */
+  readonly client: Client
+  readonly startToReadyMs: number
+  readonly rss: () => number | undefined
+}
+
+/** Whether this build has `svc serve` (the daemon may not be written yet). */
+export const serveAvailable = (): Either.Either<void, string> => {
+  // A parent command answers --help for an unknown child too, so look for the child's own usage line.
+  const r = spawnSync(process.execPath, [rddBin, "svc", "serve", "--help"], { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000, env: rddEnv("/nonexistent"), encoding: "utf8" })
+  return r.status === 0 && /^\$ serve\b/m.test(r.stdout) ? Either.right(undefined) : Either.left("`rdd svc serve` is not available in this build")
+}
+
+const ReadyAnnotation = "rdd.rancherdesktop.io/ready"
+
+interface DiscoveryConfigMap {
+  readonly metadata?: { readonly annotations?: Readonly<Record<string, string>> }
+  readonly data?: Readonly<Record<string, string>>
+}
+
+/** One readiness probe per SPEC 2.8; false while any part is missing. */
+const probeReady = async (paths: Instance.Paths, pid: number, clientRef: { c?: Client }): Promise<boolean> => {
+  if (!isAlive(pid) || !existsSync(paths.config) || !existsSync(paths.run_file)) return false
+  const record = RunRecord.decode(readFileSync(paths.run_file, "utf8"))
+  if (Either.isLeft(record) || record.right.pid !== pid) return false
+  if (clientRef.c === undefined) clientRef.c = makeClient(endpointFromKubeconfig(paths.config), { timeoutMs: 2_000 })
+  try {
+    const readyz = await clientRef.c.request("GET", "/readyz")
+    if (readyz.status !== 200) return false
+    const cm = await clientRef.c.request("GET", "/api/v1/namespaces/rdd-system/configmaps/rdd-controller-manager")
+    if (cm.status !== 200) return false
+    const obj = JSON.parse(cm.body.toString("utf8")) as DiscoveryConfigMap
+    const embedded = JSON.parse(obj.data?.["embedded"] ?? "{}") as { startId?: string }
+    return embedded.startId === record.right.startId && obj.metadata?.annotations?.[ReadyAnnotation] === "true"
+  } catch {
+    return false
+  }
+}
+
+export interface StartOptions {
+  readonly home: string
+  readonly suffix: string
+  readonly args?: ReadonlyArray<string>
+  readonly readyWithinMs?: number
+}
+
+/** Spawns the daemon and waits for readiness; the scope stops it by pid (SIGINT, then SIGKILL). */
+export const startDaemon = (options: StartOptions): Effect.Effect<Daemon, Error, Scope.Scope> =>
+  Effect.gen(function*() {
+    const instance = Either.getOrThrow(Instance.make(options.suffix))
+    const paths = Instance.paths(instance, { home: options.home, platform: "linux" })
+    const logFile = path.join(options.home, `daemon-${options.suffix}.log`)
+    const t0 = nowMs()
+    const pid = yield* Effect.sync(() => {
+      const fd = openSync(logFile, "a")
+      try {
+        const child = spawn(process.execPath, [rddBin, "--instance", options.suffix, "svc", "serve", ...(options.args ?? [])], {
+          env: rddEnv(options.home),
+          stdio: ["ignore", fd, fd],
+          detached: false
+        })
+        child.unref()
+        return child.pid
+      } finally {
+        closeSync(fd)
+      }
+    })
+    if (pid === undefined) return yield* Effect.fail(new Error("could not spawn `rdd svc serve`"))
+    yield* ownPid(pid, 50_000)
+    const probe: { c?: Client } = {}
+    const within = options.readyWithinMs ?? 60_000
+    const deadline = t0 + within
+    let ready = false
+    while (!ready) {
+      ready = yield* Effect.promise(() => probeReady(paths, pid, probe))
+      if (ready) break
+      if (!isAlive(pid)) {
+        const tail = readFileSync(logFile, "utf8").trim().split("\n").slice(-3).join(" | ")
+        return yield* Effect.fail(new Error(`the daemon exited during start-up: ${tail}`))
+      }
+      if (nowMs() > deadline) return yield* Effect.fail(new Error(`the daemon was not ready within ${within} ms (log: ${logFile})`))
+      yield* Effect.sleep("10 millis")
+    }
+    const startToReadyMs = nowMs() - t0
+    probe.c?.close()
+    const endpoint = endpointFromKubeconfig(paths.config)
+    const client = yield* Effect.acquireRelease(Effect.sync(() => makeClient(endpoint)), (c) => Effect.sync(() => c.close()))
+    return { pid, suffix: options.suffix, home: options.home, paths, endpoint, client, startToReadyMs, rss: () => rssBytes(pid) }
+  })

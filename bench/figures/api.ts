@@ -1,0 +1,287 @@
+/**
+ * Figure 3, the API against a real daemon (SPEC 6): ConfigMap creates/s and
+ * gets/s from one keep-alive client, each against its baseline measured in the
+ * same rounds (raw better-sqlite3 writes on the same disk; a bare node:https
+ * server answering a fixed body), p99 watch delivery latency with 100
+ * watchers, LIST of 10,000 ConfigMaps (against the same number of bytes from
+ * the bare server), daemon start-to-ready, idle RSS and RSS growth over
+ * create/delete cycles. Rounds alternate which side goes first.
+ */
+import { readdirSync, statSync } from "node:fs"
+import * as path from "node:path"
+import { Effect, Either } from "effect"
+import { type Figure, measured, unavailable } from "../Figure.js"
+import { startBareServer, type TlsFiles } from "../api/BareServer.js"
+import { type Client, makeClient, nowMs } from "../api/Client.js"
+import { type Daemon, serveAvailable, startDaemon } from "../api/Daemon.js"
+import { cmPath, configMap, ensureNamespace, populate, sequential, watchDelivery } from "../api/kernels.js"
+import { openSqliteBaseline } from "../api/sqliteBaseline.js"
+import { tempHome, uniqueSuffix } from "../Proc.js"
+import { median, pairedRatio, perSecond, slope, summarize } from "../stats.js"
+
+export interface ApiOptions {
+  readonly rounds: number
+  /** requests per round for creates and gets */
+  readonly batch: number
+  readonly watchers: number
+  readonly watchEvents: number
+  readonly listObjects: number
+  readonly listRounds: number
+  readonly churnCycles: number
+}
+
+export const Specs = {
+  startToReady: { id: "daemon.start-to-ready", title: "svc serve → ready", unit: "ms" },
+  creates: { id: "api.creates", title: "ConfigMap creates/s", unit: "/s", goal: { on: "value", op: ">=", limit: 2000 } },
+  gets: { id: "api.gets", title: "ConfigMap gets/s", unit: "/s", goal: { on: "value", op: ">=", limit: 5000 } },
+  watch: { id: "api.watch-p99", title: "watch delivery p99 (100 watchers)", unit: "ms", goal: { on: "value", op: "<=", limit: 10 } },
+  list: { id: "api.list-10k", title: "LIST 10,000 ConfigMaps", unit: "ms", goal: { on: "value", op: "<=", limit: 300 } },
+  idleRss: { id: "daemon.idle-rss", title: "daemon idle RSS", unit: "MB", goal: { on: "value", op: "<=", limit: 120 } },
+  growth: { id: "daemon.rss-growth", title: "RSS growth over create/delete", unit: "MB", goal: { on: "value", op: "<=", limit: 10 } }
+} as const
+
+const MB = 2 ** 20
+
+/**
+ * The daemon's serving key and certificate (for the bare server's TLS): the
+ * PEM files in tls_dir holding a private key and the certificate that is not
+ * the CA.
+ */
+export const findServingTls = (tlsDir: string): Either.Either<TlsFiles, string> => {
+  const files = readdirSync(tlsDir).map((f) => path.join(tlsDir, f))
+  const named = (re: RegExp) => files.filter((f) => re.test(path.basename(f)) && !/ca/i.test(path.basename(f)))
+  const key = named(/key/i)[0]
+  const cert = named(/(crt|cert)/i).find((f) => !/key/i.test(path.basename(f)))
+  return key !== undefined && cert !== undefined
+    ? Either.right({ key, cert })
+    : Either.left(`no serving key/cert found in ${tlsDir} (${files.map((f) => path.basename(f)).join(", ")})`)
+}
+
+const mb = (bytes: number | undefined): number => (bytes === undefined ? Number.NaN : bytes / MB)
+
+/** Median RSS over a few samples a little apart (RSS jitters with GC). */
+export const settledRss = (daemon: Daemon, samples = 5) =>
+  Effect.gen(function*() {
+    const xs: Array<number> = []
+    for (let i = 0; i < samples; i++) {
+      xs.push(mb(daemon.rss()))
+      yield* Effect.sleep("200 millis")
+    }
+    return median(xs)
+  })
+
+const run = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => (e instanceof Error ? e : new Error(String(e))) })
+
+interface ThroughputResult {
+  readonly creates: ReadonlyArray<number>
+  readonly sqlite: ReadonlyArray<number>
+  readonly bareCreates: ReadonlyArray<number>
+  readonly gets: ReadonlyArray<number>
+  readonly bareGets: ReadonlyArray<number>
+  readonly createLatencies: Array<number>
+  readonly getLatencies: Array<number>
+}
+
+/** Creates and gets against their baselines, interleaved per round. */
+const throughput = (daemon: Daemon, bare: Client | undefined, options: ApiOptions) =>
+  Effect.gen(function*() {
+    const sqlite = openSqliteBaseline(daemon.home)
+    yield* Effect.addFinalizer(() => Effect.sync(() => sqlite.close()))
+    const body = JSON.stringify(configMap("bench", "cm-00000000"))
+    const c = daemon.client
+    const r: ThroughputResult = { creates: [], sqlite: [], bareCreates: [], gets: [], bareGets: [], createLatencies: [], getLatencies: [] }
+    const push = (xs: ReadonlyArray<number>, x: number) => (xs as Array<number>).push(x)
+    let created = 0
+    for (let round = 0; round < options.rounds; round++) {
+      const first = created
+      const daemonCreates = () =>
+        run(() => sequential(options.batch, (i) => c.request("POST", cmPath("bench"), configMap("bench", `cm-${first + i}`)), "create", [201]))
+          .pipe(Effect.tap((t) => Effect.sync(() => {
+            push(r.creates, perSecond(options.batch, t.ms))
+            r.createLatencies.push(...t.latencies)
+          })))
+      const baselineCreates = () =>
+        Effect.gen(function*() {
+          push(r.sqlite, perSecond(options.batch, sqlite.insert(options.batch, body)))
+          if (bare !== undefined) {
+            const t = yield* run(() => sequential(options.batch, () => bare.request("POST", "/fixed", body), "bare POST", [201]))
+            push(r.bareCreates, perSecond(options.batch, t.ms))
+          }
+        })
+      const daemonGets = () =>
+        run(() => sequential(options.batch, (i) => c.request("GET", cmPath("bench", `cm-${(first + i * 7919) % (first + options.batch)}`)), "get", [200]))
+          .pipe(Effect.tap((t) => Effect.sync(() => {
+            push(r.gets, perSecond(options.batch, t.ms))
+            r.getLatencies.push(...t.latencies)
+          })))
+      const baselineGets = () =>
+        bare === undefined
+          ? Effect.void
+          : run(() => sequential(options.batch, () => bare.request("GET", "/fixed"), "bare GET", [200]))
+            .pipe(Effect.tap((t) => Effect.sync(() => push(r.bareGets, perSecond(options.batch, t.ms)))))
+      if (round % 2 === 0) {
+        yield* daemonCreates()
+        yield* baselineCreates()
+        created += options.batch
+        yield* daemonGets()
+        yield* baselineGets()
+      } else {
+        yield* baselineCreates()
+        yield* daemonCreates()
+        created += options.batch
+        yield* baselineGets()
+        yield* daemonGets()
+      }
+    }
+    return r
+  })
+
+export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, Error> =>
+  Effect.scoped(Effect.gen(function*() {
+    const available = serveAvailable()
+    if (Either.isLeft(available)) return Object.values(Specs).map((s) => unavailable(s, available.left))
+    const home = yield* tempHome("rdd-bench-api-")
+    const daemon = yield* startDaemon({ home, suffix: uniqueSuffix("api") })
+    const figures: Array<Figure> = [measured({ ...Specs.startToReady, value: daemon.startToReadyMs, note: "spawn to ready per SPEC 2.8, one sample, cold (first start generates TLS and the store)" })]
+    yield* Effect.sleep("1 second")
+    const idle = yield* settledRss(daemon)
+    figures.push(measured({ ...Specs.idleRss, value: idle, note: "VmRSS after ready, before any load (median of 5 samples)" }))
+
+    const c = daemon.client
+    for (const ns of ["bench", "bench-watch", "bench-list", "bench-churn"]) yield* run(() => ensureNamespace(c, ns))
+    // Warm-up: JIT, the socket, SQLite's page cache; not measured.
+    yield* run(() => sequential(100, (i) => c.request("POST", cmPath("bench-churn"), configMap("bench-churn", `warm-${i}`)), "warm-up create", [201]))
+    const sample = yield* run(() => c.request("GET", cmPath("bench-churn", "warm-0")))
+    yield* run(() => sequential(100, (i) => c.request("DELETE", cmPath("bench-churn", `warm-${i}`)), "warm-up delete", [200, 202]))
+
+    const tls = findServingTls(daemon.paths.tls_dir)
+    const bare = Either.isRight(tls)
+      ? yield* startBareServer(daemon.endpoint, tls.right, sample.body.length).pipe(Effect.map((b) => b.client))
+      : undefined
+    const bareNote = Either.isLeft(tls) ? ` (bare https baseline unavailable: ${tls.left})` : ""
+
+    // Creates and gets.
+    const t = yield* throughput(daemon, bare, options)
+    figures.push(measured({
+      ...Specs.creates,
+      value: median(t.creates),
+      baseline: { name: "raw SQLite writes", value: median(t.sqlite) },
+      ratio: pairedRatio(t.creates, t.sqlite),
+      samples: summarize(t.creates),
+      note: `${options.rounds} rounds × ${options.batch} sequential creates, one keep-alive socket${bareNote}`,
+      detail: {
+        latencyMs: summarize(t.createLatencies),
+        bareHttpsPostsPerSec: t.bareCreates.length === 0 ? null : median(t.bareCreates),
+        ratioToBareHttps: t.bareCreates.length === 0 ? null : pairedRatio(t.creates, t.bareCreates)
+      }
+    }))
+    figures.push(measured({
+      ...Specs.gets,
+      value: median(t.gets),
+      ...(t.bareGets.length === 0 ? {} : { baseline: { name: "bare https", value: median(t.bareGets) }, ratio: pairedRatio(t.gets, t.bareGets) }),
+      samples: summarize(t.gets),
+      note: `${options.rounds} rounds × ${options.batch} sequential gets, one keep-alive socket${bareNote}`,
+      detail: { latencyMs: summarize(t.getLatencies), responseBytes: sample.body.length }
+    }))
+
+    // Watch delivery.
+    const d = yield* run(() => watchDelivery(daemon.endpoint, c, "bench-watch", options.watchers, options.watchEvents))
+    const delivery = summarize(d.latencies)
+    figures.push(d.lost > 0
+      ? unavailable(Specs.watch, `${d.lost} of ${options.watchers * options.watchEvents} deliveries did not arrive within 5 s`, "error")
+      : measured({
+        ...Specs.watch,
+        value: delivery.p99,
+        samples: delivery,
+        note: `${options.watchers} watchers × ${options.watchEvents} creates, one at a time; from sending the write to the watcher parsing the event`,
+        detail: { deliveryMs: delivery, writeLatencyMs: summarize(d.writeLatencies), watchers: options.watchers, events: options.watchEvents }
+      }))
+
+    // LIST.
+    const bulk = yield* Effect.acquireRelease(
+      Effect.sync(() => makeClient(daemon.endpoint, { sockets: 8 })),
+      (b) => Effect.sync(() => b.close())
+    )
+    const tPop = nowMs()
+    yield* run(() => populate(bulk, "bench-list", 0, options.listObjects))
+    const populateMs = nowMs() - tPop
+    const listMs: Array<number> = []
+    const bareListMs: Array<number> = []
+    let listBytes = 0
+    for (let round = 0; round < options.listRounds; round++) {
+      const daemonList = run(async () => {
+        const s = nowMs()
+        const r = await c.request("GET", cmPath("bench-list"))
+        const ms = nowMs() - s
+        if (r.status !== 200) throw new Error(`LIST: HTTP ${r.status}`)
+        if (listBytes === 0) {
+          const n = (JSON.parse(r.body.toString("utf8")) as { items: ReadonlyArray<unknown> }).items.length
+          if (n !== options.listObjects) throw new Error(`LIST returned ${n} items, expected ${options.listObjects}`)
+        }
+        listBytes = r.body.length
+        listMs.push(ms)
+      })
+      const bareList = bare === undefined ? Effect.void : run(async () => {
+        const s = nowMs()
+        const r = await bare.request("GET", `/bytes/${listBytes}`)
+        bareListMs.push(nowMs() - s)
+        if (r.body.length !== listBytes) throw new Error("bare server answered a different size")
+      })
+      if (round % 2 === 0 || listBytes === 0) {
+        yield* daemonList
+        yield* bareList
+      } else {
+        yield* bareList
+        yield* daemonList
+      }
+    }
+    figures.push(measured({
+      ...Specs.list,
+      value: median(listMs),
+      ...(bareListMs.length === 0 ? {} : { baseline: { name: "same bytes, bare https", value: median(bareListMs) }, ratio: pairedRatio(listMs, bareListMs) }),
+      samples: summarize(listMs),
+      note: `full LIST (no limit) to the last byte, ${options.listRounds} rounds`,
+      detail: { objects: options.listObjects, bytes: listBytes, populatePerSec: perSecond(options.listObjects, populateMs), rssAfterMB: mb(daemon.rss()) }
+    }))
+
+    // RSS over create/delete cycles.
+    const cycle = (from: number, count: number) =>
+      run(async () => {
+        for (let i = from; i < from + count; i++) {
+          const name = `churn-${i}`
+          const a = await c.request("POST", cmPath("bench-churn"), configMap("bench-churn", name))
+          if (a.status !== 201) throw new Error(`churn create: HTTP ${a.status}`)
+          const b = await c.request("DELETE", cmPath("bench-churn", name))
+          if (b.status !== 200 && b.status !== 202) throw new Error(`churn delete: HTTP ${b.status}`)
+        }
+      })
+    const step = Math.max(1, Math.floor(options.churnCycles / 10))
+    yield* cycle(0, step) // warm-up
+    const rss: Array<readonly [number, number]> = [[0, mb(daemon.rss())]]
+    for (let done = 0; done < options.churnCycles; done += step) {
+      yield* cycle(step + done, step)
+      rss.push([done + step, mb(daemon.rss())])
+    }
+    const ys = rss.map(([, y]) => y)
+    const growth = median(ys.slice(-3)) - median(ys.slice(0, 3))
+    figures.push(measured({
+      ...Specs.growth,
+      value: growth,
+      note: `${options.churnCycles} create/delete cycles after ${step} warm-up cycles; median of the last 3 RSS samples minus the first 3`,
+      detail: { rssMB: rss, slopeMBPer1kCycles: slope(rss) * 1000, dbMB: dbSize(daemon) }
+    }))
+    return figures
+  }))
+
+/** Size of the store's files (db + WAL) in MB. */
+export const dbSize = (daemon: Daemon): number => {
+  let total = 0
+  for (const f of [daemon.paths.db, `${daemon.paths.db}-wal`]) {
+    try {
+      total += statSync(f).size
+    } catch {
+      // no WAL right now
+    }
+  }
+  return total / MB
+}
