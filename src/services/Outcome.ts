@@ -67,25 +67,22 @@ export const recordOf = <E>(
   exit: Exit.Exit<Result, E>
 ): OutcomeRecord => {
   const exitCode = exitCodeOf(exit)
-  const base = { command, instance, exitCode, elapsedMs }
-  if (Exit.isSuccess(exit)) {
-    const r = exit.value
-    return { ...base, outcome: r.outcome, message: r.message, ...(r.pid === undefined ? {} : { pid: r.pid }) }
-  }
-  if (Cause.isInterruptedOnly(exit.cause)) return { ...base, outcome: "interrupted", message: "interrupted" }
+  // key order as SPEC 1.3 shows it: command, instance, outcome, exitCode, elapsedMs, pid, message, leftBehind
+  const make = (outcome: OutcomeKind, message: string, pid: unknown, leftBehind: unknown): OutcomeRecord => ({
+    command,
+    instance,
+    outcome,
+    exitCode,
+    elapsedMs,
+    ...(typeof pid === "number" ? { pid } : {}),
+    message,
+    ...(typeof leftBehind === "string" ? { leftBehind } : {})
+  })
+  if (Exit.isSuccess(exit)) return make(exit.value.outcome, exit.value.message, exit.value.pid, undefined)
+  if (Cause.isInterruptedOnly(exit.cause)) return make("interrupted", "interrupted", undefined, undefined)
   return Option.match(Cause.failureOption(exit.cause), {
-    onNone: () => ({ ...base, outcome: "failed" as const, message: Cause.pretty(exit.cause).split("\n")[0] ?? "internal error" }),
-    onSome: (e) => {
-      const leftBehind = field(e, "leftBehind")
-      const pid = field(e, "pid")
-      return {
-        ...base,
-        outcome: failureKind(e),
-        message: String(field(e, "message") ?? e),
-        ...(typeof pid === "number" ? { pid } : {}),
-        ...(typeof leftBehind === "string" ? { leftBehind } : {})
-      }
-    }
+    onNone: () => make("failed", Cause.pretty(exit.cause).split("\n")[0] ?? "internal error", undefined, undefined),
+    onSome: (e) => make(failureKind(e), String(field(e, "message") ?? e), field(e, "pid"), field(e, "leftBehind"))
   })
 }
 

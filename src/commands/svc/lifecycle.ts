@@ -1,0 +1,53 @@
+/**
+ * What the lifecycle commands share: the `--controllers`/`--secure-port`
+ * settings flags, and running a ControlPlane program with one deadline and the
+ * `--output json` outcome record.
+ */
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import { Effect, Either, Option } from "effect"
+import * as ControllerSpec from "../../domain/ControllerSpec.js"
+import { InstanceDir } from "../../services/InstanceDir.js"
+import { reporting, type Result } from "../../services/Outcome.js"
+import type { Settings } from "../../services/ControlPlane.js"
+
+const invalid = (text: string) => ValidationError.invalidValue(HelpDoc.p(text))
+
+export const controllers = Options.text("controllers").pipe(
+  Options.withPseudoName("SPEC"),
+  Options.withDescription("Controllers to run: comma-separated names or API groups, * for all, a leading - excludes (builtin controllers always run)"),
+  Options.optional,
+  Options.mapEffect((o) =>
+    Option.match(o, {
+      onNone: () => Effect.succeed(Option.none<string>()),
+      onSome: (spec) =>
+        Either.match(ControllerSpec.parse(spec), {
+          onLeft: (m) => Effect.fail(invalid(m)),
+          onRight: () => Effect.succeed(Option.some(spec))
+        })
+    }))
+)
+
+export const securePort = Options.integer("secure-port").pipe(
+  Options.withPseudoName("PORT"),
+  Options.withDescription("API server port on 127.0.0.1 (default 6443 + instance index; a taken port falls back to a free one)"),
+  Options.optional,
+  Options.mapEffect((o) =>
+    Option.match(o, {
+      onNone: () => Effect.succeed(Option.none<number>()),
+      onSome: (p) =>
+        p >= 1 && p <= 65535
+          ? Effect.succeed(Option.some(p))
+          : Effect.fail(invalid(`invalid value ${p} for --secure-port: expected a port number 1..65535`))
+    }))
+)
+
+export const settings = (o: { readonly controllers: Option.Option<string>; readonly securePort: Option.Option<number> }): Settings => ({
+  controllers: o.controllers,
+  securePort: o.securePort
+})
+
+/** Runs a lifecycle program, printing its outcome record on stdout with `--output json`. */
+export const runReporting = <E, R>(command: string, output: "text" | "json", self: Effect.Effect<Result, E, R>) =>
+  Effect.flatMap(InstanceDir, (dir) => reporting(command, dir.instance.name, output === "json")(self))

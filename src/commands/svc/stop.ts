@@ -1,0 +1,23 @@
+/** `rdd svc stop [--wait] [--timeout=5m]` (SPEC 2.3). */
+import * as Command from "@effect/cli/Command"
+import { Effect } from "effect"
+import * as Deadline from "../../domain/Deadline.js"
+import * as Timeouts from "../../domain/Timeouts.js"
+import * as ControlPlane from "../../services/ControlPlane.js"
+import { output, timeout, wait } from "../options.js"
+import { runReporting } from "./lifecycle.js"
+
+export const stop = Command.make(
+  "stop",
+  {
+    wait,
+    timeout: timeout(Timeouts.LongWaitText, "How long to wait for the control plane to exit before sending SIGTERM"),
+    output: output(["text", "json"] as const, "text")
+  },
+  (o) =>
+    runReporting(
+      "svc stop",
+      o.output,
+      Effect.flatMap(Deadline.start(o.timeout), (deadline) => ControlPlane.stop({ wait: o.wait, deadline }))
+    )
+).pipe(Command.withDescription("Stop the control plane: SIGINT, then SIGTERM at the deadline"))
