@@ -36,6 +36,8 @@ export interface Scaling {
   readonly objects: ReadonlyArray<ObjectsPoint>
   readonly watchers: ReadonlyArray<WatchersPoint>
   readonly growth: Readonly<Record<string, GrowthFit>>
+  /** least-squares RSS slope over the object counts */
+  readonly rssMBPer10kObjects: number
 }
 
 export interface Report {
@@ -55,6 +57,8 @@ export interface Report {
   }
   readonly figures: ReadonlyArray<Figure>
   readonly scaling: Scaling | null
+  /** why `scaling` is null: skipped (--quick, --only) or the error that stopped it */
+  readonly scalingNote: string | null
   readonly misses: ReadonlyArray<string>
   /** file name of the SVG plot, next to the report */
   readonly plot: string

@@ -21,6 +21,7 @@ import * as path from "node:path"
 import { type Figure, table, unavailable } from "./Figure.js"
 import { api, Specs as ApiSpecs } from "./figures/api.js"
 import { lifecycle, Specs as LifecycleSpecs } from "./figures/lifecycle.js"
+import { scaling as scalingBench, scalingTable } from "./figures/scaling.js"
 import { startup, Specs as StartupSpecs } from "./figures/startup.js"
 import { renderPlot } from "./plot.js"
 import { repoRoot } from "./Proc.js"
@@ -91,7 +92,7 @@ const main = Effect.gen(function*() {
   const args = parseArgs(process.argv.slice(2))
   const startedAt = new Date()
   const figures: Array<Figure> = []
-  const scaling: Scaling | null = null
+  let scaling: Scaling | null = null
   if (args.only.has("startup")) {
     figures.push(...yield* group("CLI start-up", Object.values(StartupSpecs),
       startup(args.quick ? { rounds: 10, warmup: 2 } : { rounds: 30, warmup: 3 })))
@@ -105,6 +106,18 @@ const main = Effect.gen(function*() {
       api(args.quick
         ? { rounds: 3, batch: 300, watchers: 100, watchEvents: 50, listObjects: 10_000, listRounds: 3, churnCycles: 2_000 }
         : { rounds: 7, batch: 1_000, watchers: 100, watchEvents: 200, listObjects: 10_000, listRounds: 7, churnCycles: 10_000 })))
+  }
+  let scalingNote: string | null = args.quick ? "not measured in --quick mode" : "not selected by --only"
+  if (args.only.has("scaling") && !args.quick) {
+    yield* log("cost as work grows…")
+    const t0 = Date.now()
+    scaling = yield* scalingBench({ sizes: [1_000, 10_000, 50_000], watchers: [10, 100, 500], timedCreates: 500, gets: 1_000, listRounds: 3, watchEvents: 50 }).pipe(
+      Effect.tapError((e) => log(`cost as work grows failed: ${e.message}`)),
+      Effect.tapError((e) => Effect.sync(() => (scalingNote = `failed: ${e.message}`))),
+      Effect.orElseSucceed(() => null)
+    )
+    if (scaling !== null) scalingNote = null
+    yield* log(`cost as work grows done in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   }
   const finishedAt = new Date()
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-")
@@ -128,6 +141,7 @@ const main = Effect.gen(function*() {
     },
     figures,
     scaling,
+    scalingNote,
     misses: figures.filter((f) => f.verdict === "miss").map((f) => f.id),
     plot: plotFile
   }
@@ -138,11 +152,13 @@ const main = Effect.gen(function*() {
   writeFileSync(path.join(dir, plotFile), svg)
   writeFileSync(path.join(dir, "latest.svg"), svg)
   process.stderr.write(`\n${table(figures)}\n\n`)
+  if (scaling !== null) process.stderr.write(`${scalingTable(scaling)}\n\n`)
   process.stderr.write(`report: ${path.relative(process.cwd(), path.join(dir, `report-${stamp}.json`))} (also latest.json)\n`)
   process.stderr.write(`plot:   ${path.relative(process.cwd(), path.join(dir, plotFile))} (also latest.svg)\n`)
   if (report.misses.length > 0) process.stderr.write(`missed goals: ${report.misses.join(", ")}\n`)
   const errors = figures.filter((f) => f.verdict === "error")
-  if (errors.length > 0 || (args.strict && report.misses.length > 0)) process.exitCode = 1
+  if (scalingNote?.startsWith("failed") === true) process.stderr.write(`cost as work grows ${scalingNote}\n`)
+  if (errors.length > 0 || scalingNote?.startsWith("failed") === true || (args.strict && report.misses.length > 0)) process.exitCode = 1
 })
 
 NodeRuntime.runMain(main)

@@ -54,8 +54,10 @@ describe("bench plot", () => {
     scaling: {
       objects: [{ objects: 1000, createsPerSec: 2000, getsPerSec: 5000, listMs: 20, listMB: 1, rssMB: 80, dbMB: 2 }, { objects: 10000, createsPerSec: 2000, getsPerSec: 5000, listMs: 200, listMB: 10, rssMB: 90, dbMB: 20 }],
       watchers: [],
-      growth: {}
+      growth: {},
+      rssMBPer10kObjects: 10
     },
+    scalingNote: null,
     misses: [],
     plot: "x.svg"
   }
