@@ -91,14 +91,35 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
           Effect.logFatal(`internal error: ${Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause))}`)
         ),
     onSome: (e) => {
+      // a pass-through child (kubectl) has already said why it failed
+      if (typeof e === "object" && e !== null && "_tag" in e && e._tag === "ChildExit") return Effect.void
       const message = typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e)
       const code = exitCodeFor(e)
       return code === 3 || code === 4 || code === 130 ? Effect.logError(message) : Effect.logFatal(message)
     }
   })
 
+/**
+ * Multicall: invoked through a symlink named `kubectl` (basename cut at the first
+ * dot), rdd runs `rdd kubectl ...`. Pass-through commands get a `--` after their
+ * name, so @effect/cli hands every later word to them untouched.
+ */
+export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const invokedAs = (argv[1] ?? "").split("/").pop()?.split(".")[0]
+  const args = invokedAs === "kubectl" ? ["kubectl", ...argv.slice(2)] : argv.slice(2)
+  const at = args.findIndex((a) => !a.startsWith("-"))
+  let skip = at
+  // the first non-flag word may be the value of a global flag (`--instance x ctl ...`)
+  while (skip > 0 && /^--(instance|log[-_]level|log[-_]format)$/.test(args[skip - 1]!)) {
+    const next = args.slice(skip + 1).findIndex((a) => !a.startsWith("-"))
+    skip = next < 0 ? -1 : skip + 1 + next
+  }
+  if (skip < 0 || !GlobalArgs.PassThroughCommands.has(args[skip]!) || args[skip + 1] === "--") return args
+  return [...args.slice(0, skip + 1), "--", ...args.slice(skip + 1)]
+}
+
 export const run = (argv: ReadonlyArray<string>): void => {
-  const parsed = GlobalArgs.parse(argv.slice(2), process.env)
+  const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env)
   const isTTY = process.stderr.isTTY === true
   if (Either.isLeft(parsed)) {
     // No logger exists yet: write the record the way the text logger would.

@@ -4,7 +4,9 @@
  * else goes through the full command line in cli.ts.
  */
 const args = process.argv.slice(2)
-if (args.length === 1 && args[0] === "--version") {
+// (not when invoked as `kubectl`: multicall hands that to kubectl, see cli.ts)
+const invokedAs = (process.argv[1] ?? "").split("/").pop()?.split(".")[0]
+if (args.length === 1 && args[0] === "--version" && invokedAs !== "kubectl") {
   const Version = await import("./domain/Version.js")
   process.stdout.write(`${Version.describe(process.version)}\n`)
 } else {

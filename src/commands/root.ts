@@ -1,5 +1,7 @@
 /** The command tree of `rdd`. */
 import * as Command from "@effect/cli/Command"
+import { ctl } from "./ctl.js"
+import { kubectl } from "./kubectl.js"
 import { service, svc } from "./svc/index.js"
 import { version } from "./version.js"
 
@@ -9,5 +11,5 @@ export const root = (nodeVersion: string) =>
       "Rancher Desktop Daemon: manages per-user control planes (a Kubernetes-compatible API on SQLite) and their VMs. " +
         "Global flags, before the subcommand: --instance NAME, --log-level LEVEL, --log-format text|json."
     ),
-    Command.withSubcommands([svc, service, version(nodeVersion)])
+    Command.withSubcommands([svc, service, ctl, kubectl, version(nodeVersion)])
   )

@@ -48,7 +48,16 @@ export class Interrupted extends Data.TaggedError("Interrupted")<{
   readonly message: string
 }> {}
 
-export type CommandError = UsageError | Rejected | WaitTimeout | NotFound | Failure | Interrupted
+/**
+ * A pass-through command (`rdd kubectl`, `rdd ctl`) ended with `code`: rdd exits
+ * with the same code and prints nothing more (the child has said why).
+ */
+export class ChildExit extends Data.TaggedError("ChildExit")<{
+  readonly code: number
+  readonly message: string
+}> {}
+
+export type CommandError = UsageError | Rejected | WaitTimeout | NotFound | Failure | Interrupted | ChildExit
 
 /** Adds (or replaces) what a timed-out command leaves behind. */
 export const leavingBehind = (leftBehind: string) => (e: WaitTimeout): WaitTimeout =>

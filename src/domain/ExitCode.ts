@@ -21,7 +21,8 @@ const byTag: Record<CommandError["_tag"], ExitCode> = {
   WaitTimeout: ExitCode.Timeout,
   NotFound: ExitCode.Failure,
   Failure: ExitCode.Failure,
-  Interrupted: ExitCode.Interrupted
+  Interrupted: ExitCode.Interrupted,
+  ChildExit: ExitCode.Failure
 }
 
 const isTagged = (u: unknown): u is { readonly _tag: string } =>
@@ -31,6 +32,8 @@ const isTagged = (u: unknown): u is { readonly _tag: string } =>
 export const exitCodeFor = (error: unknown): ExitCode => {
   if (!isTagged(error)) return ExitCode.Failure
   if (error._tag === "TimeoutException") return ExitCode.Timeout
+  // a pass-through child's own code (kubectl), passed on unchanged
+  if (error._tag === "ChildExit" && "code" in error && typeof error.code === "number") return error.code as ExitCode
   return byTag[error._tag as CommandError["_tag"]] ?? ExitCode.Failure
 }
 

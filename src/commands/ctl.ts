@@ -1,0 +1,24 @@
+/**
+ * `rdd ctl ARGS...` (SPEC 5): autostart the control plane (within 90s), then run
+ * kubectl against it with KUBECONFIG forced to the instance's kubeconfig; the
+ * exit code of kubectl is passed on.
+ */
+import * as Command from "@effect/cli/Command"
+import { Effect, Layer } from "effect"
+import * as Deadline from "../domain/Deadline.js"
+import * as KubeClientLive from "../layers/KubeClientLive.js"
+import * as NodeKubectl from "../layers/NodeKubectl.js"
+import { ensureRunning } from "../services/Autostart.js"
+import { InstanceDir } from "../services/InstanceDir.js"
+import { passThroughArgs, runKubectl } from "./kubectl.js"
+
+export const ctl = Command.make("ctl", { args: passThroughArgs }, ({ args }) =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    // ctl has no deadline of its own: autostart's 90s cap is the bound
+    yield* ensureRunning(yield* Deadline.forever)
+    yield* runKubectl(args, { KUBECONFIG: dir.paths.config })
+  })).pipe(
+    Command.withDescription("Run kubectl against this instance's control plane, starting it if needed"),
+    Command.provide(Layer.merge(KubeClientLive.layer, NodeKubectl.layer))
+  )

@@ -1,0 +1,19 @@
+/**
+ * The real `kubectl`, run in the foreground with rdd's stdio (SPEC 5): found
+ * through RDD_KUBECTL, else PATH (never rdd itself through a `kubectl` symlink).
+ * `run` yields kubectl's exit code; a missing kubectl is a Failure that says how
+ * to install it.
+ */
+import { Context, type Effect } from "effect"
+import type { Failure } from "../domain/Errors.js"
+
+export interface KubectlShape {
+  /** Runs kubectl with `args` unchanged; `env` entries are added to (and override) rdd's environment. */
+  readonly run: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Effect.Effect<number, Failure>
+}
+
+export class Kubectl extends Context.Tag("rdd/Kubectl")<Kubectl, KubectlShape>() {}
+
+export const InstallHint =
+  "kubectl was not found: install it (e.g. https://kubernetes.io/docs/tasks/tools/ or your package manager) " +
+  "and put it on PATH, or set RDD_KUBECTL to its path"
