@@ -116,6 +116,12 @@ export const formatGoal = (goal: Goal | undefined, unit: string): string => {
 const fmt = (x: number | null | undefined, unit = ""): string =>
   x === null || x === undefined ? "—" : `${x}${unit === "" ? "" : ` ${unit}`}`
 
+/** First line of a reason, cut for the table (the JSON report keeps it whole). */
+const brief = (s: string, max = 140): string => {
+  const first = s.split("\n")[0] ?? ""
+  return first.length > max ? `${first.slice(0, max - 1)}…` : first
+}
+
 /** The short table printed on stderr: one line per figure, aligned columns. */
 export const table = (figures: ReadonlyArray<Figure>): string => {
   const header = ["figure", "value", "baseline", "ratio", "goal", "verdict"]
@@ -125,7 +131,7 @@ export const table = (figures: ReadonlyArray<Figure>): string => {
     f.baseline === undefined ? "" : `${fmt(f.baseline.value, f.unit)} (${f.baseline.name})`,
     f.ratio === undefined ? "" : f.ratio === null ? "—" : `${f.ratio}×`,
     formatGoal(f.goal, f.unit),
-    f.verdict === "n/a" || f.verdict === "error" ? `${f.verdict}: ${f.note ?? ""}` : f.verdict
+    f.verdict === "n/a" || f.verdict === "error" ? `${f.verdict}: ${brief(f.note ?? "")}` : f.verdict
   ])
   const width = (i: number) => Math.max(header[i]!.length, ...rows.map((r) => r[i]!.length))
   const widths = header.map((_, i) => (i === header.length - 1 ? 0 : width(i)))

@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs"
 import { Effect, Either } from "effect"
 import * as Instance from "../../src/domain/Instance.js"
+import { serveAvailable } from "../api/Daemon.js"
 import { type Figure, measured, unavailable } from "../Figure.js"
 import { awaitGone, isAlive, rddBin, rddEnv, stopPid, tempHome, timeRun, track, uniqueSuffix } from "../Proc.js"
 import { summarize } from "../stats.js"
@@ -28,7 +29,9 @@ export const lifecycleAvailable = (): Either.Either<void, string> => {
   const r = timeRun([process.execPath, rddBin, "svc", "--help"], { env: rddEnv("/nonexistent"), timeoutMs: 30_000 })
   const has = (cmd: string) => new RegExp(`^\\s*-\\s+${cmd}\\b`, "m").test(r.stdout)
   const missing = ["start", "stop"].filter((c) => !has(c))
-  return missing.length === 0 ? Either.right(undefined) : Either.left(`\`rdd svc ${missing.join("`, `rdd svc ")}\` not available in this build`)
+  if (missing.length > 0) return Either.left(`\`rdd svc ${missing.join("`, `rdd svc ")}\` not available in this build`)
+  // start spawns the daemon: without it there is nothing to measure
+  return serveAvailable()
 }
 
 const lastLine = (s: string): string => s.trim().split("\n").slice(-1)[0] ?? ""
