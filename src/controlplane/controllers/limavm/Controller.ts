@@ -38,7 +38,8 @@ export const start = (
     )
     yield* deps.kube.watch(Core.configmaps, { labelSelector: `${LimaVm.TemplateCopyLabel}=true` }).pipe(
       Stream.runForEach((event) => {
-        if (event.type === "BOOKMARK" || event.type === "DELETED") return Effect.void
+        // ADDED is our own copy being made (or the initial list): only edits matter here
+        if (event.type !== "MODIFIED") return Effect.void
         const owner = (event.object.metadata.ownerReferences ?? []).find((r) => r.kind === LimaVm.Kind)
         return owner === undefined ? Effect.void : workers.poke(event.object.metadata.namespace ?? "default", owner.name)
       }),

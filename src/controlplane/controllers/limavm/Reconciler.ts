@@ -50,13 +50,17 @@ export const reconcile = (
   deps: Deps,
   rt: VmRuntime,
   scope: Scope.Scope,
-  initial: LimaVm.LimaVm
+  initial: LimaVm.LimaVm,
+  /** receives every object this pass wrote, so the worker never reconciles an older one again */
+  observe: (written: LimaVm.LimaVm) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<void, ReconcileFailed> =>
   Effect.gen(function*() {
     const { driver, kube } = deps
     let vm = initial
     const write = (change: StatusWriter.StatusChange) =>
-      kubeFailed(StatusWriter.write(kube, vm, change)).pipe(Effect.tap((next) => Effect.sync(() => (vm = next))))
+      kubeFailed(StatusWriter.write(kube, vm, change)).pipe(
+        Effect.tap((next) => Effect.zipRight(Effect.sync(() => (vm = next)), observe(next)))
+      )
 
     if (vm.deleting) return yield* deletion(deps, rt, vm)
 
@@ -67,6 +71,7 @@ export const reconcile = (
         metadata: { ...vm.object.metadata, finalizers: [...(vm.object.metadata.finalizers ?? []), LimaVm.CleanupFinalizer] }
       }))
       vm = LimaVm.fromObject(updated)
+      yield* observe(vm)
     }
 
     const created = LimaVm.condition(vm, Created)
@@ -106,6 +111,7 @@ export const reconcile = (
           "merge"
         ))
         vm = LimaVm.fromObject(updated)
+        yield* observe(vm)
       }
       if (copy.resourceVersion !== vm.status.observedTemplateResourceVersion) {
         const stored = yield* driver.storedTemplate(vm.name)

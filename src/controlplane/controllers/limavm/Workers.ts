@@ -33,7 +33,7 @@ export interface Workers {
   readonly remove: (namespace: string, name: string) => Effect.Effect<void>
   /** wakes the worker of a VM (a template copy changed) */
   readonly poke: (namespace: string, name: string) => Effect.Effect<void>
-  /** stops every worker (shutdown) */
+  /** stops every worker for good (shutdown) */
   readonly stopAll: Effect.Effect<void>
   /** the in-memory phase of a VM (tests, diagnostics) */
   readonly phase: (namespace: string, name: string) => Effect.Effect<Option.Option<Runtime.Phase>>
@@ -62,6 +62,8 @@ export const make = (
   Effect.gen(function*() {
     const fibers = yield* FiberMap.make<string>()
     const workers = new Map<string, Worker>()
+    // set by stopAll: during a shutdown drain no event may start a worker (and a VM) again
+    let closed = false
 
     const loop = (key: string, w: Worker, scope: Scope.Scope): Effect.Effect<never> => {
       const waitSignificant: Effect.Effect<void> = Effect.flatMap(Queue.take(w.queue), (s) => (s ? Effect.void : waitSignificant))
@@ -70,7 +72,9 @@ export const make = (
           yield* Queue.take(w.queue)
           yield* Queue.takeAll(w.queue)
           const vm = yield* Ref.get(w.latest)
-          const result = yield* Effect.either(Reconciler.reconcile(deps, w.rt, scope, vm))
+          const observe = (written: LimaVm.LimaVm) =>
+            Ref.update(w.latest, (cur) => (cur.uid === written.uid && newer(written, cur) ? written : cur))
+          const result = yield* Effect.either(Reconciler.reconcile(deps, w.rt, scope, vm, observe))
           if (result._tag === "Right") {
             const phase = yield* Ref.get(w.rt.phase)
             // a start "succeeds" before the guest boots: only a settled VM resets the backoff
@@ -101,6 +105,7 @@ export const make = (
     return {
       upsert: (object) =>
         Effect.gen(function*() {
+          if (closed) return
           const vm = LimaVm.fromObject(object)
           const w = workers.get(keyOf(vm.namespace, vm.name))
           if (w === undefined) return yield* start(object)
@@ -125,6 +130,7 @@ export const make = (
           return w === undefined ? Effect.void : Queue.offer(w.queue, true).pipe(Effect.asVoid)
         }),
       stopAll: Effect.suspend(() => {
+        closed = true
         workers.clear()
         return FiberMap.clear(fibers)
       }),
