@@ -56,7 +56,11 @@ export const makeClient = (endpoint: Endpoint, options: { readonly sockets?: num
   const timeout = options.timeoutMs ?? 60_000
   const request = (method: string, path: string, body?: unknown): Promise<Response> =>
     new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body))
+      const payload = body === undefined
+        ? undefined
+        : Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(typeof body === "string" ? body : JSON.stringify(body))
       const req = https.request({
         agent,
         host: endpoint.host,

@@ -99,7 +99,9 @@ export const startDaemon = (options: StartOptions): Effect.Effect<Daemon, Error,
       ready = yield* Effect.promise(() => probeReady(paths, pid, probe))
       if (ready) break
       if (!isAlive(pid)) {
-        const tail = readFileSync(logFile, "utf8").trim().split("\n").slice(-3).join(" | ")
+        const lines = readFileSync(logFile, "utf8").trim().split("\n")
+        const errors = lines.filter((l) => /level=(fatal|error)/.test(l))
+        const tail = (errors.length > 0 ? errors : lines).slice(-2).join(" | ")
         return yield* Effect.fail(new Error(`the daemon exited during start-up: ${tail}`))
       }
       if (nowMs() > deadline) return yield* Effect.fail(new Error(`the daemon was not ready within ${within} ms (log: ${logFile})`))

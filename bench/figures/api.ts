@@ -158,6 +158,11 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
     const bare = Either.isRight(tls)
       ? yield* startBareServer(daemon.endpoint, tls.right, sample.body.length).pipe(Effect.map((b) => b.client))
       : undefined
+    if (bare !== undefined) {
+      // The same warm-up for the baseline: its first requests run cold code too.
+      yield* run(() => sequential(300, () => bare.request("GET", "/fixed"), "bare warm-up", [200]))
+      yield* run(() => sequential(300, () => bare.request("POST", "/fixed", sample.body), "bare warm-up", [201]))
+    }
     const bareNote = Either.isLeft(tls) ? ` (bare https baseline unavailable: ${tls.left})` : ""
 
     // Creates and gets.
