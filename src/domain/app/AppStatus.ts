@@ -1,0 +1,124 @@
+/**
+ * The App's status as the App controller writes it, computed purely from what
+ * one reconcile pass observed: Created and Running mirrored from the LimaVM
+ * (with the LimaVM's transition times), ContainerEngineReady and
+ * KubernetesReady as NotApplicable (rdd runs neither in the VM yet, and says
+ * so), and Settled from the rule chain. Every condition is stamped with the
+ * App generation the pass read (observedGeneration), which is what `rdd set`
+ * waits for.
+ */
+import type { Condition, KubeObject } from "../KubeObject.js"
+import * as LimaVm from "../LimaVm.js"
+import * as App from "../App.js"
+import * as Settled from "./Settled.js"
+
+export interface Observed {
+  readonly app: KubeObject
+  /** the app's LimaVM, when it exists */
+  readonly vm: LimaVm.LimaVm | undefined
+  /** the LimaVM's template copy, when it exists */
+  readonly copy: KubeObject | undefined
+  /** the App controller could not do its part (render, create); forced into Settled with this reason */
+  readonly blocked?: { readonly reason: string; readonly message: string }
+  readonly kubernetesPort: number
+  /** RFC 3339 (seconds) */
+  readonly now: string
+}
+
+export interface DesiredStatus {
+  readonly conditions: ReadonlyArray<Condition>
+  readonly kubernetesPort: number
+}
+
+/** The only optional parts Settled could wait for; rdd has controllers for neither yet. */
+export const Parts = { engine: false, kubernetes: false } as const
+
+export const engineMessage = (spec: App.AppSpec): string =>
+  `rdd does not run a container engine in the VM yet; containerEngine.name=${spec.containerEngine} is recorded only`
+
+export const kubernetesMessage = (spec: App.AppSpec): string =>
+  spec.kubernetesEnabled
+    ? `rdd does not run Kubernetes in the VM yet; kubernetes.enabled=true (version ${spec.kubernetesVersion}) is recorded only`
+    : "Kubernetes is not enabled"
+
+/** The template the LimaVM runs is the newest copy, with no restart for it pending. */
+export const templateUpToDate = (vm: LimaVm.LimaVm | undefined, copy: KubeObject | undefined): boolean =>
+  vm !== undefined && copy !== undefined && copy.metadata.resourceVersion !== undefined &&
+  copy.metadata.resourceVersion === vm.status.observedTemplateResourceVersion && !vm.status.restartNeeded
+
+const keepTransition = (previous: ReadonlyArray<Condition>, next: Omit<Condition, "lastTransitionTime">, now: string): Condition => {
+  const before = previous.find((c) => c.type === next.type)
+  return {
+    ...next,
+    lastTransitionTime: before !== undefined && before.status === next.status && before.lastTransitionTime !== undefined
+      ? before.lastTransitionTime
+      : now
+  }
+}
+
+export const desired = (o: Observed): DesiredStatus => {
+  const generation = App.generationOf(o.app)
+  const spec = App.specOf(o.app)
+  const previous = App.conditionsOf(o.app)
+  const mirrored: Array<Condition> = []
+  for (const type of [App.ConditionType.Created, App.ConditionType.Running]) {
+    const c = o.vm === undefined ? undefined : LimaVm.condition(o.vm, type)
+    if (c !== undefined) {
+      mirrored.push({
+        type,
+        status: c.status,
+        reason: c.reason ?? "Unknown",
+        message: c.message ?? "",
+        lastTransitionTime: c.lastTransitionTime ?? o.now,
+        observedGeneration: generation
+      })
+    }
+  }
+  const engine = keepTransition(previous, {
+    type: App.ConditionType.ContainerEngineReady,
+    status: "True",
+    reason: App.Reason.NotApplicable,
+    message: engineMessage(spec),
+    observedGeneration: generation
+  }, o.now)
+  const kubernetes = keepTransition(previous, {
+    type: App.ConditionType.KubernetesReady,
+    status: "True",
+    reason: App.Reason.NotApplicable,
+    message: kubernetesMessage(spec),
+    observedGeneration: generation
+  }, o.now)
+  const verdict: Settled.SettledVerdict = o.blocked !== undefined
+    ? { status: "False", ...o.blocked }
+    : Settled.decide({
+      generation,
+      shouldRun: spec.running,
+      templateUpToDate: templateUpToDate(o.vm, o.copy),
+      vmCurrent: o.vm === undefined || o.vm.status.observedGeneration === undefined || o.vm.status.observedGeneration >= o.vm.generation,
+      conditions: [...mirrored, engine, kubernetes],
+      engineControllerEnabled: Parts.engine,
+      kubernetesControllerEnabled: Parts.kubernetes,
+      kubernetesEnabled: spec.kubernetesEnabled
+    })
+  const settled = keepTransition(previous, { type: App.ConditionType.Settled, ...verdict, observedGeneration: generation }, o.now)
+  return { conditions: [...mirrored, engine, kubernetes, settled], kubernetesPort: o.kubernetesPort }
+}
+
+const conditionKey = (c: Condition) =>
+  JSON.stringify([c.type, c.status, c.reason ?? "", c.message ?? "", c.lastTransitionTime ?? "", c.observedGeneration ?? 0])
+
+/** Whether writing `next` would change the stored status (so a pass with nothing new writes nothing). */
+export const differs = (app: KubeObject, next: DesiredStatus): boolean => {
+  const status = app["status"]
+  const port = typeof status === "object" && status !== null ? (status as Record<string, unknown>)["kubernetesPort"] : undefined
+  if ((typeof port === "number" ? port : 0) !== next.kubernetesPort) return true
+  const a = App.conditionsOf(app).map(conditionKey).sort()
+  const b = next.conditions.map(conditionKey).sort()
+  return a.length !== b.length || a.some((k, i) => k !== b[i])
+}
+
+export const kubernetesPortOf = (app: KubeObject): number => {
+  const status = app["status"]
+  const port = typeof status === "object" && status !== null ? (status as Record<string, unknown>)["kubernetesPort"] : undefined
+  return typeof port === "number" ? port : 0
+}
