@@ -5,11 +5,12 @@ import { create } from "./create.js"
 import { remove } from "./delete.js"
 import { log, logs } from "./log.js"
 import { paths } from "./paths.js"
+import { serve } from "./serve.js"
 import { start } from "./start.js"
 import { stop } from "./stop.js"
 import { status } from "./status.js"
 
-const subcommands = [create, start, stop, remove, config, log, logs, status, paths] as const
+const subcommands = [create, start, stop, remove, config, log, logs, status, paths, serve] as const
 
 export const service = Command.make("service").pipe(
   Command.withDescription("Manage the rdd control plane (alias: svc)"),

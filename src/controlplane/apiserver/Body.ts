@@ -1,0 +1,114 @@
+/**
+ * Request bodies: read with a hard size limit (413 beyond it, without buffering
+ * the rest), then decoded by Content-Type: JSON (and the JSON patch types), YAML,
+ * and the protobuf envelope kubectl's imperative creates send.
+ */
+import { Effect } from "effect"
+import type * as http from "node:http"
+import * as Protobuf from "../../domain/k8s/Protobuf.js"
+import * as ApiError from "./ApiError.js"
+import type { DeleteOptions } from "./Resources.js"
+
+export type ReadResult =
+  | { readonly _tag: "Ok"; readonly data: Buffer }
+  | { readonly _tag: "TooLarge" }
+  | { readonly _tag: "Error" }
+
+export const read = (req: http.IncomingMessage, limit: number, done: (r: ReadResult) => void): void => {
+  const declared = Number(req.headers["content-length"] ?? "0")
+  if (declared > limit) {
+    req.resume()
+    done({ _tag: "TooLarge" })
+    return
+  }
+  const chunks: Array<Buffer> = []
+  let size = 0
+  let finished = false
+  const finish = (r: ReadResult) => {
+    if (finished) return
+    finished = true
+    done(r)
+  }
+  req.on("data", (chunk: Buffer) => {
+    if (finished) return
+    size += chunk.length
+    if (size > limit) {
+      chunks.length = 0
+      req.resume()
+      finish({ _tag: "TooLarge" })
+      return
+    }
+    chunks.push(chunk)
+  })
+  req.on("end", () => finish({ _tag: "Ok", data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }))
+  req.on("error", () => finish({ _tag: "Error" }))
+}
+
+export type Decoded =
+  | { readonly _tag: "Value"; readonly value: unknown }
+  | { readonly _tag: "Empty" }
+  | { readonly _tag: "Invalid"; readonly error: ApiError.ApiError }
+
+export const decode = (contentType: string | undefined, data: Buffer, parseYaml: (text: string) => unknown): Decoded => {
+  if (data.length === 0) return { _tag: "Empty" }
+  const type = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase()
+  if (type === Protobuf.contentType || Protobuf.hasMagic(data)) {
+    const decoded = Protobuf.decode(data)
+    return decoded._tag === "Right"
+      ? { _tag: "Value", value: decoded.right }
+      : { _tag: "Invalid", error: ApiError.unsupportedMediaType(["application/json", "application/yaml"]) }
+  }
+  const text = data.toString("utf8")
+  if (type.endsWith("yaml")) {
+    try {
+      return { _tag: "Value", value: JSON.parse(text) }
+    } catch {
+      try {
+        return { _tag: "Value", value: parseYaml(text) }
+      } catch (e) {
+        return { _tag: "Invalid", error: ApiError.badRequest(`error converting YAML to JSON: ${(e as Error).message}`) }
+      }
+    }
+  }
+  if (type === "application/json" || type.endsWith("+json") || type === "" || type === "*/*") {
+    try {
+      return { _tag: "Value", value: JSON.parse(text) }
+    } catch (e) {
+      return { _tag: "Invalid", error: ApiError.badRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`) }
+    }
+  }
+  return { _tag: "Invalid", error: ApiError.unsupportedMediaType(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]) }
+}
+
+export const value = (d: Decoded | undefined): Effect.Effect<unknown, ApiError.ApiError> => {
+  if (d === undefined || d._tag === "Empty") return Effect.fail(ApiError.badRequest("the body of the request is empty"))
+  if (d._tag === "Invalid") return Effect.fail(d.error)
+  return Effect.succeed(d.value)
+}
+
+export const object = (d: Decoded | undefined): Effect.Effect<unknown, ApiError.ApiError> =>
+  Effect.flatMap(value(d), (v) =>
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Effect.succeed(v)
+      : Effect.fail(ApiError.badRequest("the body of the request must be a JSON object")))
+
+/** DeleteOptions from the body (kubectl sends `{"propagationPolicy":...}`) or the query. */
+export const deleteOptions = (d: Decoded | undefined, q: URLSearchParams): DeleteOptions => {
+  const body = d?._tag === "Value" && typeof d.value === "object" && d.value !== null ? (d.value as Record<string, unknown>) : {}
+  const policy = typeof body["propagationPolicy"] === "string" ? body["propagationPolicy"] : q.get("propagationPolicy") ?? undefined
+  const orphan = body["orphanDependents"] === true || q.get("orphanDependents") === "true"
+  const pre = body["preconditions"]
+  const preconditions = typeof pre === "object" && pre !== null
+    ? {
+      ...(typeof (pre as Record<string, unknown>)["uid"] === "string" ? { uid: (pre as Record<string, string>)["uid"] } : {}),
+      ...(typeof (pre as Record<string, unknown>)["resourceVersion"] === "string"
+        ? { resourceVersion: (pre as Record<string, string>)["resourceVersion"] }
+        : {})
+    }
+    : undefined
+  const effective = policy ?? (orphan ? "Orphan" : undefined)
+  return {
+    ...(effective === undefined ? {} : { propagationPolicy: effective }),
+    ...(preconditions === undefined ? {} : { preconditions })
+  }
+}

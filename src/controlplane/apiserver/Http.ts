@@ -1,0 +1,276 @@
+/**
+ * The HTTPS front of the API: bearer-token authentication (only /version and the
+ * health endpoints are anonymous), the 3 MiB body limit, body decoding (JSON,
+ * YAML, kubectl's protobuf), routing to discovery, OpenAPI and the verbs of
+ * Resources.ts, Table rendering for kubectl, and streaming watches whose headers
+ * are flushed at once. Every error is a Status object; responses are JSON.
+ */
+import { Cause, Effect, Exit, Option, Runtime } from "effect"
+import type * as http from "node:http"
+import * as YAML from "yaml"
+import type { KubeObject } from "../../domain/KubeObject.js"
+import * as ApiError from "./ApiError.js"
+import * as Body from "./Body.js"
+import * as Discovery from "./Discovery.js"
+import * as OpenApi from "./OpenApi.js"
+import { apiVersionOf, type ResourceInfo } from "./Registry.js"
+import type { ApiShape, ListResult, WriteOptions } from "./Resources.js"
+import * as Routes from "./Routes.js"
+import * as Tables from "./Tables.js"
+import * as Watch from "./Watch.js"
+
+export const BodyLimit = 3 * 1024 * 1024
+/** A watcher with this much unsent output is too slow: it is closed so it cannot hold memory or writers. */
+const WatchBacklogLimit = 16 * 1024 * 1024
+
+export const VersionInfo = {
+  major: "1",
+  minor: "32",
+  gitVersion: "v1.32.4",
+  gitCommit: "0",
+  gitTreeState: "clean",
+  buildDate: "2025-01-01T00:00:00Z",
+  goVersion: "go1.23",
+  compiler: "gc",
+  platform: `${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}`
+}
+
+export interface HttpOptions {
+  readonly api: ApiShape
+  /** bearer token → user name */
+  readonly tokens: ReadonlyMap<string, string>
+  readonly runtime: Runtime.Runtime<never>
+  /** host:port for APIVersions */
+  readonly address: () => string
+  /** false while shutting down: /readyz then answers 500 */
+  readonly ready: () => boolean
+}
+
+const send = (res: http.ServerResponse, code: number, body: unknown) => {
+  const text = JSON.stringify(body)
+  res.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) })
+  res.end(text)
+}
+
+const sendText = (res: http.ServerResponse, code: number, text: string) => {
+  res.writeHead(code, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(text) })
+  res.end(text)
+}
+
+const sendError = (res: http.ServerResponse, e: ApiError.ApiError) => send(res, e.code, e.status)
+
+const truthy = (v: string | null) => v === "true" || v === "1"
+
+const intParam = (q: URLSearchParams, name: string): number | undefined => {
+  const v = q.get(name)
+  if (v === null || v === "") return undefined
+  const n = Number(v)
+  return Number.isFinite(n) ? n : undefined
+}
+
+const writeOptions = (q: URLSearchParams, user: string): WriteOptions => {
+  const dryRun = q.getAll("dryRun")
+  return {
+    dryRun: dryRun.includes("All"),
+    fieldValidation: q.get("fieldValidation") ?? "",
+    ...(q.get("fieldManager") === null ? {} : { fieldManager: q.get("fieldManager")! }),
+    user
+  }
+}
+
+const listObject = (info: ResourceInfo, r: ListResult) => ({
+  apiVersion: apiVersionOf(info),
+  kind: info.listKind,
+  metadata: { resourceVersion: r.resourceVersion, ...(r.continue === undefined ? {} : { continue: r.continue }) },
+  items: r.items
+})
+
+export const makeHandler = (o: HttpOptions) => {
+  const { api } = o
+  const run = <A>(res: http.ServerResponse, effect: Effect.Effect<A, ApiError.ApiError>, onSuccess: (a: A) => void) => {
+    Runtime.runPromiseExit(o.runtime)(effect).then((exit) => {
+      if (Exit.isSuccess(exit)) {
+        onSuccess(exit.value)
+        return
+      }
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure)) {
+        sendError(res, failure.value)
+        return
+      }
+      Runtime.runSync(o.runtime)(Effect.logError(`request failed: ${Cause.pretty(exit.cause)}`))
+      if (!res.headersSent) sendError(res, ApiError.internal("unexpected failure"))
+      else res.destroy()
+    }).catch(() => res.destroy())
+  }
+
+  const isNamespaced = (g: string, v: string, r: string) => api.registry.find(g, v, r)?.namespaced === true
+
+  const discovery = (path: string, res: http.ServerResponse): boolean => {
+    const parts = path.split("/").slice(1)
+    const reg = api.registry
+    let doc: unknown
+    if (path === "/api") doc = Discovery.apiVersions(o.address())
+    else if (path === "/apis") doc = Discovery.apiGroupList(reg)
+    else if (parts[0] === "api" && parts.length === 2) doc = Discovery.apiResourceList(reg, "", parts[1]!)
+    else if (parts[0] === "apis" && parts.length === 2) doc = Discovery.apiGroupDoc(reg, parts[1]!)
+    else if (parts[0] === "apis" && parts.length === 3) doc = Discovery.apiResourceList(reg, parts[1]!, parts[2]!)
+    else if (path === "/openapi/v3") doc = OpenApi.root(reg)
+    else if (parts[0] === "openapi" && parts[1] === "v3" && parts[2] === "api" && parts.length === 4) {
+      doc = OpenApi.document(reg, "", parts[3]!)
+    } else if (parts[0] === "openapi" && parts[1] === "v3" && parts[2] === "apis" && parts.length === 5) {
+      doc = OpenApi.document(reg, parts[3]!, parts[4]!)
+    } else return false
+    if (doc === undefined) sendError(res, ApiError.pathNotFound())
+    else send(res, 200, doc)
+    return true
+  }
+
+  const resource = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: Extract<Routes.Route, { _tag: "Resource" }>,
+    q: URLSearchParams,
+    user: string,
+    body: Body.Decoded | undefined
+  ) => {
+    const info = api.registry.find(route.group, route.version, route.resource)
+    if (info === undefined) return sendError(res, ApiError.pathNotFound())
+    const { namespace, name, subresource } = route
+    if (subresource !== "" && !(subresource === "status" && info.statusSubresource) &&
+      !(subresource === "finalize" && info.resource === "namespaces" && info.group === "")) {
+      return sendError(res, ApiError.pathNotFound())
+    }
+    if (info.namespaced && namespace === "" && req.method !== "GET") return sendError(res, ApiError.pathNotFound())
+    const table = Tables.wantsTable(req.headers.accept)
+    const render = (obj: KubeObject) => (table ? Tables.forObjects(info, [obj], String(obj.metadata.resourceVersion ?? "")) : obj)
+    const wo = writeOptions(q, user)
+    switch (req.method) {
+      case "GET": {
+        if (name !== "") return run(res, api.get(info, namespace, name), (obj) => send(res, 200, render(obj)))
+        const selectors = {
+          ...(q.get("labelSelector") === null ? {} : { labelSelector: q.get("labelSelector")! }),
+          ...(q.get("fieldSelector") === null ? {} : { fieldSelector: q.get("fieldSelector")! })
+        }
+        if (truthy(q.get("watch"))) return watch(res, info, namespace, q, selectors, table)
+        const limit = intParam(q, "limit")
+        return run(
+          res,
+          api.list(info, namespace, { ...selectors, ...(limit === undefined ? {} : { limit }), ...(q.get("continue") === null ? {} : { continue: q.get("continue")! }) }),
+          (r) => send(res, 200, table ? Tables.forObjects(info, r.items, r.resourceVersion, r.continue) : listObject(info, r))
+        )
+      }
+      case "POST":
+        if (name !== "") return sendError(res, ApiError.methodNotAllowed(`POST on a named ${info.resource} is not allowed`))
+        return run(res, Effect.flatMap(Body.object(body), (b) => api.create(info, namespace, b, wo)), (obj) => send(res, 201, obj))
+      case "PUT": {
+        const sub = subresource === "finalize" ? "" : subresource
+        return run(res, Effect.flatMap(Body.object(body), (b) => api.update(info, namespace, name, b, wo, sub)), (obj) => send(res, 200, obj))
+      }
+      case "PATCH": {
+        const contentType = req.headers["content-type"] ?? ""
+        const force = truthy(q.get("force"))
+        return run(
+          res,
+          Effect.flatMap(Body.value(body), (b) => api.patch(info, namespace, name, { contentType, body: b, force }, wo, subresource)),
+          (r) => send(res, r.created ? 201 : 200, r.object)
+        )
+      }
+      case "DELETE": {
+        const opts = Body.deleteOptions(body, q)
+        if (name === "") {
+          return run(res, api.deleteCollection(info, namespace, {
+            ...(q.get("labelSelector") === null ? {} : { labelSelector: q.get("labelSelector")! }),
+            ...(q.get("fieldSelector") === null ? {} : { fieldSelector: q.get("fieldSelector")! })
+          }, opts, wo), (items) => send(res, 200, listObject(info, { items, resourceVersion: String(api.store.revision()) })))
+        }
+        return run(res, api.delete(info, namespace, name, opts, wo), (obj) => send(res, 200, obj))
+      }
+      default:
+        return sendError(res, ApiError.methodNotAllowed(`the server does not allow this method on the requested resource`))
+    }
+  }
+
+  const watch = (
+    res: http.ServerResponse,
+    info: ResourceInfo,
+    namespace: string,
+    q: URLSearchParams,
+    selectors: { labelSelector?: string; fieldSelector?: string },
+    table: boolean
+  ) => {
+    let started = false
+    let firstTable = true
+    const start = () => {
+      if (started) return
+      started = true
+      res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache" })
+      res.flushHeaders()
+    }
+    const timeoutSeconds = intParam(q, "timeoutSeconds")
+    const sink: Watch.WatchSink = {
+      send: (type, object) => {
+        start()
+        let payload = object
+        if (table && type !== "ERROR" && type !== "BOOKMARK") {
+          payload = Tables.forObjects(info, [object as KubeObject], String((object as KubeObject).metadata.resourceVersion ?? ""), undefined, !firstTable)
+          firstTable = false
+        }
+        res.write(`${JSON.stringify({ type, object: payload })}\n`)
+        return res.writableLength < WatchBacklogLimit
+      },
+      close: () => {
+        start()
+        res.end()
+      }
+    }
+    run(res, Watch.open(api.store, info, namespace, {
+      ...selectors,
+      ...(q.get("resourceVersion") === null ? {} : { resourceVersion: q.get("resourceVersion")! }),
+      allowWatchBookmarks: truthy(q.get("allowWatchBookmarks")),
+      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds })
+    }, sink), (cancel) => {
+      start()
+      res.on("close", cancel)
+      if (res.destroyed) cancel()
+    })
+  }
+
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = req.url ?? "/"
+    const qi = url.indexOf("?")
+    const path = (qi < 0 ? url : url.slice(0, qi)).replace(/\/+$/, "") || "/"
+    const q = new URLSearchParams(qi < 0 ? "" : url.slice(qi + 1))
+    switch (path) {
+      case "/version":
+        return send(res, 200, VersionInfo)
+      case "/healthz":
+      case "/livez":
+        return sendText(res, 200, "ok")
+      case "/readyz":
+        return o.ready() ? sendText(res, 200, "ok") : sendText(res, 500, "[-]shutdown failed: reason withheld\nreadyz check failed")
+    }
+    const auth = req.headers.authorization
+    const user = auth !== undefined && auth.startsWith("Bearer ") ? o.tokens.get(auth.slice(7).trim()) : undefined
+    if (user === undefined) {
+      req.resume()
+      return send(res, 401, ApiError.of({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 }).status)
+    }
+    if (req.method === "GET" && discovery(path, res)) return
+    const route = Routes.parse(path, isNamespaced)
+    if (route._tag === "Other") {
+      req.resume()
+      return sendError(res, ApiError.pathNotFound())
+    }
+    if (req.method === "GET" || req.method === "HEAD") return resource(req, res, route, q, user, undefined)
+    Body.read(req, BodyLimit, (result) => {
+      if (result._tag === "TooLarge") {
+        res.setHeader("Connection", "close")
+        return sendError(res, ApiError.tooLarge())
+      }
+      if (result._tag === "Error") return res.destroy()
+      const decoded = Body.decode(req.headers["content-type"], result.data, YAML.parse)
+      resource(req, res, route, q, user, decoded)
+    })
+  }
+}

@@ -1,0 +1,498 @@
+/**
+ * The verbs of the API on any resource type: get, list, create, update, patch,
+ * delete, deletecollection (watch lives in Watch.ts). This is the ONE internal
+ * request path: the HTTPS handlers and the in-process KubeClient both call it, so
+ * validation, admission and storage are the same whichever way a write arrives.
+ *
+ * A write is computed optimistically outside the store's write lock (admission
+ * plugins may call the API themselves), then committed under the lock only if the
+ * object is still the one the computation started from; otherwise it is retried
+ * (an explicit resourceVersion precondition fails with 409 instead).
+ */
+import { Context, Effect, Either, Layer } from "effect"
+import type { KubeObject, ObjectMeta } from "../../domain/KubeObject.js"
+import * as Status from "../../domain/k8s/Status.js"
+import { type EventType, Store, type StoreShape, type WriteOp } from "../storage/Store.js"
+import type { AdmissionChain, Operation } from "./Admission.js"
+import * as ApiError from "./ApiError.js"
+import * as CustomResources from "./CustomResources.js"
+import * as Meta from "./Meta.js"
+import * as Patch from "./Patch.js"
+import * as Registry from "./Registry.js"
+import * as Selectors from "./Selectors.js"
+import * as Validation from "./Validation.js"
+
+export interface WriteOptions {
+  readonly dryRun?: boolean
+  /** Strict (reject unknown fields), Warn or Ignore (default: drop silently) */
+  readonly fieldValidation?: string
+  readonly fieldManager?: string
+  readonly user?: string
+}
+
+export interface ListQuery {
+  readonly labelSelector?: string
+  readonly fieldSelector?: string
+  readonly limit?: number
+  readonly continue?: string
+}
+
+export interface ListResult {
+  readonly items: ReadonlyArray<KubeObject>
+  readonly resourceVersion: string
+  readonly continue?: string
+}
+
+export interface DeleteOptions {
+  readonly propagationPolicy?: string
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string }
+}
+
+export interface PatchRequest {
+  readonly contentType: string
+  readonly body: unknown
+  readonly force?: boolean
+}
+
+/** The namespace in the URL ("" for cluster-scoped resources and all-namespace lists). */
+export interface ApiShape {
+  readonly registry: Registry.Registry
+  readonly admission: AdmissionChain
+  readonly store: StoreShape
+  readonly get: (info: Registry.ResourceInfo, namespace: string, name: string) => Effect.Effect<KubeObject, ApiError.ApiError>
+  readonly list: (info: Registry.ResourceInfo, namespace: string, q: ListQuery) => Effect.Effect<ListResult, ApiError.ApiError>
+  readonly create: (info: Registry.ResourceInfo, namespace: string, body: unknown, o: WriteOptions) => Effect.Effect<KubeObject, ApiError.ApiError>
+  readonly update: (
+    info: Registry.ResourceInfo,
+    namespace: string,
+    name: string,
+    body: unknown,
+    o: WriteOptions,
+    subresource?: string
+  ) => Effect.Effect<KubeObject, ApiError.ApiError>
+  readonly patch: (
+    info: Registry.ResourceInfo,
+    namespace: string,
+    name: string,
+    patch: PatchRequest,
+    o: WriteOptions,
+    subresource?: string
+  ) => Effect.Effect<{ readonly object: KubeObject; readonly created: boolean }, ApiError.ApiError>
+  readonly delete: (
+    info: Registry.ResourceInfo,
+    namespace: string,
+    name: string,
+    d: DeleteOptions,
+    o: WriteOptions
+  ) => Effect.Effect<KubeObject, ApiError.ApiError>
+  readonly deleteCollection: (
+    info: Registry.ResourceInfo,
+    namespace: string,
+    q: ListQuery,
+    d: DeleteOptions,
+    o: WriteOptions
+  ) => Effect.Effect<ReadonlyArray<KubeObject>, ApiError.ApiError>
+}
+
+export class Api extends Context.Tag("rdd/controlplane/Api")<Api, ApiShape>() {}
+
+const gr = (info: Registry.ResourceInfo): Status.GroupResource => ({ group: info.group, resource: info.resource })
+const notFound = (info: Registry.ResourceInfo, name: string) => ApiError.of(Status.notFound(gr(info), name))
+
+/** The outcome of computing a write. */
+type Decision =
+  | { readonly _tag: "Write"; readonly type: EventType; readonly object: KubeObject; readonly extra?: ReadonlyArray<WriteOp> }
+  | { readonly _tag: "Noop"; readonly object: KubeObject }
+
+const isObjectBody = (body: unknown): body is KubeObject =>
+  Meta.isObject(body) && (body["metadata"] === undefined || Meta.isObject(body["metadata"]))
+
+const decodeBody = (info: Registry.ResourceInfo, body: unknown): Effect.Effect<KubeObject, ApiError.ApiError> => {
+  if (!isObjectBody(body)) {
+    return Effect.fail(ApiError.badRequest(`the body of the request could not be decoded as a ${info.kind}: expected a JSON object`))
+  }
+  const apiVersion = Registry.apiVersionOf(info)
+  const bodyApiVersion = body["apiVersion"]
+  const bodyKind = body["kind"]
+  if ((bodyKind !== undefined && bodyKind !== info.kind) || (bodyApiVersion !== undefined && bodyApiVersion !== apiVersion)) {
+    return Effect.fail(ApiError.badRequest(
+      `the API version in the data (${String(bodyApiVersion ?? "")}) does not match the expected API version (${apiVersion})` +
+        (bodyKind !== info.kind ? ` or kind (${String(bodyKind)} vs ${info.kind})` : "")
+    ))
+  }
+  return Effect.succeed({ ...body, apiVersion, kind: info.kind, metadata: { ...(body.metadata ?? {}) } })
+}
+
+/** A write is refused by a terminating or missing namespace (NamespaceLifecycle). */
+const checkNamespace = (store: StoreShape, info: Registry.ResourceInfo, namespace: string, name: string) => {
+  if (!info.namespaced) return Effect.void
+  const ns = store.get(NamespacesCollection, "", namespace)
+  if (ns === undefined) return Effect.fail(ApiError.of(Status.notFound({ group: "", resource: "namespaces" }, namespace)))
+  if (ns.metadata.deletionTimestamp !== undefined) {
+    return Effect.fail(ApiError.of(Status.forbidden(
+      gr(info),
+      name,
+      `unable to create new content in namespace ${namespace} because it is being terminated`
+    )))
+  }
+  return Effect.void
+}
+
+const NamespacesCollection = { group: "", resource: "namespaces" }
+
+/** Secrets: stringData is write-only and merged into data (base64). */
+const normaliseSecret = (o: KubeObject): KubeObject => {
+  const stringData = o["stringData"]
+  const { stringData: _drop, ...rest } = o
+  const data: Record<string, unknown> = Meta.isObject(o["data"]) ? { ...o["data"] } : {}
+  if (Meta.isObject(stringData)) {
+    for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), "utf8").toString("base64")
+  }
+  return { ...rest, type: o["type"] ?? "Opaque", ...(Object.keys(data).length > 0 ? { data } : {}) } as KubeObject
+}
+
+const kindDefaults = (info: Registry.ResourceInfo, o: KubeObject, isCreate: boolean): KubeObject => {
+  if (info.group === "" && info.resource === "secrets") return normaliseSecret(o)
+  if (info.group === "" && info.resource === "namespaces" && isCreate) {
+    const spec = Meta.isObject(o["spec"]) ? o["spec"] : {}
+    return { ...o, spec: { finalizers: ["kubernetes"], ...spec }, status: { phase: "Active" } }
+  }
+  return o
+}
+
+/** Objects under deletion whose last finalizer is gone are removed for good. */
+const finalState = (info: Registry.ResourceInfo, o: KubeObject): EventType => {
+  if (o.metadata.deletionTimestamp === undefined || Meta.hasFinalizers(o)) return "MODIFIED"
+  if (info.group === "" && info.resource === "namespaces") {
+    const fin = (o["spec"] as { finalizers?: ReadonlyArray<string> } | undefined)?.finalizers ?? []
+    if (fin.length > 0) return "MODIFIED"
+  }
+  return "DELETED"
+}
+
+const parseContinue = (token: string | undefined): Either.Either<string | undefined, ApiError.ApiError> => {
+  if (token === undefined || token === "") return Either.right(undefined)
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { k?: unknown }
+    if (typeof parsed.k === "string") return Either.right(parsed.k)
+  } catch {
+    // fall through
+  }
+  return Either.left(ApiError.badRequest("continue key is not valid: invalid token"))
+}
+
+const objectKey = (o: KubeObject) => `${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`
+
+export const make = (store: StoreShape, registry: Registry.Registry, admission: AdmissionChain): ApiShape => {
+  const collection = (info: Registry.ResourceInfo) => ({ group: info.group, resource: info.resource })
+
+  const admit = (
+    info: Registry.ResourceInfo,
+    operation: Operation,
+    subresource: string,
+    namespace: string,
+    name: string,
+    object: KubeObject | undefined,
+    oldObject: KubeObject | undefined,
+    o: WriteOptions
+  ) =>
+    admission.admit({
+      operation,
+      group: info.group,
+      resource: info.resource,
+      subresource,
+      namespace,
+      name,
+      object,
+      oldObject,
+      dryRun: o.dryRun === true,
+      user: o.user ?? "system-admin"
+    })
+
+  /** Runs compute against the current object and commits it if nothing changed meanwhile. */
+  const write = (
+    info: Registry.ResourceInfo,
+    namespace: string,
+    name: string,
+    o: WriteOptions,
+    compute: (current: KubeObject | undefined) => Effect.Effect<Decision, ApiError.ApiError>
+  ): Effect.Effect<{ readonly object: KubeObject; readonly type: EventType | "Noop" }, ApiError.ApiError> => {
+    const attempt = (n: number): Effect.Effect<{ readonly object: KubeObject; readonly type: EventType | "Noop" }, ApiError.ApiError> =>
+      Effect.gen(function*() {
+        const current = store.get(collection(info), namespace, name)
+        const decision = yield* compute(current)
+        if (decision._tag === "Noop") return { object: decision.object, type: "Noop" as const }
+        if (o.dryRun === true) return { object: decision.object, type: decision.type }
+        const committed = yield* store.withWriteLock(Effect.suspend(() => {
+          if (store.get(collection(info), namespace, name) !== current) return Effect.succeed(undefined)
+          return store.commit([
+            { type: decision.type, collection: collection(info), namespace, name, object: decision.object },
+            ...(decision.extra ?? [])
+          ])
+        }))
+        if (committed === undefined) {
+          if (n >= 16) return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name)))
+          return yield* attempt(n + 1)
+        }
+        return { object: committed[0]!, type: decision.type }
+      })
+    return attempt(0)
+  }
+
+  const prepareNew = (info: Registry.ResourceInfo, body: KubeObject, o: WriteOptions) =>
+    Effect.gen(function*() {
+      if (o.fieldValidation === "Strict") {
+        const unknown = info.fields !== undefined
+          ? Validation.unknownBuiltinFields(info, body)
+          : CustomResources.unknownFields(info, body)
+        if (unknown.length > 0) return yield* Effect.fail(Validation.strictError(info, unknown))
+      }
+      return info.fields !== undefined ? Validation.dropUnknownBuiltinFields(info, body) : CustomResources.prune(info, body)
+    })
+
+  const get: ApiShape["get"] = (info, namespace, name) => {
+    const o = store.get(collection(info), namespace, name)
+    return o === undefined ? Effect.fail(notFound(info, name)) : Effect.succeed(o)
+  }
+
+  const list: ApiShape["list"] = (info, namespace, q) =>
+    Effect.gen(function*() {
+      const pred = yield* Selectors.compile(q.labelSelector, q.fieldSelector)
+      const after = yield* parseContinue(q.continue)
+      const resourceVersion = String(store.revision())
+      const all = store.list(collection(info), info.namespaced && namespace !== "" ? namespace : undefined)
+      const items: Array<KubeObject> = []
+      const limit = q.limit !== undefined && q.limit > 0 ? q.limit : Infinity
+      let next: string | undefined
+      for (const item of all) {
+        if (after !== undefined && objectKey(item) <= after) continue
+        if (!pred(item)) continue
+        if (items.length >= limit) {
+          next = Buffer.from(JSON.stringify({ k: objectKey(items[items.length - 1]!) })).toString("base64url")
+          break
+        }
+        items.push(item)
+      }
+      return { items, resourceVersion, ...(next === undefined ? {} : { continue: next }) }
+    })
+
+  const create: ApiShape["create"] = (info, namespace, rawBody, o) =>
+    Effect.gen(function*() {
+      let body = yield* decodeBody(info, rawBody)
+      const bodyNs = body.metadata.namespace
+      if (info.namespaced) {
+        if (bodyNs !== undefined && bodyNs !== "" && bodyNs !== namespace) {
+          return yield* Effect.fail(ApiError.badRequest("the namespace of the provided object does not match the namespace sent on the request"))
+        }
+      }
+      body = yield* prepareNew(info, body, o)
+      const generated = body.metadata.name === undefined || body.metadata.name === ""
+      const name = !generated ? body.metadata.name! : body.metadata.generateName ? Meta.generateName(body.metadata.generateName) : ""
+      const meta: ObjectMeta = Meta.compactMeta({
+        ...body.metadata,
+        name,
+        namespace: info.namespaced ? namespace : undefined,
+        uid: Meta.uid(),
+        creationTimestamp: Meta.now(),
+        resourceVersion: undefined,
+        deletionTimestamp: undefined,
+        deletionGracePeriodSeconds: undefined,
+        generation: 1,
+        managedFields: undefined,
+        selfLink: undefined
+      })
+      let object: KubeObject = { ...body, metadata: meta }
+      if (info.statusSubresource && info.resource !== "namespaces") {
+        const { status: _s, ...rest } = object
+        object = rest as KubeObject
+      }
+      object = kindDefaults(info, object, true)
+      object = yield* CustomResources.defaultAndValidate(info, object, undefined)
+      const errs = Validation.validateCreate(info, object)
+      if (errs.length > 0) return yield* Effect.fail(Validation.invalid(info, name, errs))
+      yield* checkNamespace(store, info, namespace, name)
+      const admitted = (yield* admit(info, "CREATE", "", namespace, name, object, undefined, o)) ?? object
+      const final = info.resource === "customresourcedefinitions" && info.group === "apiextensions.k8s.io"
+        ? yield* CustomResources.establish(registry, admitted)
+        : admitted
+      const result = yield* write(info, namespace, name, o, (current) =>
+        current !== undefined
+          ? Effect.fail(ApiError.of(Status.alreadyExists(gr(info), name)))
+          : Effect.succeed<Decision>({ _tag: "Write", type: "ADDED", object: final }))
+      return result.object
+    })
+
+  /** The object an update/patch would store, from the current one and the client's version. */
+  const merged = (
+    info: Registry.ResourceInfo,
+    current: KubeObject,
+    incoming: KubeObject,
+    subresource: string
+  ): KubeObject => {
+    const keep = {
+      uid: current.metadata.uid,
+      creationTimestamp: current.metadata.creationTimestamp,
+      deletionTimestamp: current.metadata.deletionTimestamp,
+      deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
+      generation: current.metadata.generation,
+      resourceVersion: current.metadata.resourceVersion,
+      namespace: current.metadata.namespace,
+      managedFields: undefined
+    }
+    if (subresource === "status") {
+      return { ...current, status: incoming["status"] }
+    }
+    let next: KubeObject = { ...incoming, metadata: Meta.compactMeta({ ...incoming.metadata, ...keep }) }
+    if (info.statusSubresource) {
+      const { status: _s, ...rest } = next
+      next = (current["status"] === undefined ? rest : { ...rest, status: current["status"] }) as KubeObject
+    }
+    if (info.group === "" && info.resource === "namespaces" && current.metadata.deletionTimestamp !== undefined) {
+      next = { ...next, status: current["status"] }
+    }
+    const specChanged = !Meta.deepEqual(Meta.specPart(next), Meta.specPart(current))
+    const tracksGeneration = info.statusSubresource || info.crd !== undefined
+    if (specChanged && tracksGeneration && current.metadata.generation !== undefined) {
+      next = { ...next, metadata: { ...next.metadata, generation: current.metadata.generation + 1 } }
+    }
+    return next
+  }
+
+  /** Shared tail of update and patch: validation, admission, finalizer-driven removal. */
+  const updateWith = (
+    info: Registry.ResourceInfo,
+    namespace: string,
+    name: string,
+    o: WriteOptions,
+    subresource: string,
+    incoming: (current: KubeObject) => Effect.Effect<KubeObject, ApiError.ApiError>
+  ) =>
+    write(info, namespace, name, o, (current) =>
+      Effect.gen(function*() {
+        if (current === undefined) return yield* Effect.fail(notFound(info, name))
+        if (subresource === "status" && !info.statusSubresource) return yield* Effect.fail(ApiError.pathNotFound())
+        const body = yield* incoming(current)
+        const rv = body.metadata.resourceVersion
+        if (rv !== undefined && rv !== "" && rv !== current.metadata.resourceVersion) {
+          return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name)))
+        }
+        if (body.metadata.name !== undefined && body.metadata.name !== name) {
+          return yield* Effect.fail(ApiError.badRequest(
+            `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`
+          ))
+        }
+        const cleaned = subresource === "status" ? body : yield* prepareNew(info, body, o)
+        let next = merged(info, current, { ...cleaned, metadata: { ...cleaned.metadata, name } }, subresource)
+        next = kindDefaults(info, next, false)
+        next = yield* CustomResources.defaultAndValidate(info, next, current)
+        const errs = Validation.validateUpdate(info, next, current)
+        if (errs.length > 0) return yield* Effect.fail(Validation.invalid(info, name, errs))
+        const admitted = (yield* admit(info, "UPDATE", subresource, namespace, name, next, current, o)) ?? next
+        const final = info.resource === "customresourcedefinitions" && info.group === "apiextensions.k8s.io"
+          ? yield* CustomResources.establish(registry, admitted)
+          : admitted
+        if (Meta.deepEqual(final, current)) return { _tag: "Noop", object: current } as Decision
+        const type = finalState(info, final)
+        return {
+          _tag: "Write",
+          type,
+          object: final,
+          ...(type === "DELETED" ? { extra: cascadeOps(info, final) } : {})
+        } as Decision
+      }))
+
+  /** Removing a CRD removes its custom objects in the same commit. */
+  const cascadeOps = (info: Registry.ResourceInfo, removed: KubeObject): ReadonlyArray<WriteOp> => {
+    if (info.group !== "apiextensions.k8s.io" || info.resource !== "customresourcedefinitions") return []
+    const spec = removed["spec"] as { group?: string; names?: { plural?: string } } | undefined
+    if (spec?.group === undefined || spec.names?.plural === undefined) return []
+    const c = { group: spec.group, resource: spec.names.plural }
+    return store.list(c).map((obj) => ({
+      type: "DELETED" as const,
+      collection: c,
+      namespace: obj.metadata.namespace ?? "",
+      name: obj.metadata.name ?? "",
+      object: obj
+    }))
+  }
+
+  const update: ApiShape["update"] = (info, namespace, name, rawBody, o, subresource = "") =>
+    Effect.gen(function*() {
+      const body = yield* decodeBody(info, rawBody)
+      const r = yield* updateWith(info, namespace, name, o, subresource, () => Effect.succeed(body))
+      return r.object
+    })
+
+  const patch: ApiShape["patch"] = (info, namespace, name, p, o, subresource = "") =>
+    Effect.gen(function*() {
+      const kind = Patch.kindOf(p.contentType)
+      if (kind === undefined) {
+        return yield* Effect.fail(ApiError.unsupportedMediaType(info.fields === undefined ? Status.customResourcePatchTypes : Patch.MediaTypes))
+      }
+      if (kind === "strategic" && info.fields === undefined) {
+        return yield* Effect.fail(ApiError.unsupportedMediaType(Status.customResourcePatchTypes))
+      }
+      const existing = store.get(collection(info), namespace, name)
+      if (kind === "apply" && existing === undefined) {
+        const body = Meta.isObject(p.body) ? { ...p.body, metadata: { ...(Meta.isObject(p.body["metadata"]) ? p.body["metadata"] : {}), name } } : p.body
+        const object = yield* create(info, namespace, body, o)
+        return { object, created: true }
+      }
+      const r = yield* updateWith(info, namespace, name, o, subresource, (current) =>
+        Effect.map(Patch.apply(kind, current, p.body, info), (patched) => decodeBody(info, patched)).pipe(Effect.flatten))
+      return { object: r.object, created: false }
+    })
+
+  const del: ApiShape["delete"] = (info, namespace, name, d, o) =>
+    Effect.gen(function*() {
+      const r = yield* write(info, namespace, name, o, (current) =>
+        Effect.gen(function*() {
+          if (current === undefined) return yield* Effect.fail(notFound(info, name))
+          const pre = d.preconditions
+          if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) {
+            return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name,
+              `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ""}`)))
+          }
+          if (pre?.resourceVersion !== undefined && pre.resourceVersion !== current.metadata.resourceVersion) {
+            return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name,
+              `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ""}`)))
+          }
+          yield* admit(info, "DELETE", "", namespace, name, undefined, current, o)
+          const finalizers = [...(current.metadata.finalizers ?? [])]
+          const policy = d.propagationPolicy
+          if (policy === "Orphan" && !finalizers.includes("orphan")) finalizers.push("orphan")
+          if (policy === "Foreground" && !finalizers.includes("foregroundDeletion")) finalizers.push("foregroundDeletion")
+          const isNamespace = info.group === "" && info.resource === "namespaces"
+          const next: KubeObject = {
+            ...current,
+            ...(isNamespace ? { status: { ...(current["status"] as object | undefined), phase: "Terminating" } } : {}),
+            metadata: Meta.compactMeta({
+              ...current.metadata,
+              finalizers,
+              deletionTimestamp: current.metadata.deletionTimestamp ?? Meta.now(),
+              deletionGracePeriodSeconds: 0
+            })
+          }
+          const type = finalState(info, next)
+          if (type === "DELETED") return { _tag: "Write", type, object: current, extra: cascadeOps(info, current) } as Decision
+          if (Meta.deepEqual(next, current)) return { _tag: "Noop", object: current } as Decision
+          return { _tag: "Write", type, object: next } as Decision
+        }))
+      return r.object
+    })
+
+  const deleteCollection: ApiShape["deleteCollection"] = (info, namespace, q, d, o) =>
+    Effect.gen(function*() {
+      const { items } = yield* list(info, namespace, { ...q, limit: 0 })
+      return yield* Effect.forEach(items, (item) =>
+        del(info, item.metadata.namespace ?? "", item.metadata.name ?? "", d, o).pipe(
+          Effect.catchIf((e) => e.code === 404, () => Effect.succeed(item))
+        ))
+    })
+
+  return { registry, admission, store, get, list, create, update, patch, delete: del, deleteCollection }
+}
+
+export const layer = (registry: Registry.Registry, admission: AdmissionChain) =>
+  Layer.effect(Api, Effect.map(Store, (store) => make(store, registry, admission)))
+

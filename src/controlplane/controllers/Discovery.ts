@@ -1,0 +1,60 @@
+/**
+ * The discovery ConfigMap `rdd-system/rdd-controller-manager` (SPEC 3.6, 2.8):
+ * recreated at every start with this run's `embedded` entry (enabled controllers,
+ * start time, start id), annotated ready only once every controller runs, and
+ * its entry removed at clean shutdown. The CLI decides readiness from it: the
+ * start id must equal the run record's and the annotation must be "true".
+ */
+import { Effect, Option } from "effect"
+import type { KubeObject } from "../../domain/KubeObject.js"
+import { Core } from "../../domain/KubeObject.js"
+import { KubeClient } from "../../services/KubeClient.js"
+import { DiscoveryName, ReadyAnnotation, SystemNamespace } from "./Controller.js"
+
+const ref = { type: Core.configmaps, namespace: SystemNamespace, name: DiscoveryName }
+
+export const Labels = {
+  "app.kubernetes.io/name": "rancher-desktop-daemon",
+  "app.kubernetes.io/component": "controller-manager"
+}
+
+export interface Entry {
+  readonly enabledControllers: ReadonlyArray<string>
+  readonly startTime: string
+  readonly startId: string
+}
+
+/** Ensures the system namespace exists (labelled as the Go tool did). */
+export const ensureNamespace = Effect.gen(function*() {
+  const client = yield* KubeClient
+  const existing = yield* client.get({ type: Core.namespaces, name: SystemNamespace })
+  if (Option.isSome(existing)) return
+  yield* client.create(Core.namespaces, {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: SystemNamespace, labels: { "app.kubernetes.io/name": "rancher-desktop-daemon" } }
+  }).pipe(Effect.catchTag("AlreadyExists", () => Effect.void))
+})
+
+/** Deletes and re-creates the ConfigMap with only this run's entry (no ready annotation). */
+export const recreate = (entry: Entry) =>
+  Effect.gen(function*() {
+    const client = yield* KubeClient
+    yield* client.delete(ref).pipe(Effect.catchTag("NotFound", () => Effect.void))
+    const object: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: DiscoveryName, namespace: SystemNamespace, labels: Labels },
+      data: { embedded: JSON.stringify(entry) }
+    }
+    yield* client.create(Core.configmaps, object)
+  })
+
+export const markReady = Effect.flatMap(KubeClient, (client) =>
+  client.patch(ref, { metadata: { annotations: { [ReadyAnnotation]: "true" } } }, "merge"))
+
+/** Removes this run's entry and the ready annotation (best effort, at shutdown). */
+export const unregister = Effect.flatMap(KubeClient, (client) =>
+  client.patch(ref, { metadata: { annotations: { [ReadyAnnotation]: null } }, data: { embedded: null } }, "merge")).pipe(
+    Effect.asVoid
+  )

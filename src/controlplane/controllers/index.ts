@@ -1,0 +1,13 @@
+/**
+ * Every controller the daemon can run. Selectable controllers (names as in
+ * src/domain/ControllerSpec.ts) are added here by their authors, one line each;
+ * the builtin ones always run.
+ */
+import type { BuiltinController, Controller } from "./Controller.js"
+import { garbageCollector } from "./GarbageCollector.js"
+import { namespaceController } from "./Namespaces.js"
+
+export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, garbageCollector]
+
+/** name → controller; a selected name without an entry here is reported and skipped. */
+export const Selectable: Readonly<Record<string, Controller>> = {}

@@ -1,0 +1,100 @@
+/**
+ * `rdd svc serve` end to end (SPEC 2.7, 3.1): startup files and modes, the lock,
+ * authentication, loopback-only listening, port fallback, graceful shutdown.
+ */
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as http from "node:http"
+import * as net from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { startDaemon, stopAll, type TestDaemon } from "../support/daemon.js"
+
+afterAll(stopAll, 30_000)
+
+const mode = (file: string) => fs.statSync(file).mode & 0o777
+
+const connect = (host: string, port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect({ host, port }, () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.on("error", () => resolve(false))
+  })
+
+describe("svc serve", () => {
+  let d: TestDaemon
+
+  it("starts, writes its files privately and serves /version anonymously", async () => {
+    d = await startDaemon()
+    const record = JSON.parse(fs.readFileSync(path.join(d.dir, "rdd.run.json"), "utf8"))
+    expect(record.pid).toBe(d.pid)
+    expect(record.port).toBe(d.port)
+    expect(fs.readFileSync(path.join(d.dir, "rdd.pid"), "utf8")).toBe(String(d.pid))
+    expect(mode(d.kubeconfig)).toBe(0o600)
+    expect(mode(path.join(d.dir, "tls", "apiserver.key"))).toBe(0o600)
+    expect(mode(path.join(d.dir, "tls", "ca.key"))).toBe(0o600)
+    const v = await d.request("GET", "/version", undefined, { token: null })
+    expect(v.status).toBe(200)
+    expect(v.body).toMatchObject({ major: "1", minor: "32" })
+    const log = fs.readFileSync(d.stderrFile, "utf8")
+    expect(log).toContain(`API server listening on https://127.0.0.1:${d.port}`)
+    expect(log).not.toContain(d.adminToken)
+    expect(log).not.toContain(d.userToken)
+  })
+
+  it("refuses requests without a valid token and plain HTTP, and listens on loopback only", async () => {
+    for (const token of [null, "wrong"]) {
+      const r = await d.request("GET", "/api/v1/namespaces", undefined, { token })
+      expect(r.status).toBe(401)
+      expect(r.body).toMatchObject({ kind: "Status", reason: "Unauthorized", code: 401 })
+      const w = await d.request("POST", "/api/v1/namespaces", { metadata: { name: "nope" } }, { token })
+      expect(w.status).toBe(401)
+    }
+    expect((await d.request("GET", "/api/v1/namespaces/nope")).status).toBe(404)
+    const plain = await new Promise<string>((resolve) => {
+      const req = http.get({ host: "127.0.0.1", port: d.port, path: "/api/v1/namespaces" }, (res) => resolve(`status ${res.statusCode}`))
+      req.on("error", (e) => resolve(`error ${e.message}`))
+    })
+    expect(plain).not.toBe("status 200")
+    const external = Object.values(os.networkInterfaces()).flat().find((i) => i !== undefined && i.family === "IPv4" && !i.internal)
+    if (external !== undefined) expect(await connect(external.address, d.port)).toBe(false)
+  })
+
+  it("a second daemon for the same instance exits 1 at once", async () => {
+    const child = spawn(process.execPath, [path.resolve("bin/rdd.mjs"), "--instance", d.suffix, "svc", "serve"], {
+      env: { ...process.env, HOME: d.home },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    let stderr = ""
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()))
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve))
+    expect(code).toBe(1)
+    expect(stderr).toContain(`\\"rancher-desktop-${d.suffix}\\" control plane is already running`)
+    expect((await d.request("GET", "/readyz")).status).toBe(200)
+  })
+
+  it("falls back to a free port when the desired one is taken", async () => {
+    const blocker = net.createServer()
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r))
+    const taken = (blocker.address() as net.AddressInfo).port
+    try {
+      const other = await startDaemon({ args: ["--secure-port", "1", "--secure-port", String(taken)] })
+      expect(other.port).not.toBe(taken)
+      expect(fs.readFileSync(other.kubeconfig, "utf8")).toContain(`https://127.0.0.1:${other.port}`)
+      expect(fs.readFileSync(other.stderrFile, "utf8")).toContain(`port ${taken} is in use`)
+      expect(await other.stop()).toBe(0)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it("stops on SIGINT with exit 0 and removes its pid file, run record and kubeconfig", async () => {
+    expect(await d.stop("SIGINT")).toBe(0)
+    for (const f of ["rdd.pid", "rdd.run.json", "config.yaml"]) expect(fs.existsSync(path.join(d.dir, f))).toBe(false)
+    expect(fs.existsSync(path.join(d.dir, "rdd.sqlite3"))).toBe(true)
+    expect(fs.readFileSync(d.stderrFile, "utf8")).toContain("store checkpointed")
+  })
+})
