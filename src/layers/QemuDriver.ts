@@ -103,6 +103,20 @@ export const make = (options: QemuDriverOptions) =>
     /** readiness progress per VM, keyed by name; valid only for the pid it was taken for */
     const scans = new Map<string, { readonly pid: number; scan: SerialLog.Scan; readonly readyLine: string }>()
     let verdict: Accelerator.Verdict | undefined
+    /**
+     * One lifecycle operation per VM at a time: a start racing a stop could otherwise
+     * remove the pid file of the QEMU it just launched. Reads (status, awaitRunning) are free.
+     */
+    const locks = new Map<string, Effect.Semaphore>()
+    const serialized = (name: string) => <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.suspend(() => {
+        let lock = locks.get(name)
+        if (lock === undefined) {
+          lock = Effect.unsafeMakeSemaphore(1)
+          locks.set(name, lock)
+        }
+        return lock.withPermits(1)(effect)
+      })
     const quitWait = Duration.decode(options.quitWait ?? "2 seconds")
     const killWait = Duration.decode(options.killWait ?? "5 seconds")
 
@@ -291,7 +305,7 @@ export const make = (options: QemuDriverOptions) =>
     const exitedWithin = (pid: number, limit: Duration.Duration) =>
       processes.awaitExit(pid).pipe(Effect.timeoutOption(limit), Effect.map(Option.isSome))
 
-    const stop = Effect.fn("QemuDriver.stop")(function*(name: string, stopOptions?: { readonly grace?: Duration.DurationInput }) {
+    const stopUnlocked = Effect.fn("QemuDriver.stop")(function*(name: string, stopOptions?: { readonly grace?: Duration.DurationInput }) {
       const f = files(name)
       const pid = yield* livePid(name)
       if (pid === undefined) {
@@ -337,7 +351,7 @@ export const make = (options: QemuDriverOptions) =>
 
     const remove = Effect.fn("QemuDriver.delete")(function*(name: string) {
       if (!exists(files(name).dir)) return
-      yield* stop(name, { grace: Duration.zero })
+      yield* stopUnlocked(name, { grace: Duration.zero })
       yield* Effect.try({
         try: () => fs.rmSync(files(name).dir, { recursive: true, force: true }),
         catch: (e) => new DeleteFailed({ name, message: `cannot remove ${files(name).dir}: ${errorText(e)}` })
@@ -355,15 +369,15 @@ export const make = (options: QemuDriverOptions) =>
 
     const driver: VmDriverShape = {
       kind: "qemu",
-      create,
+      create: (spec) => serialized(spec.name)(create(spec)),
       storedTemplate: (name) => Effect.sync(() => readText(files(name).template)),
-      start,
+      start: (name) => serialized(name)(start(name)),
       awaitRunning,
       awaitExit,
       status,
       adopt,
-      stop,
-      delete: remove,
+      stop: (name, stopOptions) => serialized(name)(stopUnlocked(name, stopOptions)),
+      delete: (name) => serialized(name)(remove(name)),
       list,
       logPath: (name) => files(name).serial
     }

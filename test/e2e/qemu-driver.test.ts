@@ -94,9 +94,11 @@ describe("qemu driver with a real guest", () => {
       yield* driver.create(specOf("vm1", booting))
       assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Stopped" })
       const t0 = Date.now()
-      const { pid } = yield* driver.start("vm1")
+      // Two concurrent starts launch one QEMU.
+      const [{ pid }, again] = yield* Effect.all([driver.start("vm1"), driver.start("vm1")], { concurrency: "unbounded" })
       started.add(pid)
       const spawnMillis = Date.now() - t0
+      assert.strictEqual(again.pid, pid)
       // Right after spawn the guest is still in firmware: the process exists but it is not Running.
       assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Starting", pid })
       yield* driver.awaitRunning("vm1").pipe(Effect.timeout("40 seconds"))
