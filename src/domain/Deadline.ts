@@ -30,9 +30,13 @@ export const remaining = (d: Deadline): Effect.Effect<Duration.Duration> =>
     : Effect.map(Clock.currentTimeMillis, (now) =>
       Duration.millis(Math.max(0, Duration.toMillis(d.budget) - (now - d.startMillis))))
 
-/** A sub-deadline of at most `cap`, never past the parent's end: min(cap, remaining). */
+/**
+ * A sub-deadline of at most `cap`, never past the parent's end: min(cap, remaining).
+ * Never "forever", even when nothing remains (a zero budget would otherwise read as 0 = forever).
+ */
 export const capped = (d: Deadline, cap: Duration.Duration): Effect.Effect<Deadline> =>
-  Effect.flatMap(remaining(d), (rem) => start(Duration.min(cap, rem)))
+  Effect.flatMap(remaining(d), (rem) =>
+    Effect.map(Clock.currentTimeMillis, (startMillis) => ({ budget: Duration.min(cap, rem), startMillis, forever: false })))
 
 export const elapsed = (d: Deadline): Effect.Effect<Duration.Duration> =>
   Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, now - d.startMillis)))

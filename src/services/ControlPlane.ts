@@ -119,18 +119,21 @@ const keepsStarting = (name: string) => (pid: Option.Option<number>) =>
     onSome: (p) => `the ${name} control plane keeps starting in the background (pid ${p})`
   })
 
-/** How long the starter holds the gate for a new daemon to take the instance lock. */
-const GateHold = Timeouts.StartWait
-
 /**
  * Spawns a daemon under the start gate, unless one is running by the time the
- * gate is ours (None then). Holds the gate until the child owns the instance.
+ * gate is ours (None then). With `hold`, keeps the gate until the child owns the
+ * instance (bounded by the deadline); without (`--wait=false` never waits), hands
+ * the gate over to the child.
  */
-export const launch = (deadline: Deadline.Deadline, session: Settings): Effect.Effect<Option.Option<Spawned>, Failure | WaitTimeout, Exclude<StartEnv, KubeClient | Progress>> =>
+export const launch = (
+  deadline: Deadline.Deadline,
+  session: Settings,
+  options: { readonly hold: boolean } = { hold: true }
+): Effect.Effect<Option.Option<Spawned>, Failure | WaitTimeout, Exclude<StartEnv, KubeClient | Progress>> =>
   Effect.scoped(Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
-    yield* StartGate.hold(deadline)
+    const gate = yield* StartGate.hold(deadline)
     if (Option.isSome(yield* findDaemon)) return Option.none()
     const saved = Option.getOrElse(yield* dir.readArgs, () => [])
     yield* LogRotation.rotate(dir.paths.log_dir)
@@ -140,12 +143,15 @@ export const launch = (deadline: Deadline.Deadline, session: Settings): Effect.E
       stderrFile: dir.paths.stderr_log
     })
     yield* Effect.logInfo(`starting ${quoted(dir.instance)} control plane`)
+    if (!options.hold) {
+      yield* gate.handOver(spawned.pid)
+      return Option.some(spawned)
+    }
     // keep the gate until the child has taken the instance (its pid file names it) or is gone
-    const hold = yield* Deadline.capped(deadline, GateHold)
-    yield* waitFor("the new control plane to take the instance lock", hold, poll(Effect.gen(function*() {
+    yield* waitFor("the new control plane to take the instance lock", deadline, poll(Effect.gen(function*() {
       if (!(yield* pm.isAlive(spawned.pid))) return Option.some(undefined)
       return Option.as(Option.filter(yield* dir.readPid, (p) => p === spawned.pid), undefined)
-    }))).pipe(Effect.catchTag("WaitTimeout", () => Effect.void))
+    }))).pipe(Effect.catchTag("WaitTimeout", () => Effect.void)) // the readiness wait reports the timeout, with the pid
     return Option.some(spawned)
   }))
 
@@ -178,7 +184,7 @@ export const start = (o: StartOptions): Effect.Effect<Result, Failure | WaitTime
     const name = quoted(dir.instance)
     yield* ensureCreated
     const running = yield* findDaemon
-    const launched = Option.isSome(running) ? Option.none<Spawned>() : yield* launch(o.deadline, o.settings)
+    const launched = Option.isSome(running) ? Option.none<Spawned>() : yield* launch(o.deadline, o.settings, { hold: o.wait })
     if (Option.isNone(launched)) {
       // running already, or started by a concurrent command while we waited for the gate
       const daemon = Option.isSome(running) ? running : yield* findDaemon

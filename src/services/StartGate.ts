@@ -24,11 +24,28 @@ const StaleAfter = Duration.minutes(1)
 
 const selfPid = Effect.sync(() => process.pid)
 
+export interface Gate {
+  /**
+   * Leaves the gate to a daemon this command spawned and will not wait for
+   * (`--wait=false`): the marker then names the child too, and stays held while
+   * the child lives without owning the instance yet. The holder's release no
+   * longer removes it; the next starter finds it stale once the child owns the
+   * instance (or died) and replaces it.
+   */
+  readonly handOver: (childPid: number) => Effect.Effect<void>
+}
+
+/** Marker content: `<starter pid> <token> [<child pid>]`. */
+const parseMarker = (text: string) => {
+  const [owner, , child] = text.trim().split(" ")
+  return { owner: Option.fromNullable(parsePid(owner ?? "")), child: Option.fromNullable(parsePid(child ?? "")) }
+}
+
 /**
  * Holds the gate for the rest of the enclosing scope. Waits (polling the marker,
  * a file, every 100ms) while another live rdd holds it.
  */
-export const hold = (deadline: Deadline.Deadline): Effect.Effect<void, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem | Scope.Scope> =>
+export const hold = (deadline: Deadline.Deadline): Effect.Effect<Gate, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
@@ -37,8 +54,15 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<void, Failure |
     const me = yield* selfPid
     // pid plus a token: only the holder's own release removes the marker, even between fibers of one process
     const token = `${me} ${Math.random().toString(36).slice(2)}`
-    const ownerOf = (text: string) => Option.fromNullable(parsePid(text.split(" ")[0] ?? ""))
     const announced = yield* Ref.make(false)
+    const handedOver = yield* Ref.make(false)
+    const isHeld = (text: string) =>
+      Effect.gen(function*() {
+        const { child, owner } = parseMarker(text)
+        if (Option.isSome(owner) && (yield* pm.isAlive(owner.value))) return Option.some(owner.value)
+        if (Option.isNone(child) || !(yield* pm.isAlive(child.value))) return Option.none()
+        return Option.contains(yield* dir.readPid, child.value) ? Option.none() : Option.some(child.value)
+      })
     const tryOnce: Effect.Effect<Option.Option<void>, Failure> = fs.writeFileString(marker, token, { flag: "wx", mode: 0o600 }).pipe(
       Effect.as(Option.some<void>(undefined)),
       Effect.catchAll((e) => {
@@ -46,16 +70,15 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<void, Failure |
           return Effect.fail(new Failure({ message: `cannot create ${marker}: ${e.message}`, cause: e }))
         }
         return Effect.gen(function*() {
-          const owner = Option.flatMap(yield* dir.readFile(marker), ownerOf)
+          const holder = yield* Effect.flatMap(dir.readFile(marker), Option.match({ onNone: () => Effect.succeed(Option.none<number>()), onSome: isHeld }))
           const mtime = yield* fs.stat(marker).pipe(Effect.map((i) => Option.getOrElse(i.mtime, () => new Date(0)).getTime()), Effect.orElseSucceed(() => 0))
           const now = yield* Clock.currentTimeMillis
-          const ownerAlive = Option.isSome(owner) && (yield* pm.isAlive(owner.value))
-          if (!ownerAlive || now - mtime > Duration.toMillis(StaleAfter)) {
+          if (Option.isNone(holder) || now - mtime > Duration.toMillis(StaleAfter)) {
             yield* fs.remove(marker).pipe(Effect.ignore)
             return Option.none()
           }
           if (!(yield* Ref.getAndSet(announced, true))) {
-            yield* Effect.logInfo(`waiting for another rdd command (pid ${owner.value}) that is starting the ${quoted(dir.instance)} control plane`)
+            yield* Effect.logInfo(`waiting for another rdd process (pid ${holder.value}) that is starting the ${quoted(dir.instance)} control plane`)
           }
           return Option.none()
         })
@@ -66,7 +89,15 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<void, Failure |
       waitFor(`another rdd command to finish starting the ${quoted(dir.instance)} control plane`, deadline, poll(tryOnce)),
       () =>
         Effect.gen(function*() {
+          if (yield* Ref.get(handedOver)) return
           if (Option.contains(yield* dir.readFile(marker), token)) yield* fs.remove(marker).pipe(Effect.ignore)
         })
     )
+    return {
+      handOver: (childPid: number) =>
+        Effect.zipRight(
+          fs.writeFileString(marker, `${token} ${childPid}`, { mode: 0o600 }).pipe(Effect.ignore),
+          Ref.set(handedOver, true)
+        )
+    }
   })
