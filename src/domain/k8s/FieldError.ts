@@ -115,7 +115,7 @@ export const tooLong = (field: string, value: Json, maxLength: number): FieldErr
   type: "FieldValueTooLong",
   field,
   badValue: value,
-  detail: maxLength >= 0 ? `may not be more than ${maxLength} bytes` : "value is too long"
+  detail: maxLength >= 0 ? `may not be more than ${maxLength} ${maxLength === 1 ? "byte" : "bytes"}` : "value is too long"
 })
 export const tooMany = (field: string, actual: number, max: number): FieldError => ({
   type: "FieldValueTooMany",
