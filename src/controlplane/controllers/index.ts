@@ -3,6 +3,7 @@
  * src/domain/ControllerSpec.ts) are added here by their authors, one line each;
  * the builtin ones always run.
  */
+import { app } from "./app/index.js"
 import type { BuiltinController, Controller } from "./Controller.js"
 import { garbageCollector } from "./GarbageCollector.js"
 import { namespaceController } from "./Namespaces.js"
@@ -10,4 +11,4 @@ import { namespaceController } from "./Namespaces.js"
 export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, garbageCollector]
 
 /** name → controller; a selected name without an entry here is reported and skipped. */
-export const Selectable: Readonly<Record<string, Controller>> = {}
+export const Selectable: Readonly<Record<string, Controller>> = { app }
