@@ -19,6 +19,7 @@ import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Version from "./domain/Version.js"
 import { root } from "./commands/root.js"
+import { helpTableFor, setWithHelp, wantsSetHelp } from "./commands/set.js"
 import * as Logging from "./layers/Logging.js"
 import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
 import * as NodeProcessManager from "./layers/NodeProcessManager.js"
@@ -140,11 +141,13 @@ export const run = (argv: ReadonlyArray<string>): void => {
     NodeProcessManager.layer,
     CliConfig.layer({ showBuiltIns: false })
   )
-  const tree = root(process.version)
-  const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
-  const program = cli(["node", "rdd", ...g.rest]).pipe(
-    muteConsoleErrors,
-    toUsageError(tree, g.rest),
+  // `rdd set --help` lists the properties of the installed App CRD: read before the tree is built
+  const setHelp = wantsSetHelp(g.rest) ? helpTableFor(process.stdout.columns ?? 80) : Effect.succeed(Option.none<string>())
+  const program = Effect.flatMap(setHelp, (table) => {
+    const tree = root(process.version, setWithHelp(table))
+    const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
+    return cli(["node", "rdd", ...g.rest]).pipe(muteConsoleErrors, toUsageError(tree, g.rest))
+  }).pipe(
     Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
     Effect.tapErrorCause(report),
     Effect.provide(base)
