@@ -6,9 +6,10 @@
 import { app } from "./app/index.js"
 import type { BuiltinController, Controller } from "./Controller.js"
 import { garbageCollector } from "./GarbageCollector.js"
+import { limavm } from "./limavm/index.js"
 import { namespaceController } from "./Namespaces.js"
 
 export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, garbageCollector]
 
 /** name → controller; a selected name without an entry here is reported and skipped. */
-export const Selectable: Readonly<Record<string, Controller>> = { app }
+export const Selectable: Readonly<Record<string, Controller>> = { app, limavm }
