@@ -2,6 +2,7 @@
 import * as Command from "@effect/cli/Command"
 import { ctl } from "./ctl.js"
 import { kubectl } from "./kubectl.js"
+import { lima, limavm } from "./limavm/index.js"
 import { set as setCommand } from "./set.js"
 import { start } from "./start.js"
 import { stop } from "./stop.js"
@@ -14,5 +15,5 @@ export const root = (nodeVersion: string, set: typeof setCommand = setCommand) =
       "Rancher Desktop Daemon: manages per-user control planes (a Kubernetes-compatible API on SQLite) and their VMs. " +
         "Global flags, before the subcommand: --instance NAME, --log-level LEVEL, --log-format text|json."
     ),
-    Command.withSubcommands([svc, service, ctl, kubectl, set, start, stop, version(nodeVersion)])
+    Command.withSubcommands([svc, service, ctl, kubectl, limavm, lima, set, start, stop, version(nodeVersion)])
   )

@@ -1,0 +1,217 @@
+/**
+ * The programs behind `rdd limavm` (SPEC 4.5): autostart the control plane, then
+ * create/start/stop/restart/delete a LimaVM and wait for the state it asked for
+ * under the command's one deadline — start for Running=True, stop for
+ * Running=False/Stopped, restart for restartCount to grow, delete for the
+ * object to be gone — each guarded by observedGeneration so a stale status
+ * never satisfies it, failing at once on CreateFailed/StartFailed. Messages
+ * follow the Go tool's, printed when the state is reached (not before: reference
+ * defect 154). Rejections keep their API error (exit 3).
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import { Clock, Effect, Option } from "effect"
+import type * as Deadline from "../domain/Deadline.js"
+import { Failure, NotFound } from "../domain/Errors.js"
+import { Core } from "../domain/KubeObject.js"
+import * as LimaVm from "../domain/LimaVm.js"
+import { timestamp } from "../domain/limavm/Conditions.js"
+import { ensureRunning } from "./Autostart.js"
+import { KubeClient } from "./KubeClient.js"
+import * as LimaVmWait from "./LimaVmWait.js"
+import { result } from "./Outcome.js"
+
+const q = (s: string) => JSON.stringify(s)
+
+/** Finds a LimaVM by name in any namespace (names are unique across namespaces). */
+export const find = (name: string) =>
+  Effect.gen(function*() {
+    const kube = yield* KubeClient
+    const list = yield* kube.list(LimaVm.LimaVmType, { fieldSelector: `metadata.name=${name}` })
+    return Option.map(Option.fromNullable(list.items[0]), LimaVm.fromObject)
+  })
+
+const mustFind = (name: string) =>
+  Effect.flatMap(find(name), Option.match({
+    onNone: () => Effect.fail(new NotFound({ message: `LimaVM ${q(name)} not found in any namespace` })),
+    onSome: Effect.succeed
+  }))
+
+const targetOf = (vm: LimaVm.LimaVm): LimaVmWait.Target => ({ namespace: vm.namespace, name: vm.name, uid: vm.uid })
+
+const awaitRunning = (vm: LimaVm.LimaVm, generation: number, deadline: Deadline.Deadline) =>
+  LimaVmWait.until(targetOf(vm), `LimaVM ${q(vm.name)} to be running`, deadline, (cur) => {
+    if (!LimaVmWait.observed(cur, generation)) return LimaVmWait.keepWaiting
+    const failed = LimaVmWait.failure(cur)
+    if (failed !== undefined) return LimaVmWait.fail(failed)
+    return LimaVm.condition(cur, LimaVm.ConditionTypes.Running)?.status === "True" ? LimaVmWait.done(cur) : LimaVmWait.keepWaiting
+  }, { leftBehind: `the VM keeps starting in the background` })
+
+const awaitStopped = (vm: LimaVm.LimaVm, generation: number, deadline: Deadline.Deadline) =>
+  LimaVmWait.until(targetOf(vm), `LimaVM ${q(vm.name)} to be stopped`, deadline, (cur) => {
+    if (!LimaVmWait.observed(cur, generation)) return LimaVmWait.keepWaiting
+    const running = LimaVm.condition(cur, LimaVm.ConditionTypes.Running)
+    const created = LimaVm.condition(cur, LimaVm.ConditionTypes.Created)
+    // a VM that could never be created never runs: it is as stopped as it gets
+    if (running === undefined && created?.status === "False") return LimaVmWait.done(cur)
+    return running?.status === "False" && running.reason === LimaVm.Reasons.Stopped ? LimaVmWait.done(cur) : LimaVmWait.keepWaiting
+  }, { leftBehind: `the VM keeps stopping in the background` })
+
+export interface VerbOptions {
+  readonly name: string
+  readonly wait: boolean
+  readonly deadline: Deadline.Deadline
+}
+
+const setRunning = (vm: LimaVm.LimaVm, running: boolean, annotations?: Record<string, string>) =>
+  Effect.flatMap(KubeClient, (kube) =>
+    kube.patch(LimaVm.refOf(vm.namespace, vm.name), {
+      spec: { running },
+      ...(annotations === undefined ? {} : { metadata: { annotations } })
+    }, "merge")).pipe(Effect.map(LimaVm.fromObject))
+
+export const start = (o: VerbOptions) =>
+  Effect.gen(function*() {
+    yield* ensureRunning(o.deadline)
+    const vm = yield* setRunning(yield* mustFind(o.name), true)
+    if (!o.wait) {
+      const message = `LimaVM ${q(o.name)} is starting in namespace ${q(vm.namespace)}`
+      yield* Effect.logInfo(message)
+      return result("starting", message)
+    }
+    yield* awaitRunning(vm, vm.generation, o.deadline)
+    const message = `LimaVM ${q(o.name)} started in namespace ${q(vm.namespace)}`
+    yield* Effect.logInfo(message)
+    return result("ready", message)
+  })
+
+export const stop = (o: VerbOptions) =>
+  Effect.gen(function*() {
+    yield* ensureRunning(o.deadline)
+    const vm = yield* setRunning(yield* mustFind(o.name), false)
+    if (!o.wait) {
+      const message = `LimaVM ${q(o.name)} is stopping in namespace ${q(vm.namespace)}`
+      yield* Effect.logInfo(message)
+      return result("stopping", message)
+    }
+    yield* awaitStopped(vm, vm.generation, o.deadline)
+    const message = `LimaVM ${q(o.name)} stopped in namespace ${q(vm.namespace)}`
+    yield* Effect.logInfo(message)
+    return result("stopped", message)
+  })
+
+export const restart = (o: VerbOptions) =>
+  Effect.gen(function*() {
+    yield* ensureRunning(o.deadline)
+    const before = yield* mustFind(o.name)
+    const now = timestamp(yield* Clock.currentTimeMillis)
+    const vm = yield* setRunning(before, true, { [LimaVm.RestartRequestedAnnotation]: now })
+    yield* Effect.logInfo(`LimaVM ${q(o.name)} restart requested in namespace ${q(vm.namespace)}`)
+    if (!o.wait) return result("starting", `LimaVM ${q(o.name)} restart requested in namespace ${q(vm.namespace)}`)
+    yield* LimaVmWait.until(targetOf(vm), `LimaVM ${q(o.name)} to restart`, o.deadline, (cur) => {
+      if (cur.status.restartCount > before.status.restartCount) return LimaVmWait.done(cur)
+      // the request was taken (annotation gone, flag cleared) and the start then failed
+      const taken = cur.annotations[LimaVm.RestartRequestedAnnotation] === undefined && !cur.status.restartNeeded
+      const failed = LimaVmWait.failure(cur)
+      return taken && failed !== undefined && LimaVmWait.observed(cur, vm.generation) ? LimaVmWait.fail(failed) : LimaVmWait.keepWaiting
+    }, { leftBehind: "the VM keeps restarting in the background" })
+    const message = `LimaVM ${q(o.name)} restarted in namespace ${q(vm.namespace)}`
+    yield* Effect.logInfo(message)
+    return result("ready", message)
+  })
+
+export const remove = (o: VerbOptions) =>
+  Effect.gen(function*() {
+    yield* ensureRunning(o.deadline)
+    const kube = yield* KubeClient
+    const found = yield* find(o.name)
+    if (Option.isNone(found)) {
+      const message = `LimaVM ${q(o.name)} not found in any namespace; nothing to delete`
+      yield* Effect.logInfo(message)
+      return result("noop", message)
+    }
+    const vm = found.value
+    yield* kube.delete(LimaVm.refOf(vm.namespace, vm.name)).pipe(Effect.catchTag("NotFound", () => Effect.void))
+    if (!o.wait) {
+      const message = `LimaVM ${q(o.name)} is being deleted from namespace ${q(vm.namespace)}`
+      yield* Effect.logInfo(message)
+      return result("stopping", message)
+    }
+    yield* LimaVmWait.until(targetOf(vm), `LimaVM ${q(o.name)} to be deleted`, o.deadline, () => LimaVmWait.keepWaiting, {
+      onDeleted: () => LimaVmWait.done(undefined),
+      leftBehind: "the deletion continues in the background"
+    })
+    const message = `LimaVM ${q(o.name)} deleted from namespace ${q(vm.namespace)}`
+    yield* Effect.logInfo(message)
+    return result("deleted", message)
+  })
+
+export interface CreateOptions {
+  readonly namespace: string
+  readonly name: string
+  /** a ConfigMap name, or a local file when it contains `/` or `:` (SPEC 4.2) */
+  readonly template: string
+  readonly start: boolean
+  readonly wait: boolean
+  readonly deadline: Deadline.Deadline
+}
+
+export const isFileTemplate = (template: string): boolean => template.includes("/") || template.includes(":")
+
+export const create = (o: CreateOptions) =>
+  Effect.gen(function*() {
+    yield* ensureRunning(o.deadline)
+    const kube = yield* KubeClient
+    const existing = yield* find(o.name)
+    if (Option.isSome(existing) && existing.value.namespace === o.namespace) {
+      yield* Effect.logInfo(`LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
+      if (!o.start) return result("noop", `LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
+      return yield* start({ name: o.name, wait: o.wait, deadline: o.deadline })
+    }
+    let templateName = o.template
+    let fileConfigMap: string | undefined
+    if (isFileTemplate(o.template)) {
+      const fs = yield* FileSystem.FileSystem
+      const text = yield* fs.readFileString(o.template).pipe(
+        Effect.mapError((e) => new Failure({ message: `failed to read template file ${q(o.template)}: ${e.message}` }))
+      )
+      const cmRef = { type: Core.configmaps, namespace: o.namespace, name: o.name }
+      if (Option.isSome(yield* kube.get(cmRef))) {
+        return yield* new Failure({
+          message: `ConfigMap ${q(o.name)} already exists in namespace ${q(o.namespace)}, will not modify existing ConfigMap`
+        })
+      }
+      yield* kube.create(Core.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: o.name, namespace: o.namespace }, data: { template: text } })
+      yield* Effect.logInfo(`ConfigMap ${q(o.name)} created in namespace ${q(o.namespace)} with template from file ${q(o.template)}`)
+      templateName = o.name
+      fileConfigMap = o.name
+    }
+    const cleanup = fileConfigMap === undefined
+      ? Effect.void
+      : Effect.logWarning(`Cleaning up created ConfigMap ${q(fileConfigMap)}`).pipe(
+        Effect.zipRight(kube.delete({ type: Core.configmaps, namespace: o.namespace, name: fileConfigMap })),
+        Effect.ignore
+      )
+    const created = LimaVm.fromObject(
+      yield* kube.create(LimaVm.LimaVmType, LimaVm.make(o.namespace, o.name, { name: templateName }, o.start)).pipe(
+        Effect.tapError(() => cleanup)
+      )
+    )
+    if (fileConfigMap !== undefined) {
+      // ownership transfer: the file's ConfigMap goes with the LimaVM
+      yield* kube.patch({ type: Core.configmaps, namespace: o.namespace, name: fileConfigMap }, {
+        metadata: {
+          ownerReferences: [{ apiVersion: LimaVm.ApiVersion, kind: LimaVm.Kind, name: created.name, uid: created.uid, controller: true, blockOwnerDeletion: true }]
+        }
+      }, "merge").pipe(
+        Effect.catchAll((e) => Effect.logWarning(`could not make LimaVM ${q(o.name)} the owner of ConfigMap ${q(fileConfigMap)}: ${e.message}`))
+      )
+    }
+    yield* Effect.logInfo(`LimaVM ${q(o.name)} created in namespace ${q(o.namespace)} with template ConfigMap ${q(templateName)}`)
+    if (!o.start || !o.wait) {
+      return result("created", `LimaVM ${q(o.name)} created in namespace ${q(o.namespace)}`)
+    }
+    yield* awaitRunning(created, created.generation, o.deadline)
+    const message = `LimaVM ${q(o.name)} started in namespace ${q(o.namespace)}`
+    yield* Effect.logInfo(message)
+    return result("ready", message)
+  })
