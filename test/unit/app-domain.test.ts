@@ -36,13 +36,20 @@ describe("K3sVersions", () => {
 describe("Admission", () => {
   it("defaults the stable channel when Kubernetes is enabled without a version", () => {
     const out = Admission.defaults(app({ running: false, kubernetes: { enabled: true } }))
-    assert.deepStrictEqual(out["spec"], { running: false, kubernetes: { enabled: true, version: "1.34.6" } })
+    assert.deepStrictEqual(out["spec"], {
+      running: false,
+      namespace: "default",
+      containerEngine: { name: "moby" },
+      kubernetes: { enabled: true, version: "1.34.6" }
+    })
   })
   it("resolves a channel and leaves concrete versions alone", () => {
     assert.deepStrictEqual(Admission.defaults(app({ kubernetes: { enabled: false, version: "v1.35" } }))["spec"], {
+      namespace: "default",
+      containerEngine: { name: "moby" },
       kubernetes: { enabled: false, version: "1.35.3" }
     })
-    const untouched = app({ running: true, kubernetes: { enabled: true, version: "1.33.1" } })
+    const untouched = app({ running: true, namespace: "x", containerEngine: { name: "containerd" }, kubernetes: { enabled: true, version: "1.33.1" } })
     assert.strictEqual(Admission.defaults(untouched), untouched)
   })
   it("refuses unsupported versions, an empty version when enabled, other names and a changed namespace", () => {
@@ -60,6 +67,22 @@ describe("Admission", () => {
       "spec.namespace is immutable"
     )
     assert.isUndefined(Admission.validate(app({ running: true, kubernetes: { enabled: true, version: "1.34.6" } }), undefined))
+  })
+  it("checks the settings' types, enum and bounds in kube's words", () => {
+    assert.strictEqual(
+      Admission.validate(app({ running: false, virtualMachine: { cpus: 100 } }), undefined),
+      "spec.virtualMachine.cpus: Invalid value: 100: spec.virtualMachine.cpus in body should be less than or equal to 64"
+    )
+    assert.strictEqual(
+      Admission.validate(app({ running: false, virtualMachine: { memoryInGB: 0 } }), undefined),
+      "spec.virtualMachine.memoryInGB: Invalid value: 0: spec.virtualMachine.memoryInGB in body should be greater than or equal to 1"
+    )
+    assert.strictEqual(
+      Admission.validate(app({ running: false, containerEngine: { name: "podman" } }), undefined),
+      `spec.containerEngine.name: Unsupported value: "podman": supported values: "moby", "containerd"`
+    )
+    assert.strictEqual(Admission.validate(app({}), undefined), "spec.running: Required value")
+    assert.isUndefined(Admission.validate(app({ running: false, virtualMachine: { cpus: 64, memoryInGB: 256 } }), undefined))
   })
 })
 

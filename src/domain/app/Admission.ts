@@ -18,7 +18,30 @@ const isRecord = (u: unknown): u is Mutable => typeof u === "object" && u !== nu
  * channel name → its concrete version; anything else untouched. Returns the
  * object unchanged (same reference) when there is nothing to do.
  */
-export const defaults = (app: KubeObject): KubeObject => {
+export const defaults = (app: KubeObject): KubeObject => withChannel(withCrdDefaults(app))
+
+/**
+ * The CRD's own defaults (namespace, container engine), applied again here so
+ * that a stored App is complete even where the server's schema defaulting is not.
+ */
+const withCrdDefaults = (app: KubeObject): KubeObject => {
+  const spec = app["spec"]
+  if (!isRecord(spec)) return app
+  const engine = spec["containerEngine"]
+  const needsNamespace = spec["namespace"] === undefined
+  const needsEngine = engine === undefined || (isRecord(engine) && engine["name"] === undefined)
+  if (!needsNamespace && !needsEngine) return app
+  return {
+    ...app,
+    spec: {
+      ...spec,
+      ...(needsNamespace ? { namespace: App.DefaultNamespace } : {}),
+      ...(needsEngine ? { containerEngine: { ...(isRecord(engine) ? engine : {}), name: "moby" } } : {})
+    }
+  }
+}
+
+const withChannel = (app: KubeObject): KubeObject => {
   const spec = app["spec"]
   if (!isRecord(spec) || !isRecord(spec["kubernetes"])) return app
   const kubernetes = spec["kubernetes"]
@@ -42,10 +65,40 @@ export const validate = (app: KubeObject, old: KubeObject | undefined): string |
   if (version !== "" && !K3sVersions.isSupported(version)) {
     return `spec.kubernetes.version ${JSON.stringify(version)} is not supported; see the bundled k3s-versions.json for valid versions`
   }
+  const invalid = settingsError(spec)
+  if (invalid !== undefined) return invalid
   if (old !== undefined) {
     const before = App.specOf(old).namespace
     const after = App.specOf(app).namespace
     if (before !== after) return "spec.namespace is immutable"
+  }
+  return undefined
+}
+
+const bounds: ReadonlyArray<{ readonly key: "cpus" | "memoryInGB"; readonly min: number; readonly max: number }> = [
+  { key: "cpus", min: 1, max: 64 },
+  { key: "memoryInGB", min: 1, max: 256 }
+]
+
+/**
+ * The schema's type, enum and bound rules for the settings, in kube's wording;
+ * the same as the CRD says, checked again so they hold even where the server's
+ * schema validation is not applied.
+ */
+const settingsError = (spec: Mutable): string | undefined => {
+  if (typeof spec["running"] !== "boolean") return "spec.running: Required value"
+  const engine = isRecord(spec["containerEngine"]) ? spec["containerEngine"]["name"] : undefined
+  if (engine !== undefined && !(App.ContainerEngines as ReadonlyArray<unknown>).includes(engine)) {
+    return `spec.containerEngine.name: Unsupported value: ${JSON.stringify(engine)}: supported values: "moby", "containerd"`
+  }
+  const vm = isRecord(spec["virtualMachine"]) ? spec["virtualMachine"] : {}
+  for (const { key, min, max } of bounds) {
+    const v = vm[key]
+    if (v === undefined) continue
+    const field = `spec.virtualMachine.${key}`
+    if (typeof v !== "number" || !Number.isInteger(v)) return `${field}: Invalid value: ${JSON.stringify(v)}: ${field} in body must be of type integer`
+    if (v < min) return `${field}: Invalid value: ${v}: ${field} in body should be greater than or equal to ${min}`
+    if (v > max) return `${field}: Invalid value: ${v}: ${field} in body should be less than or equal to ${max}`
   }
   return undefined
 }
