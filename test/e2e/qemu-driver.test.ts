@@ -209,11 +209,15 @@ describe("qemu driver with a real guest", () => {
       assert.deepStrictEqual(yield* second.adopt("ad"), { _tag: "Stopped" })
     }), 90_000)
 
-  it.live("a frozen QEMU is Broken for adopt and is killed by stop", () =>
+  it.live("a frozen QEMU is Broken for adopt and is killed by stop (cpus and memory from the template)", () =>
     Effect.gen(function*() {
       const driver = yield* driverAt(freshHome())
-      yield* driver.create(specOf("fz", booting))
+      yield* driver.create(specOf("fz", booting, (t) => t.replace("cpus: 1", "cpus: 2").replace("memory: 256MiB", "memory: 512MiB")))
       const { pid } = yield* bootToRunning(driver, "fz")
+      const [marker] = markers(driver.logPath("fz"))
+      assert.match(marker!, /^QGUEST-READY id=fz cpus=2 /)
+      const memkb = Number(/memkb=(\d+)/.exec(marker!)![1])
+      assert.isTrue(memkb > 0.7 * 512 * 1024 && memkb <= 512 * 1024, `memkb ${memkb} for 512MiB`)
       process.kill(pid, "SIGSTOP")
       const adopted = yield* driver.adopt("fz")
       assert.strictEqual(adopted._tag, "Broken")
@@ -224,6 +228,35 @@ describe("qemu driver with a real guest", () => {
       // A VM that died on its own leaves stale files; adopt clears them.
       yield* driver.delete("fz")
     }), 90_000)
+
+  it.live("boots a raw disk image through the firmware (no kernel), from the instance's own copy", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      const driver = yield* driverAt(dir, "5 seconds")
+      // A boot sector that prints the readiness line on COM1 and halts: the firmware path, with no OS.
+      const message = Buffer.from("\r\nDISK-READY id=dk\r\n\0", "latin1")
+      const code = Buffer.concat([Buffer.from("31C08ED8FCBE177CAC84C07406BAF803EEEBF5FAF4EBFD", "hex"), message])
+      const image = Buffer.alloc(1024 * 1024)
+      code.copy(image)
+      image[510] = 0x55
+      image[511] = 0xaa
+      const disk = path.join(dir, "boot.raw")
+      fs.writeFileSync(disk, image)
+      const text = [
+        "vmType: qemu",
+        "cpus: 1",
+        "memory: 128MiB",
+        `images: [{location: "${disk}", arch: x86_64}]`,
+        `rdd: {readyLine: "DISK-READY id={{.Name}}"}`
+      ].join("\n")
+      yield* driver.create({ name: "dk", templateText: text, template: Either.getOrThrow(LimaTemplate.parse(text)) })
+      assert.isTrue(fs.readFileSync(path.join(dir, "lima/dk/diffdisk")).equals(image))
+      const { pid } = yield* bootToRunning(driver, "dk")
+      assert.deepStrictEqual(yield* driver.status("dk"), { _tag: "Running", pid })
+      // No OS handles the power button: the grace passes, then quit.
+      yield* driver.stop("dk", { grace: "500 millis" })
+      assert.isFalse(alive(pid))
+    }), 60_000)
 
   it.live("awaitRunning fails at once when the guest dies during boot", () =>
     Effect.gen(function*() {
