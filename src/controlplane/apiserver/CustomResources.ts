@@ -6,22 +6,80 @@
  */
 import { Effect } from "effect"
 import type { KubeObject } from "../../domain/KubeObject.js"
+import * as FieldError from "../../domain/k8s/FieldError.js"
+import { isObject, type Json } from "../../domain/k8s/Json.js"
+import * as StructuralSchema from "../../domain/k8s/StructuralSchema.js"
 import type * as ApiError from "./ApiError.js"
 import * as Meta from "./Meta.js"
 import type { Registry, ResourceInfo } from "./Registry.js"
+import * as Validation from "./Validation.js"
+
+const schemaOf = (info: ResourceInfo): StructuralSchema.Schema | undefined =>
+  info.crd !== undefined && isObject(info.schema) ? (info.schema as StructuralSchema.Schema) : undefined
 
 /** Fields of a custom object unknown to its schema, as `spec.x` paths (fieldValidation=Strict). */
-export const unknownFields = (_info: ResourceInfo, _o: KubeObject): ReadonlyArray<string> => []
+export const unknownFields = (info: ResourceInfo, o: KubeObject): ReadonlyArray<string> => {
+  const schema = schemaOf(info)
+  return schema === undefined ? [] : StructuralSchema.unknownFields(schema, o as unknown as Json)
+}
 
 /** Drops fields the schema does not know (unless x-kubernetes-preserve-unknown-fields). */
-export const prune = (_info: ResourceInfo, o: KubeObject): KubeObject => o
+export const prune = (info: ResourceInfo, o: KubeObject): KubeObject => {
+  const schema = schemaOf(info)
+  return schema === undefined ? o : (StructuralSchema.prune(schema, o as unknown as Json) as unknown as KubeObject)
+}
 
-/** Applies schema defaults and validates (incl. x-kubernetes-validations against the old object). */
+/** Applies schema defaults, validates, and evaluates x-kubernetes-validations (with the old object on update). */
 export const defaultAndValidate = (
-  _info: ResourceInfo,
+  info: ResourceInfo,
   o: KubeObject,
-  _old: KubeObject | undefined
-): Effect.Effect<KubeObject, ApiError.ApiError> => Effect.succeed(o)
+  old: KubeObject | undefined
+): Effect.Effect<KubeObject, ApiError.ApiError> => {
+  if (info.crd === undefined && !(info.group === "apiextensions.k8s.io" && info.resource === "customresourcedefinitions")) {
+    return Effect.succeed(o)
+  }
+  if (info.crd === undefined) {
+    const errs = checkCrd(o)
+    return errs.length === 0 ? Effect.succeed(o) : Effect.fail(Validation.invalid(info, o.metadata.name ?? "", errs))
+  }
+  const schema = schemaOf(info)
+  if (schema === undefined) return Effect.succeed(o)
+  const defaulted = StructuralSchema.applyDefaults(schema, o as unknown as Json) as unknown as KubeObject
+  const errs = [
+    ...StructuralSchema.validate(schema, defaulted as unknown as Json),
+    ...StructuralSchema.evaluateRules(schema, defaulted as unknown as Json, old as unknown as Json | undefined)
+  ]
+  return errs.length === 0 ? Effect.succeed(defaulted) : Effect.fail(Validation.invalid(info, o.metadata.name ?? "", errs))
+}
+
+/** A CRD's own rules: names, scope, one storage version, schemas rdd can enforce. */
+const checkCrd = (crd: KubeObject): ReadonlyArray<FieldError.FieldError> => {
+  const errs: Array<FieldError.FieldError> = []
+  const spec = isObject(crd["spec"]) ? crd["spec"] : {}
+  const names = isObject(spec["names"]) ? spec["names"] : {}
+  const group = typeof spec["group"] === "string" ? spec["group"] : ""
+  const plural = typeof names["plural"] === "string" ? names["plural"] : ""
+  if (group === "") errs.push(FieldError.required("spec.group"))
+  if (plural === "") errs.push(FieldError.required("spec.names.plural"))
+  if (typeof names["kind"] !== "string" || names["kind"] === "") errs.push(FieldError.required("spec.names.kind"))
+  if (group !== "" && plural !== "" && crd.metadata.name !== `${plural}.${group}`) {
+    errs.push(FieldError.invalid("metadata.name", crd.metadata.name ?? "", `must be spec.names.plural+"."+spec.group`))
+  }
+  if (spec["scope"] !== "Namespaced" && spec["scope"] !== "Cluster") {
+    errs.push(FieldError.notSupported("spec.scope", (spec["scope"] ?? "") as Json, ["Cluster", "Namespaced"]))
+  }
+  const versions = Array.isArray(spec["versions"]) ? (spec["versions"] as ReadonlyArray<Json>) : []
+  if (versions.length === 0) errs.push(FieldError.required("spec.versions", "must have exactly one version marked as storage version"))
+  else if (versions.filter((v) => isObject(v) && v["storage"] === true).length !== 1) {
+    errs.push(FieldError.invalid("spec.versions", versions as Json, "must have exactly one version marked as storage version"))
+  }
+  versions.forEach((v, i) => {
+    if (!isObject(v)) return
+    const schema = isObject(v["schema"]) ? v["schema"]["openAPIV3Schema"] : undefined
+    if (isObject(schema)) errs.push(...StructuralSchema.checkSchema(schema, `spec.versions[${i}].schema.openAPIV3Schema`))
+  })
+  return errs
+}
 
 const condition = (type: string, reason: string, message: string, previous: ReadonlyArray<Record<string, unknown>>) => {
   const was = previous.find((c) => c["type"] === type && c["status"] === "True")
