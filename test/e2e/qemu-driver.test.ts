@@ -179,6 +179,22 @@ describe("qemu driver with a real guest", () => {
       assert.deepStrictEqual(yield* driver.status("nk"), { _tag: "Stopped" })
     }), 30_000)
 
+  it.live("a stale pid file (dead, reused or garbage) never makes a VM look running", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      const driver = yield* driverAt(dir)
+      yield* driver.create(specOf("st", booting))
+      const pidFile = path.join(dir, "lima/st/qemu.pid")
+      for (const content of [String(process.pid), "999999999", "garbage\n"]) {
+        fs.writeFileSync(pidFile, content)
+        fs.writeFileSync(path.join(dir, "lima/st/qmp.sock"), "")
+        assert.deepStrictEqual(yield* driver.status("st"), { _tag: "Stopped" }, content)
+        assert.deepStrictEqual(yield* driver.adopt("st"), { _tag: "Stopped" }, content)
+        assert.isFalse(fs.existsSync(pidFile), "adopt clears the stale files")
+        yield* driver.stop("st")
+      }
+    }), 30_000)
+
   it.live("QEMU's own setup errors surface as StartFailed with its message", () =>
     Effect.gen(function*() {
       const dir = freshHome()

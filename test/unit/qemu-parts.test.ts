@@ -101,6 +101,33 @@ describe("Accelerator", () => {
     }))
 })
 
+describe("Accelerator.probeKvm", () => {
+  /** A stand-in for qemu-system-x86_64 that behaves like a working, hanging or crashing KVM. */
+  const fakeQemu = (body: string) => {
+    const file = path.join(tempDir(), "qemu")
+    fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 })
+    return file
+  }
+  it.effect("a boot that reaches the kernel means KVM works", () =>
+    Effect.gen(function*() {
+      const v = yield* Accelerator.probeKvm(fakeQemu(`echo "[0.0] Linux version 6.1"; echo "Kernel panic - not syncing"; exit 0`), "/k", 3000)
+      assert.strictEqual(v.accel, "kvm")
+    }))
+  it.live("a hanging boot is killed at the bound and means TCG", () =>
+    Effect.gen(function*() {
+      const t0 = Date.now()
+      const v = yield* Accelerator.probeKvm(fakeQemu(`echo "Probing EDD (edd=off to disable)... ok"; exec sleep 60`), "/k", 400)
+      assert.strictEqual(v.accel, "tcg")
+      assert.include(v.reason, "hung")
+      assert.isBelow(Date.now() - t0, 3000)
+    }))
+  it.effect("an aborting QEMU means TCG", () =>
+    Effect.gen(function*() {
+      const v = yield* Accelerator.probeKvm(fakeQemu(`echo "kvm_buf_set_msrs: Assertion failed" >&2; kill -ABRT $$`), "/k", 3000)
+      assert.strictEqual(v.accel, "tcg")
+    }))
+})
+
 describe("SerialLog", () => {
   it("finds the ready line across chunks, with \\r\\n endings and in an unfinished prompt", () => {
     const file = path.join(tempDir(), "serial.log")

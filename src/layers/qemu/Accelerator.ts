@@ -88,7 +88,7 @@ export const ProbeTimeoutMillis = 5000
  * kernel banner and panics (QEMU exits at once thanks to panic=-1 -no-reboot); a
  * hanging one prints nothing and is killed after 5 s.
  */
-export const probeKvm = (qemu: string, kernel: string): Effect.Effect<Verdict> =>
+export const probeKvm = (qemu: string, kernel: string, timeoutMillis: number = ProbeTimeoutMillis): Effect.Effect<Verdict> =>
   Effect.async<Verdict>((resume) => {
     const child = spawn(qemu, [
       "-nodefaults", "-no-user-config", "-display", "none", "-machine", "pc", "-accel", "kvm", "-cpu", "host",
@@ -99,7 +99,7 @@ export const probeKvm = (qemu: string, kernel: string): Effect.Effect<Verdict> =
       if (out.length < 65536) out += d.toString("utf8")
     })
     child.stderr.resume()
-    const timer = setTimeout(() => child.kill("SIGKILL"), ProbeTimeoutMillis)
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMillis)
     child.once("error", (e) => {
       clearTimeout(timer)
       resume(Effect.succeed({ accel: "tcg", reason: `KVM probe could not run ${qemu}: ${e.message}` }))
@@ -110,7 +110,7 @@ export const probeKvm = (qemu: string, kernel: string): Effect.Effect<Verdict> =
       resume(Effect.succeed(
         code === 0 && booted
           ? { accel: "kvm", reason: "a KVM probe boot reached the kernel" }
-          : { accel: "tcg", reason: signal === "SIGKILL" ? "a KVM probe boot hung (killed after 5s)" : `a KVM probe boot failed (exit ${code ?? signal})` }
+          : { accel: "tcg", reason: signal === "SIGKILL" ? `a KVM probe boot hung (killed after ${timeoutMillis}ms)` : `a KVM probe boot failed (exit ${code ?? signal})` }
       ))
     })
     return Effect.sync(() => {
