@@ -10,10 +10,12 @@ import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as NodeKubectl from "../layers/NodeKubectl.js"
 import { ensureRunning } from "../services/Autostart.js"
 import { InstanceDir } from "../services/InstanceDir.js"
+import * as WaitCondition from "./ctl-wait-condition.js"
 import { passThroughArgs, runKubectl } from "./kubectl.js"
 
 export const ctl = Command.make("ctl", { args: passThroughArgs }, ({ args }) =>
   Effect.gen(function*() {
+    if (args[0] === WaitCondition.Name) return yield* WaitCondition.waitCondition(args.slice(1))
     const dir = yield* InstanceDir
     // ctl has no deadline of its own: autostart's 90s cap is the bound
     yield* ensureRunning(yield* Deadline.forever)

@@ -167,6 +167,14 @@ export const create = (o: CreateOptions) =>
       if (!o.start) return result("noop", `LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
       return yield* start({ name: o.name, wait: o.wait, deadline: o.deadline })
     }
+    // like `kubectl create namespace` would have: the namespace may not exist yet (even "default")
+    const nsRef = { type: Core.namespaces, name: o.namespace }
+    if (Option.isNone(yield* kube.get(nsRef))) {
+      yield* kube.create(Core.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: o.namespace } }).pipe(
+        Effect.catchTag("AlreadyExists", () => Effect.void)
+      )
+      yield* Effect.logDebug(`namespace ${q(o.namespace)} created`)
+    }
     let templateName = o.template
     let fileConfigMap: string | undefined
     if (isFileTemplate(o.template)) {
