@@ -117,6 +117,19 @@ const tail = (file: string, lines = 20): string => {
 }
 
 export const startDaemon = async (options: StartOptions = {}): Promise<TestDaemon> => {
+  try {
+    return await startOnce(options)
+  } catch (e) {
+    // A concurrent `npm run build` (bin/chunks is recreated) can make the spawn miss the bundle: retry once.
+    if (e instanceof Error && e.message.includes("ERR_MODULE_NOT_FOUND")) {
+      await sleep(2_000)
+      return startOnce(options)
+    }
+    throw e
+  }
+}
+
+const startOnce = async (options: StartOptions): Promise<TestDaemon> => {
   const suffix = options.suffix ?? uniqueSuffix()
   const home = options.home ?? fs.mkdtempSync(path.join(os.tmpdir(), "rdd-test-"))
   const dir = dirOf(home, suffix)
