@@ -84,7 +84,7 @@ export const checkSchema = (schema: S.Schema, path: string): ReadonlyArray<Field
 }
 
 const ruleError = (path: string, s: S.Schema, r: Rule, detail: string): FieldError.FieldError => {
-  const base = path === "" ? "<nil>" : path
+  const base = path === "" ? FieldError.rootPath : path
   const field = r.fieldPath === undefined || r.fieldPath === "" ? base : `${path}${r.fieldPath.startsWith(".") || r.fieldPath.startsWith("[") ? "" : "."}${r.fieldPath}`.replace(/^\./, "")
   const value: Json = S.typeOf(s) ?? ""
   switch (r.reason) {
@@ -121,7 +121,7 @@ export const evaluateRules = (schema: S.Schema, obj: Json, oldObj?: Json): Reado
     for (const r of rulesOf(s)) {
       const c = Cel.compile(r.rule)
       if (Either.isLeft(c)) {
-        errs.push(FieldError.internal(path === "" ? "<nil>" : path, `rule ${JSON.stringify(r.rule)} cannot be evaluated: ${c.left}`))
+        errs.push(FieldError.internal(path === "" ? FieldError.rootPath : path, `rule ${JSON.stringify(r.rule)} cannot be evaluated: ${c.left}`))
         continue
       }
       if (Cel.usesOldSelf(c.right) && old === undefined) continue

@@ -80,8 +80,14 @@ export const errorBody = (e: FieldError): string => {
   return s
 }
 
-/** `<field>: <body>`, the form used in aggregated messages. */
-export const toString = (e: FieldError): string => (e.field === "" ? errorBody(e) : `${e.field}: ${errorBody(e)}`)
+/**
+ * `<field>: <body>`, the form used in aggregated messages. Errors on the
+ * object itself carry the field `<nil>` (Go prints a nil field path that way).
+ */
+export const toString = (e: FieldError): string => `${e.field}: ${errorBody(e)}`
+
+/** The field path of the object itself, as Go prints a nil `*field.Path`. */
+export const rootPath = "<nil>"
 
 /**
  * Go's `errors.NewAggregate(...).Error()` over field errors: one message as is,
@@ -115,7 +121,7 @@ export const tooLong = (field: string, value: Json, maxLength: number): FieldErr
   type: "FieldValueTooLong",
   field,
   badValue: value,
-  detail: maxLength >= 0 ? `may not be more than ${maxLength} ${maxLength === 1 ? "byte" : "bytes"}` : "value is too long"
+  detail: maxLength >= 0 ? `may not be more than ${maxLength} bytes` : "value is too long"
 })
 export const tooMany = (field: string, actual: number, max: number): FieldError => ({
   type: "FieldValueTooMany",

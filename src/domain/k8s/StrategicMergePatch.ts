@@ -247,7 +247,8 @@ const mergeMap = (original: JsonObject | undefined, patchIn: JsonObject, schema:
       continue
     }
     if (key.startsWith("$")) continue // unknown directives are not data
-    if (v === null) {
+    // `null` and `{"$patch": "delete"}` both delete a field
+    if (v === null || (isObject(v) && v[directiveMarker] === "delete")) {
       delete out[key]
       continue
     }

@@ -81,7 +81,7 @@ describe("StrategicMergePatch", () => {
     const live = { spec: { containers: [{ name: "a" }, { name: "b" }] } }
     expect(ok(live, { spec: { containers: [{ name: "c" }, { $patch: "replace" }] } }, pod)).toEqual({ spec: { containers: [{ name: "c" }] } })
     expect(ok({ data: { a: "1", b: "2" } }, { data: { $patch: "replace", c: "3" } })).toEqual({ data: { c: "3" } })
-    expect(ok({ data: { a: "1" }, x: 1 }, { data: { $patch: "delete" } })).toEqual({ data: {}, x: 1 })
+    expect(ok({ data: { a: "1" }, x: 1 }, { data: { $patch: "delete" } })).toEqual({ x: 1 })
     expect(fail(live, { spec: { containers: [{ $patch: "delete" }] } }, pod)).toBe('map: {"$patch":"delete"} does not contain declared merge key: name')
     expect(fail({}, { data: { $patch: "bogus" } })).toMatch(/^Unknown patch type: bogus in map/)
   })
