@@ -1,0 +1,257 @@
+/**
+ * `rdd set` / `rdd start` / `rdd stop` on the real daemon (autostarted by the
+ * CLI), with the App's VM booted by the real QEMU driver from the tiny test
+ * guest (`npm run -s test-image`, given to the daemon through RDD_APP_TEMPLATE).
+ * Each block has its own HOME and instance; everything started is stopped by
+ * pid in afterAll. At most one guest per block, one block at a time.
+ */
+import { execFileSync, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { uniqueSuffix } from "../support/daemon.js"
+import { messages, tempHome, type RunResult } from "../support/rdd.js"
+import { privateBin } from "./lifecycle-support.js"
+
+// Other work rebuilds bin/ at any time: run a complete private copy of it.
+let bin: { readonly bin: string; readonly remove: () => void }
+beforeAll(async () => {
+  bin = await privateBin()
+}, 60_000)
+afterAll(() => bin.remove())
+
+const runRdd = (args: ReadonlyArray<string>, home: string, env: Record<string, string>, timeoutMs: number): Promise<RunResult> =>
+  new Promise((resolve, reject) => {
+    const childEnv: Record<string, string> = {}
+    for (const [k, v] of Object.entries({ ...process.env, HOME: home, ...env })) if (v !== undefined) childEnv[k] = v
+    const child = spawn(process.execPath, [bin.bin, ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+    child.once("error", reject)
+    child.once("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+
+const root = path.resolve(import.meta.dirname, "../..")
+const testImage = (variant: "booting" | "never-boots"): string =>
+  execFileSync("npm", ["run", "-s", "test-image", ...(variant === "never-boots" ? ["--", "--never-boots"] : [])], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 600_000
+  }).trim()
+
+interface Instance {
+  readonly home: string
+  readonly suffix: string
+  readonly rdd: (args: ReadonlyArray<string>, timeoutMs?: number) => Promise<RunResult>
+  readonly cleanup: () => Promise<void>
+}
+
+const daemonPid = (home: string, suffix: string): number | undefined => {
+  try {
+    const pid = Number(readFileSync(path.join(home, ".local", "share", `rancher-desktop-${suffix}`, "rdd.pid"), "utf8").trim())
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** QEMU processes of this instance's VMs: their command line names `~/.rd<suffix>/lima/`. */
+const qemuOf = (home: string, suffix: string): ReadonlyArray<{ readonly pid: number; readonly args: string }> => {
+  const marker = path.join(home, `.rd${suffix}`, "lima")
+  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" })
+  return out.split("\n").flatMap((line) => {
+    const m = /^\s*(\d+)\s+(.*)$/.exec(line)
+    return m !== null && m[2]!.includes("qemu-system") && m[2]!.includes(marker) ? [{ pid: Number(m[1]), args: m[2]! }] : []
+  })
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const instance = (env: Record<string, string> = {}): Instance => {
+  const { home, cleanup } = tempHome("rdd-app-")
+  const suffix = uniqueSuffix()
+  const rdd = (args: ReadonlyArray<string>, timeoutMs = 120_000) =>
+    runRdd(args, home, { RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info", ...env }, timeoutMs)
+  return {
+    home,
+    suffix,
+    rdd,
+    cleanup: async () => {
+      const pid = daemonPid(home, suffix)
+      if (pid !== undefined && alive(pid)) {
+        process.kill(pid, "SIGCONT")
+        await rdd(["svc", "stop", "--timeout=60s"], 70_000)
+      }
+      // whatever is still there was started by this test: end it by pid
+      for (const p of [daemonPid(home, suffix), ...qemuOf(home, suffix).map((q) => q.pid)]) {
+        if (p !== undefined && alive(p)) process.kill(p, "SIGKILL")
+      }
+      cleanup()
+    }
+  }
+}
+
+const appJson = async (i: Instance) => {
+  const r = await i.rdd(["ctl", "get", "apps", "-o", "json"])
+  expect(r.code, r.stderr).toBe(0)
+  return JSON.parse(r.stdout) as { items: Array<{ metadata: { generation: number }; spec: Record<string, unknown>; status?: { conditions?: Array<Record<string, unknown>> } }> }
+}
+
+const settledOf = (app: { status?: { conditions?: Array<Record<string, unknown>> } }) =>
+  app.status?.conditions?.find((c) => c["type"] === "Settled")
+
+describe("the App with a real QEMU guest", () => {
+  let i: Instance
+  beforeAll(() => {
+    i = instance({ RDD_APP_TEMPLATE: testImage("booting") })
+  }, 600_000)
+  afterAll(async () => {
+    await i.cleanup()
+  }, 120_000)
+
+  it("rdd set running=true boots the VM and exits 0 only once Settled=True at the new generation", async () => {
+    const r = await i.rdd(["set", "running=true", "--timeout=150s"], 170_000)
+    expect(r.code, r.stderr).toBe(0)
+    const msgs = messages(r.stderr)
+    expect(msgs).toContain("App created")
+    expect(msgs).toContain("Running=True: Lima instance is running (Started)")
+    expect(msgs.at(-2)).toBe("Settled=True: App has reached the desired state (Settled)")
+    expect(msgs.at(-1)).toBe("App has settled")
+    // every line before the final Settled=True said "not yet"
+    expect(msgs.filter((m) => m.startsWith("Settled=True"))).toHaveLength(1)
+    const [app] = (await appJson(i)).items
+    expect(app!.metadata.generation).toBe(1)
+    expect(settledOf(app!)).toMatchObject({ status: "True", observedGeneration: 1 })
+    const qemu = qemuOf(i.home, i.suffix)
+    expect(qemu).toHaveLength(1)
+    expect(qemu[0]!.args).toMatch(/-smp 1\b/)
+  }, 180_000)
+
+  it("rdd set virtualMachine.cpus=2 restarts the VM with 2 CPUs and waits for it", async () => {
+    const before = qemuOf(i.home, i.suffix)
+    const r = await i.rdd(["set", "virtualMachine.cpus=2", "--timeout=150s"], 170_000)
+    expect(r.code, r.stderr).toBe(0)
+    expect(messages(r.stderr)).toContain("Settled=False: Applying the configuration change to the VM (ApplyingTemplate)")
+    const after = qemuOf(i.home, i.suffix)
+    expect(after).toHaveLength(1)
+    expect(after[0]!.args).toMatch(/-smp 2\b/)
+    expect(after[0]!.pid).not.toBe(before[0]?.pid)
+    const [app] = (await appJson(i)).items
+    expect(app!.spec["virtualMachine"]).toEqual({ cpus: 2 })
+    expect(settledOf(app!)).toMatchObject({ status: "True", observedGeneration: app!.metadata.generation })
+  }, 180_000)
+
+  it("rdd stop stops the VM (and a second stop is a no-op that succeeds)", async () => {
+    const r = await i.rdd(["stop", "--timeout=120s", "-o", "json"], 140_000)
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: "stop", outcome: "ready", exitCode: 0 })
+    expect(qemuOf(i.home, i.suffix)).toHaveLength(0)
+    const [app] = (await appJson(i)).items
+    expect(app!.spec["running"]).toBe(false)
+    const again = await i.rdd(["stop", "--timeout=60s"])
+    expect(again.code, again.stderr).toBe(0)
+  }, 180_000)
+})
+
+describe("rdd set without a VM: dry run, stop without an App, argument and value errors", () => {
+  let i: Instance
+  beforeAll(() => {
+    i = instance()
+  })
+  afterAll(async () => {
+    await i.cleanup()
+  }, 120_000)
+
+  it("malformed arguments exit 2 before anything is started", async () => {
+    for (const arg of ["foo", "=x"]) {
+      const r = await i.rdd(["set", arg])
+      expect(r.code, `${arg}: ${r.stderr}`).toBe(2)
+    }
+    expect(messages((await i.rdd(["set", "foo"])).stderr)).toContain(`invalid argument "foo": expected PROPERTY=VALUE format`)
+    expect(daemonPid(i.home, i.suffix)).toBeUndefined()
+  }, 60_000)
+
+  it("rdd set --dry-run on an instance without an App leaves no App behind", async () => {
+    const r = await i.rdd(["set", "--dry-run", "running=true", "virtualMachine.cpus=2", "-o", "json"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(messages(r.stderr)).toContain("App validated (dry run)")
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: "set", outcome: "noop", exitCode: 0 })
+    expect((await appJson(i)).items).toHaveLength(0)
+    // and a dry run still reports what the server would refuse
+    const bad = await i.rdd(["set", "--dry-run", "kubernetes.version=0.0.1"])
+    expect(bad.code, bad.stderr).toBe(3)
+    expect((await appJson(i)).items).toHaveLength(0)
+  }, 120_000)
+
+  it("rdd stop without an App says so, exits 0 and creates nothing", async () => {
+    const r = await i.rdd(["stop"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(messages(r.stderr)).toContain("App does not exist; nothing to stop")
+    expect((await appJson(i)).items).toHaveLength(0)
+  }, 60_000)
+
+  it("values the server refuses exit 3 with its message", async () => {
+    const cases: ReadonlyArray<readonly [string, RegExp]> = [
+      ["kubernetes.version=0.0.1", /spec\.kubernetes\.version "0\.0\.1" is not supported/],
+      ["containerEngine.name=podman", /invalid value "podman" for "containerEngine\.name": valid values: moby, containerd/],
+      ["nosuch.property=1", /unknown property "nosuch"; valid properties: containerEngine\.name, kubernetes\.enabled/],
+      ["namespace=x", /unknown property "namespace"/],
+      ["virtualMachine.cpus=100", /spec\.virtualMachine\.cpus in body should be less than or equal to 64/]
+    ]
+    for (const [arg, message] of cases) {
+      const r = await i.rdd(["set", "--wait=false", arg])
+      expect(r.code, `${arg}: ${r.stderr}`).toBe(3)
+      expect(messages(r.stderr).join("\n")).toMatch(message)
+    }
+    expect((await appJson(i)).items).toHaveLength(0)
+  }, 120_000)
+})
+
+describe("rdd set timeouts", () => {
+  let i: Instance
+  beforeAll(() => {
+    i = instance({ RDD_APP_TEMPLATE: testImage("never-boots") })
+  }, 600_000)
+  afterAll(async () => {
+    await i.cleanup()
+  }, 120_000)
+
+  it("exit 4 at --timeout when the guest never boots", async () => {
+    const up = await i.rdd(["svc", "start"])
+    expect(up.code, up.stderr).toBe(0)
+    const started = Date.now()
+    const r = await i.rdd(["set", "running=true", "--timeout=2s"])
+    expect(r.code, r.stderr).toBe(4)
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(messages(r.stderr).join("\n")).toMatch(/timed out after 2s waiting for App to settle \(generation 1\): context deadline exceeded/)
+  }, 60_000)
+
+  it("exit 4 at the autostart cap when the daemon is frozen (SIGSTOP), and works again after SIGCONT", async () => {
+    const pid = daemonPid(i.home, i.suffix)
+    expect(pid).toBeDefined()
+    process.kill(pid!, "SIGSTOP")
+    try {
+      const r = await i.rdd(["set", "running=false", "--timeout=3s"], 30_000)
+      expect(r.code, r.stderr).toBe(4)
+      expect(messages(r.stderr).join("\n")).toMatch(/timed out after 3s waiting for .*context deadline exceeded/)
+    } finally {
+      process.kill(pid!, "SIGCONT")
+    }
+    const r = await i.rdd(["stop", "--timeout=60s"])
+    expect(r.code, r.stderr).toBe(0)
+    expect(qemuOf(i.home, i.suffix)).toHaveLength(0)
+  }, 120_000)
+})
