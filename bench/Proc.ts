@@ -8,13 +8,36 @@
  * their scope.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
 
 export const repoRoot = path.resolve(import.meta.dirname, "..")
-export const rddBin = path.join(repoRoot, "bin", "rdd.mjs")
+/** The CLI under test; a private snapshot of bin/ while the bench runs (see snapshotBuild). */
+export let rddBin = path.join(repoRoot, "bin", "rdd.mjs")
+
+/**
+ * Copies the build (bin/rdd.mjs + bin/chunks) to a private directory inside the
+ * repository (so the external better-sqlite3 still resolves from node_modules)
+ * and points `rddBin` at it for the scope: a rebuild during a long bench run
+ * (which empties bin/chunks first) cannot break the daemons or timings.
+ */
+export const snapshotBuild = Effect.acquireRelease(
+  Effect.sync(() => {
+    const source = path.join(repoRoot, "bin")
+    if (!existsSync(path.join(source, "chunks", "main.js"))) throw new Error("bin/chunks/main.js is missing: run `npm run build` first")
+    const dir = mkdtempSync(path.join(repoRoot, "bench", "results", ".bin-"))
+    cpSync(path.join(source, "rdd.mjs"), path.join(dir, "rdd.mjs"))
+    cpSync(path.join(source, "chunks"), path.join(dir, "chunks"), { recursive: true })
+    rddBin = path.join(dir, "rdd.mjs")
+    return dir
+  }),
+  (dir) => Effect.sync(() => {
+    rddBin = path.join(repoRoot, "bin", "rdd.mjs")
+    rmSync(dir, { recursive: true, force: true })
+  })
+)
 
 export interface RunResult {
   readonly ms: number

@@ -189,12 +189,13 @@ export const panelsOf = (report: Report): ReadonlyArray<Panel> => {
     },
     {
       kind: "bars",
-      title: "Lifecycle, no VMs",
+      title: "Lifecycle and VM start",
       unit: "ms",
       rows: [
         row(report, "lifecycle.start", "rdd svc start → ready", goalOf("lifecycle.start")),
         row(report, "lifecycle.stop", "rdd svc stop", goalOf("lifecycle.stop")),
-        row(report, "daemon.start-to-ready", "svc serve → ready (no CLI)")
+        row(report, "daemon.start-to-ready", "svc serve → ready (no CLI)"),
+        row(report, "vm.qemu-start", "qemu → Running − guest boot", goalOf("vm.qemu-start"))
       ]
     },
     {

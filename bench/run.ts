@@ -2,12 +2,12 @@
  * `npm run bench`: measures the figures of SPEC 6 and writes one JSON report to
  * bench/results/report-<timestamp>.json and bench/results/latest.json, an SVG
  * plot next to it, and a short table on stderr. Figures are measured in
- * priority order (CLI start-up, lifecycle, API, cost as work grows); a group
+ * priority order (CLI start-up, lifecycle, API, VM, cost as work grows); a group
  * that cannot run (its command not built yet, a crash) yields "n/a" or "error"
  * figures with the reason instead of stopping the others.
  *
  * Flags: --quick (CI: fewer rounds and smaller loads, under ~2 minutes),
- * --only=<group,...> (startup, lifecycle, api, scaling), --strict (exit 1 when
+ * --only=<group,...> (startup, lifecycle, api, vm, scaling), --strict (exit 1 when
  * a goal is missed; by default only an "error" figure fails the run).
  * Every process the bench starts is stopped by pid through scope finalizers, so
  * Ctrl-C cleans up too.
@@ -23,11 +23,12 @@ import { api, Specs as ApiSpecs } from "./figures/api.js"
 import { lifecycle, Specs as LifecycleSpecs } from "./figures/lifecycle.js"
 import { scaling as scalingBench, scalingTable } from "./figures/scaling.js"
 import { startup, Specs as StartupSpecs } from "./figures/startup.js"
+import { Specs as VmSpecs, vm } from "./figures/vm.js"
 import { renderPlot } from "./plot.js"
-import { repoRoot } from "./Proc.js"
+import { repoRoot, snapshotBuild } from "./Proc.js"
 import type { Report, Scaling } from "./Report.js"
 
-const Groups = ["startup", "lifecycle", "api", "scaling"] as const
+const Groups = ["startup", "lifecycle", "api", "vm", "scaling"] as const
 type Group = (typeof Groups)[number]
 
 interface Args {
@@ -91,6 +92,9 @@ const commit = (): string => {
 const main = Effect.gen(function*() {
   const args = parseArgs(process.argv.slice(2))
   const startedAt = new Date()
+  const dir = path.join(repoRoot, "bench", "results")
+  mkdirSync(dir, { recursive: true })
+  yield* snapshotBuild
   const figures: Array<Figure> = []
   let scaling: Scaling | null = null
   if (args.only.has("startup")) {
@@ -107,6 +111,9 @@ const main = Effect.gen(function*() {
         ? { rounds: 3, batch: 300, watchers: 100, watchEvents: 50, listObjects: 10_000, listRounds: 3, churnCycles: 2_000 }
         : { rounds: 7, batch: 1_000, watchers: 100, watchEvents: 200, listObjects: 10_000, listRounds: 7, churnCycles: 10_000 })))
   }
+  if (args.only.has("vm")) {
+    figures.push(...yield* group("VM (qemu driver)", Object.values(VmSpecs), vm(args.quick ? { runs: 2 } : { runs: 5 })))
+  }
   let scalingNote: string | null = args.quick ? "not measured in --quick mode" : "not selected by --only"
   if (args.only.has("scaling") && !args.quick) {
     yield* log("cost as work grows…")
@@ -121,8 +128,6 @@ const main = Effect.gen(function*() {
   }
   const finishedAt = new Date()
   const stamp = startedAt.toISOString().replace(/[:.]/g, "-")
-  const dir = path.join(repoRoot, "bench", "results")
-  mkdirSync(dir, { recursive: true })
   const plotFile = `report-${stamp}.svg`
   const report: Report = {
     schema: "rdd-bench/1",
@@ -161,4 +166,4 @@ const main = Effect.gen(function*() {
   if (errors.length > 0 || scalingNote?.startsWith("failed") === true || (args.strict && report.misses.length > 0)) process.exitCode = 1
 })
 
-NodeRuntime.runMain(main)
+NodeRuntime.runMain(Effect.scoped(main))

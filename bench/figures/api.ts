@@ -80,6 +80,7 @@ interface ThroughputResult {
   readonly bareGets: ReadonlyArray<number>
   readonly createLatencies: Array<number>
   readonly getLatencies: Array<number>
+  readonly synchronous: string
 }
 
 /** Creates and gets against their baselines, interleaved per round. */
@@ -89,7 +90,7 @@ const throughput = (daemon: Daemon, bare: Client | undefined, options: ApiOption
     yield* Effect.addFinalizer(() => Effect.sync(() => sqlite.close()))
     const body = JSON.stringify(configMap("bench", "cm-00000000"))
     const c = daemon.client
-    const r: ThroughputResult = { creates: [], sqlite: [], bareCreates: [], gets: [], bareGets: [], createLatencies: [], getLatencies: [] }
+    const r: ThroughputResult = { creates: [], sqlite: [], bareCreates: [], gets: [], bareGets: [], createLatencies: [], getLatencies: [], synchronous: sqlite.synchronous }
     const push = (xs: ReadonlyArray<number>, x: number) => (xs as Array<number>).push(x)
     let created = 0
     for (let round = 0; round < options.rounds; round++) {
@@ -170,7 +171,7 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
     figures.push(measured({
       ...Specs.creates,
       value: median(t.creates),
-      baseline: { name: "raw SQLite writes", value: median(t.sqlite) },
+      baseline: { name: `raw SQLite writes, synchronous=${t.synchronous}`, value: median(t.sqlite) },
       ratio: pairedRatio(t.creates, t.sqlite),
       samples: summarize(t.creates),
       note: `${options.rounds} rounds × ${options.batch} sequential creates, one keep-alive socket${bareNote}`,
