@@ -44,6 +44,8 @@ export interface QemuDriverOptions {
   /** escalation steps after the power button (defaults: quit 2s, kill 5s) */
   readonly quitWait?: Duration.DurationInput
   readonly killWait?: Duration.DurationInput
+  /** the QEMU executable; default qemu-system-<arch> on PATH */
+  readonly qemuBinary?: string
 }
 
 /** Lima's instance-name rule; the name is a directory and part of the QMP socket path. */
@@ -220,7 +222,12 @@ export const make = (options: QemuDriverOptions) =>
       Effect.async<void, StartFailed>((resume) => {
         const child = execFile(binary, argv, { timeout: SetupTimeoutMillis, killSignal: "SIGKILL" }, (err, _stdout, stderr) => {
           if (err === null) resume(Effect.void)
-          else {
+          else if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+            resume(Effect.fail(new StartFailed({
+              name,
+              message: `${binary} is not installed (on Debian/Ubuntu: apt-get install qemu-system-x86; on macOS: brew install qemu)`
+            })))
+          } else {
             const detail = stderr.trim() !== "" ? stderr.trim() : errorText(err)
             resume(Effect.fail(new StartFailed({ name, message: `QEMU failed to start: ${detail}` })))
           }
@@ -245,7 +252,7 @@ export const make = (options: QemuDriverOptions) =>
         if (p !== undefined && !exists(p)) return yield* fail(`${what} file ${JSON.stringify(p)} does not exist`)
       }
       if (image.kernel !== undefined && kernel === undefined) return yield* fail(`the qemu driver cannot download ${image.kernel.location}`)
-      const binary = QemuArgs.binaryFor(t.arch)
+      const binary = options.qemuBinary ?? QemuArgs.binaryFor(t.arch)
       const accel = yield* accelerator(binary, kernel).pipe(Effect.mapError(fail))
       yield* Effect.annotateCurrentSpan("accel", `${accel.accel} (${accel.reason})`)
       const argv = QemuArgs.args(

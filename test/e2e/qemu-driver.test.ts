@@ -195,6 +195,22 @@ describe("qemu driver with a real guest", () => {
       }
     }), 30_000)
 
+  it.live("a missing QEMU is StartFailed saying what to install", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      const driver = yield* QemuDriver.make({
+        limaHome: path.join(dir, "lima"),
+        home: dir,
+        cacheDir: path.join(dir, "cache"),
+        accelOverride: "tcg",
+        qemuBinary: path.join(dir, "no-such-qemu")
+      }).pipe(Effect.provide(NodeProcessManager.layer))
+      yield* driver.create(specOf("nq", booting))
+      const error = yield* Effect.flip(driver.start("nq"))
+      assert.strictEqual(error._tag, "StartFailed")
+      assert.include(error.message, "no-such-qemu is not installed")
+    }), 30_000)
+
   it.live("QEMU's own setup errors surface as StartFailed with its message", () =>
     Effect.gen(function*() {
       const dir = freshHome()

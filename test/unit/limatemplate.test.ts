@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Either } from "effect"
+import { Either, FastCheck } from "effect"
 import * as LimaTemplate from "../../src/domain/LimaTemplate.js"
 
 const ok = (text: string) => {
@@ -99,5 +99,20 @@ describe("LimaTemplate.parseSize", () => {
     assert.isUndefined(LimaTemplate.parseSize("lots"))
     assert.isUndefined(LimaTemplate.parseSize("-1G"))
     assert.isUndefined(LimaTemplate.parseSize("1X"))
+  })
+})
+
+describe("LimaTemplate properties", () => {
+  it.prop("every <n><unit> size parses to n times the binary multiplier", [
+    FastCheck.nat(1 << 20),
+    FastCheck.constantFrom<readonly [string, number]>(["", 1], ["k", 2 ** 10], ["KiB", 2 ** 10], ["M", 2 ** 20], ["MiB", 2 ** 20], ["mb", 2 ** 20], ["G", 2 ** 30], ["GiB", 2 ** 30])
+  ], ([n, [unit, factor]]) => {
+    assert.strictEqual(LimaTemplate.parseSize(`${n}${unit}`), n * factor)
+  })
+
+  it.prop("cpus and memory written in a template come back as numbers", [FastCheck.integer({ min: 1, max: 64 }), FastCheck.integer({ min: 64, max: 65536 })], ([cpus, mib]) => {
+    const t = ok(`cpus: ${cpus}\nmemory: ${mib}MiB\nimages: [{location: /x}]`)
+    assert.strictEqual(t.cpus, cpus)
+    assert.strictEqual(t.memoryBytes, mib * 2 ** 20)
   })
 })
