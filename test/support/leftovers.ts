@@ -1,19 +1,26 @@
 /**
- * Global setup: the suite must leave no daemon or QEMU process behind. Processes
- * that match and did not exist before the run are reported (which fails the run)
- * and then ended by pid, since this run started them.
+ * Global setup: the suite must leave no daemon or QEMU process behind.
+ * Every process this run starts inherits RDD_TEST_RUN=<id> (set here, before
+ * vitest starts its workers); at teardown any daemon or QEMU process carrying
+ * this run's id is reported (which fails the run) and then ended by pid.
+ * Processes of other runs on the same machine (another developer's tests, a
+ * benchmark) are never touched.
  */
+import { randomUUID } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
 
 const pattern = /(svc|service)\0serve|qemu-system/
+const runId = randomUUID()
 
-const matching = (): Map<number, string> => {
+const leftovers = (): Map<number, string> => {
   const found = new Map<number, string>()
   for (const entry of readdirSync("/proc")) {
     if (!/^[0-9]+$/.test(entry)) continue
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8")
-      if (pattern.test(cmdline)) found.set(Number(entry), cmdline.replace(/\0/g, " ").trim())
+      if (!pattern.test(cmdline)) continue
+      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0")
+      if (environ.includes(`RDD_TEST_RUN=${runId}`)) found.set(Number(entry), cmdline.replace(/\0/g, " ").trim())
     } catch {
       // the process ended while we looked
     }
@@ -21,14 +28,12 @@ const matching = (): Map<number, string> => {
   return found
 }
 
-let before = new Map<number, string>()
-
 export const setup = () => {
-  before = matching()
+  process.env["RDD_TEST_RUN"] = runId
 }
 
 export const teardown = () => {
-  const left = [...matching()].filter(([pid]) => !before.has(pid) && pid !== process.pid)
+  const left = [...leftovers()]
   if (left.length === 0) return
   for (const [pid] of left) {
     try {
