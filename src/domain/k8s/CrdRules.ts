@@ -99,11 +99,10 @@ const ruleError = (path: string, s: S.Schema, r: Rule, detail: string): FieldErr
   }
 }
 
-/** The old list item that corresponds to `item`, for list-type map (by keys) or set (by value). */
+/** The old list item that corresponds to `item` in a list-type map (by its keys). */
 const correlate = (s: S.Schema, item: Json, old: ReadonlyArray<Json>): Json | undefined => {
-  const lt = S.listType(s)
-  if (lt === "set") return old.find((o) => deepEqual(o, item))
-  if (lt === "map" && isObject(item)) {
+  // like kube, only list-type=map items correlate with their old selves
+  if (S.listType(s) === "map" && isObject(item)) {
     const keys = S.listMapKeys(s)
     return old.find((o) => isObject(o) && keys.every((k) => deepEqual(o[k] ?? null, item[k] ?? null)))
   }
@@ -127,17 +126,21 @@ export const evaluateRules = (schema: S.Schema, obj: Json, oldObj?: Json): Reado
       if (Cel.usesOldSelf(c.right) && old === undefined) continue
       const res = Cel.evaluate(c.right, v, old)
       if (Either.isLeft(res)) {
-        errs.push(ruleError(path, s, { ...r, reason: "FieldValueInvalid" }, `${res.left} evaluating rule: ${r.rule.trim()}`))
+        const what = r.message?.trim() || r.rule.trim()
+        errs.push(ruleError(path, s, { ...r, reason: "FieldValueInvalid" }, `${res.left} evaluating rule: ${what}`))
       } else if (!res.right) {
-        errs.push(ruleError(path, s, r, r.message ?? `failed rule: ${r.rule.trim()}`))
+        const message = r.message?.trim() ?? ""
+        errs.push(ruleError(path, s, r, message !== "" ? message : `failed rule: ${r.rule.trim()}`))
       }
     }
     if (isObject(v)) {
       for (const [k, x] of Object.entries(v)) {
-        const cs = S.childSchema(s, k)
+        const prop = S.property(s, k)
+        const cs = prop ?? S.additional(s)
         if (cs === undefined || cs === true) continue
         const ov = isObject(old) && S.hasOwn(old, k) ? old[k] : undefined
-        go(cs, x, ov, S.child(path, k))
+        // map values are addressed as `path[key]`, struct fields as `path.key`
+        go(cs, x, ov, prop !== undefined ? S.child(path, k) : `${path}[${k}]`)
       }
     } else if (isArray(v)) {
       const is = S.items(s)

@@ -201,15 +201,18 @@ const validateNode = (s: Schema, v: Json, path: string, root: boolean, errs: Arr
     if (is !== undefined) v.forEach((x, i) => validateNode(is, x, S.index(path, i), false, errs))
   }
   if (isObject(v)) {
-    const req = s["required"]
-    if (isArray(req)) {
-      for (const k of req) if (typeof k === "string" && !S.hasOwn(v, k)) errs.push(FieldError.required(S.child(path, k)))
-    }
     const n = Object.keys(v).length
     const maxP = S.num(s, "maxProperties")
     const minP = S.num(s, "minProperties")
-    if (maxP !== undefined && n > maxP) errs.push(FieldError.tooMany(path, n, maxP))
-    if (minP !== undefined && n < minP) errs.push(FieldError.invalid(path, n, `${name} in body should have at least ${minP} properties`))
+    // like kube-openapi, a property-count failure ends the object's validation
+    if (minP !== undefined && n < minP) {
+      errs.push(FieldError.invalid(path, n, `${name} in body should have at least ${minP} properties`))
+      return
+    }
+    if (maxP !== undefined && n > maxP) {
+      errs.push(FieldError.tooMany(path, n, maxP))
+      return
+    }
     // sorted, so the error order is stable (Go walks maps in random order)
     for (const [k, x] of Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       // object metadata is validated as ObjectMeta, except name constraints a CRD may add
@@ -225,6 +228,10 @@ const validateNode = (s: Schema, v: Json, path: string, root: boolean, errs: Arr
       }
       const cs = S.childSchema(s, k)
       if (cs !== undefined && cs !== true) validateNode(cs, x, S.child(path, k), false, errs)
+    }
+    const req = s["required"]
+    if (isArray(req)) {
+      for (const k of req) if (typeof k === "string" && !S.hasOwn(v, k)) errs.push(FieldError.required(S.child(path, k)))
     }
   }
 }

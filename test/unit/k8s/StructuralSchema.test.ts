@@ -113,8 +113,8 @@ describe("StructuralSchema.validate", () => {
   it("a 422 built from the errors is what kubectl prints", () => {
     const s = Status.invalid({ group: "app.rancherdesktop.io", kind: "App" }, "app", SS.validate(app, obj({ containerEngine: { name: "podman" } })))
     expect(s.details?.causes?.map((c) => `${c.field}: ${c.message}`)).toEqual([
-      "spec.running: Required value",
-      'spec.containerEngine.name: Unsupported value: "podman": supported values: "moby", "containerd"'
+      'spec.containerEngine.name: Unsupported value: "podman": supported values: "moby", "containerd"',
+      "spec.running: Required value"
     ])
   })
 })
