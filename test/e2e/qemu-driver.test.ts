@@ -7,7 +7,7 @@
  */
 import { afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Duration, Effect, Either, Exit, Option } from "effect"
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -240,6 +240,52 @@ describe("qemu driver with a real guest", () => {
       assert.isFalse(alive(pid))
       assert.deepStrictEqual(yield* second.adopt("ad"), { _tag: "Stopped" })
     }), 90_000)
+
+  it.live("the VM survives a SIGKILL of the process that started it, and is adopted", () =>
+    Effect.gen(function*() {
+      const dir = freshHome()
+      // The "daemon": a separate Node process that starts the VM, reports, and waits to be killed.
+      const daemon = path.join(dir, "daemon.ts")
+      fs.writeFileSync(daemon, `
+        import { Effect, Either } from ${JSON.stringify(path.join(repo, "node_modules/effect/dist/esm/index.js"))}
+        import * as fs from "node:fs"
+        import * as LimaTemplate from ${JSON.stringify(path.join(repo, "src/domain/LimaTemplate.ts"))}
+        import * as NodeProcessManager from ${JSON.stringify(path.join(repo, "src/layers/NodeProcessManager.ts"))}
+        import * as QemuDriver from ${JSON.stringify(path.join(repo, "src/layers/QemuDriver.ts"))}
+        const text = fs.readFileSync(${JSON.stringify(booting)}, "utf8")
+        const program = Effect.gen(function*() {
+          const d = yield* QemuDriver.make({ limaHome: ${JSON.stringify(path.join(dir, "lima"))}, home: ${JSON.stringify(dir)}, cacheDir: ${JSON.stringify(path.join(dir, "cache"))} })
+          yield* d.create({ name: "sk", templateText: text, template: Either.getOrThrow(LimaTemplate.parse(text)) })
+          const { pid } = yield* d.start("sk")
+          yield* d.awaitRunning("sk")
+          console.log("RUNNING " + pid)
+          yield* Effect.never
+        }).pipe(Effect.provide(NodeProcessManager.layer))
+        Effect.runPromise(program)
+      `)
+      const child = spawn(path.join(repo, "node_modules/.bin/tsx"), [daemon], { cwd: repo, stdio: ["ignore", "pipe", "inherit"] })
+      const line = yield* Effect.async<string, Error>((resume) => {
+        let out = ""
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString()
+          const m = /RUNNING (\d+)/.exec(out)
+          if (m !== null) resume(Effect.succeed(m[1]!))
+        })
+        child.once("exit", (code) => resume(Effect.fail(new Error(`the daemon exited with ${code}`))))
+      }).pipe(Effect.timeout("60 seconds"), Effect.ensuring(Effect.sync(() => child.kill("SIGKILL"))))
+      const pid = Number(line)
+      started.add(pid)
+      yield* Effect.async<void>((resume) => {
+        if (child.exitCode !== null || child.signalCode !== null) resume(Effect.void)
+        else child.once("exit", () => resume(Effect.void))
+      })
+      assert.isTrue(alive(pid), "QEMU outlives the killed daemon")
+      const driver = yield* driverAt(dir)
+      assert.deepStrictEqual(yield* driver.adopt("sk"), { _tag: "Running", pid })
+      assert.strictEqual(markers(driver.logPath("sk")).length, 1, "not rebooted")
+      yield* driver.stop("sk", { grace: "10 seconds" })
+      assert.isFalse(alive(pid))
+    }), 120_000)
 
   it.live("a frozen QEMU is Broken for adopt and is killed by stop (cpus and memory from the template)", () =>
     Effect.gen(function*() {
