@@ -174,7 +174,9 @@ const mergeSlice = (original: ReadonlyArray<Json>, patch: ReadonlyArray<Json>, s
 
 const mergeList = (original: Json | undefined, patch: ReadonlyArray<Json>, schema: PatchSchema | undefined, name: string): Result<Json> => {
   if (isMergeList(schema)) return mergeSlice(isArray(original) ? original : [], patch, schema, name)
-  // replaced lists take the patch, with directives and nulls inside their objects cleaned
+  // a replaced list takes the patch as is, like Go (and like JSON merge patch)
+  if (isArray(original)) return Either.right(clone(patch))
+  // a new field: nulls and directives inside it are cleaned, never stored
   const out: Array<Json> = []
   for (const el of patch) {
     const r = mergeValue(undefined, el, itemSchema(schema), name)

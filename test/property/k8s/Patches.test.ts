@@ -3,6 +3,8 @@ import { Either, FastCheck as fc } from "effect"
 import * as JsonPatch from "../../../src/domain/k8s/JsonPatch.js"
 import type { Json } from "../../../src/domain/k8s/Json.js"
 import * as MergePatch from "../../../src/domain/k8s/MergePatch.js"
+import * as StrategicMergePatch from "../../../src/domain/k8s/StrategicMergePatch.js"
+import * as StrategicSchemas from "../../../src/domain/k8s/StrategicSchemas.js"
 
 const key = fc.constantFrom("a", "b", "c", "d", "x/y", "m~n")
 const scalar: fc.Arbitrary<Json> = fc.oneof(fc.boolean(), fc.integer({ min: -5, max: 5 }), fc.constantFrom("", "s", "t"))
@@ -52,4 +54,30 @@ it.prop("json patch: add then remove restores the document", [obj, key, tree], (
   if (Object.prototype.hasOwnProperty.call(doc, k)) return
   const p = JsonPatch.formatPointer([k])
   assert.deepStrictEqual(JsonPatch.apply(doc, [{ op: "add", path: p, value: v }, { op: "remove", path: p }]), Either.right(doc))
+})
+
+it.prop("strategic merge without a schema is a JSON merge patch (for patches without directives)", [obj, obj], ([a, b]) => {
+  const patch = MergePatch.diff(a, b)
+  assert.deepStrictEqual(StrategicMergePatch.apply(a, patch), Either.right(MergePatch.apply(a, patch)))
+})
+
+it.prop("strategic merge of a merge-list of scalars is a set union, then deletions", [
+  fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e"), { maxLength: 5 }),
+  fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e"), { maxLength: 5 }),
+  fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e"), { maxLength: 2 })
+], ([live, add, del]) => {
+  const out = Either.getOrThrow(StrategicMergePatch.apply(
+    { metadata: { finalizers: live } },
+    { metadata: { finalizers: add, "$deleteFromPrimitiveList/finalizers": del } },
+    StrategicSchemas.schemaFor("", "ConfigMap")
+  )) as { metadata: { finalizers: ReadonlyArray<string> } }
+  const want = new Set([...live, ...add].filter((x) => !del.includes(x)))
+  assert.deepStrictEqual(new Set(out.metadata.finalizers), want)
+  assert.strictEqual(out.metadata.finalizers.length, want.size)
+})
+
+it.prop("strategic merge without a schema equals a JSON merge patch even with nulls inside replaced lists", [obj, fc.array(fc.constantFrom<Json>(null, 1, { a: null }), { maxLength: 3 })], ([a, list]) => {
+  const live = { ...a, l: [0] }
+  const patch = { l: list }
+  assert.deepStrictEqual(StrategicMergePatch.apply(live, patch), Either.right(MergePatch.apply(live, patch)))
 })
