@@ -100,12 +100,18 @@ export const probeKvm = (qemu: string, kernel: string, timeoutMillis: number = P
     })
     child.stderr.resume()
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMillis)
+    let settled = false
     child.once("error", (e) => {
       clearTimeout(timer)
+      if (settled) return
+      settled = true
       resume(Effect.succeed({ accel: "tcg", reason: `KVM probe could not run ${qemu}: ${e.message}` }))
     })
-    child.once("exit", (code, signal) => {
+    // "close", not "exit": the verdict reads the console output, complete only once stdout closed.
+    child.once("close", (code, signal) => {
       clearTimeout(timer)
+      if (settled) return
+      settled = true
       const booted = /Linux version|Kernel panic/.test(out)
       resume(Effect.succeed(
         code === 0 && booted
