@@ -70,6 +70,8 @@ export interface StoreShape {
   readonly history: (rev: number) => Effect.Effect<ReadonlyArray<StoredEvent>, ApiError.ApiError>
   /** synchronous listener for every committed event (watch fan-out); returns an unsubscribe */
   readonly subscribe: (listener: (e: StoredEvent) => void) => () => void
+  /** drops history older than the window now (it also runs every 30 seconds) */
+  readonly compact: Effect.Effect<void>
   /** moves the WAL into the main file (clean shutdown) */
   readonly checkpoint: Effect.Effect<void>
 }
@@ -211,7 +213,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
       const floorRev = revision - window.revisions
       if (floorRev <= compacted) return
       const cutoff = Date.now() - window.millis
-      const rows = yield* sql<{ m: number | null }>`SELECT max(rev) AS m FROM events WHERE rev <= ${floorRev} AND at < ${cutoff}`
+      const rows = yield* sql<{ m: number | null }>`SELECT max(rev) AS m FROM events WHERE rev <= ${floorRev} AND at <= ${cutoff}`
       const upTo = rows[0]?.m ?? null
       if (upTo === null || upTo <= compacted) return
       yield* sql.withTransaction(Effect.zipRight(
@@ -251,6 +253,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
         listeners.add(listener)
         return () => listeners.delete(listener)
       },
+      compact,
       checkpoint
     })
   })
