@@ -122,6 +122,13 @@ const brief = (s: string, max = 140): string => {
   return first.length > max ? `${first.slice(0, max - 1)}…` : first
 }
 
+/** Aligns cells into columns two spaces apart, with a rule under the header. */
+export const alignColumns = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
+}
+
 /** The short table printed on stderr: one line per figure, aligned columns. */
 export const table = (figures: ReadonlyArray<Figure>): string => {
   const header = ["figure", "value", "baseline", "ratio", "goal", "verdict"]
@@ -133,9 +140,5 @@ export const table = (figures: ReadonlyArray<Figure>): string => {
     formatGoal(f.goal, f.unit),
     f.verdict === "n/a" || f.verdict === "error" ? `${f.verdict}: ${brief(f.note ?? "")}` : f.verdict
   ])
-  const width = (i: number) => Math.max(header[i]!.length, ...rows.map((r) => r[i]!.length))
-  const widths = header.map((_, i) => (i === header.length - 1 ? 0 : width(i)))
-  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()
-  const rule = header.map((h, i) => "-".repeat(widths[i]! === 0 ? h.length : widths[i]!))
-  return [line(header), line(rule), ...rows.map(line)].join("\n")
+  return alignColumns(header, rows)
 }

@@ -156,7 +156,7 @@ const main = Effect.gen(function*() {
   const svg = renderPlot(report)
   writeFileSync(path.join(dir, plotFile), svg)
   writeFileSync(path.join(dir, "latest.svg"), svg)
-  process.stderr.write(`\n${table(figures)}\n\n`)
+  if (figures.length > 0) process.stderr.write(`\n${table(figures)}\n\n`)
   if (scaling !== null) process.stderr.write(`${scalingTable(scaling)}\n\n`)
   process.stderr.write(`report: ${path.relative(process.cwd(), path.join(dir, `report-${stamp}.json`))} (also latest.json)\n`)
   process.stderr.write(`plot:   ${path.relative(process.cwd(), path.join(dir, plotFile))} (also latest.svg)\n`)

@@ -10,6 +10,7 @@ import { Effect, Either } from "effect"
 import { makeClient, nowMs } from "../api/Client.js"
 import { serveAvailable, startDaemon } from "../api/Daemon.js"
 import { cmPath, configMap, ensureNamespace, populate, sequential, watchDelivery } from "../api/kernels.js"
+import { alignColumns } from "../Figure.js"
 import type { GrowthFit, ObjectsPoint, Scaling, WatchersPoint } from "../Report.js"
 import { tempHome, uniqueSuffix } from "../Proc.js"
 import { classifyGrowth, growthExponent, median, perSecond, round, slope, summarize } from "../stats.js"
@@ -40,6 +41,11 @@ export const scaling = (options: ScalingOptions): Effect.Effect<Scaling, Error> 
     const c = daemon.client
     const bulk = yield* Effect.acquireRelease(Effect.sync(() => makeClient(daemon.endpoint, { sockets: 8 })), (b) => Effect.sync(() => b.close()))
     yield* run(() => ensureNamespace(c, "scale"))
+    yield* run(() => ensureNamespace(c, "scale-warm-up"))
+    // Warm-up as in the API group (JIT, socket, SQLite cache), so the first size is not a cold start.
+    yield* run(() => sequential(300, (i) => c.request("POST", cmPath("scale-warm-up"), configMap("scale-warm-up", `warm-${i}`)), "warm-up create", [201]))
+    yield* run(() => sequential(300, (i) => c.request("GET", cmPath("scale-warm-up", `warm-${i}`)), "warm-up get", [200]))
+    yield* run(() => sequential(300, (i) => c.request("DELETE", cmPath("scale-warm-up", `warm-${i}`)), "warm-up delete", [200, 202]))
     const objects: Array<ObjectsPoint> = []
     let have = 0
     for (const size of [...options.sizes].sort((a, b) => a - b)) {
@@ -100,13 +106,15 @@ export const scaling = (options: ScalingOptions): Effect.Effect<Scaling, Error> 
 
 /** A few lines for stderr: the points and how each cost grows. */
 export const scalingTable = (s: Scaling): string => [
-  "objects  creates/s  gets/s  LIST ms  LIST MB  RSS MB  store MB",
-  ...s.objects.map((p) =>
-    [p.objects, p.createsPerSec, p.getsPerSec, p.listMs, p.listMB, p.rssMB, p.dbMB].map((x, i) => String(x).padEnd(i === 0 ? 9 : i === 1 ? 11 : 8)).join("").trimEnd()
+  alignColumns(
+    ["objects", "creates/s", "gets/s", "LIST ms", "LIST MB", "RSS MB", "store MB"],
+    s.objects.map((p) => [p.objects, p.createsPerSec, p.getsPerSec, p.listMs, p.listMB, p.rssMB, p.dbMB].map(String))
   ),
   "",
-  "watchers  p50 ms  p99 ms  max ms  RSS MB",
-  ...s.watchers.map((p) => [p.watchers, p.p50Ms, p.p99Ms, p.maxMs, p.rssMB].map((x, i) => String(x).padEnd(i === 0 ? 10 : 8)).join("").trimEnd()),
+  alignColumns(
+    ["watchers", "p50 ms", "p99 ms", "max ms", "RSS MB"],
+    s.watchers.map((p) => [p.watchers, p.p50Ms, p.p99Ms, p.maxMs, p.rssMB].map(String))
+  ),
   "",
   ...Object.entries(s.growth).map(([k, g]) => `${k}: ${g.growth} (exponent ${g.exponent})`)
 ].join("\n")
