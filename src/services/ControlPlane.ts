@@ -240,11 +240,12 @@ export interface StopOptions {
 }
 
 /** `svc stop` (SPEC 2.3). Never removes config.yaml: the daemon does on a clean exit. */
-export const stop = (o: StopOptions): Effect.Effect<Result, WaitTimeout, InstanceDir | ProcessManager | Progress> =>
+export const stop = (o: StopOptions): Effect.Effect<Result, Failure | WaitTimeout, InstanceDir | ProcessManager | Progress | FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const name = quoted(dir.instance)
+    yield* StartGate.settle(o.deadline)
     const daemon = yield* findDaemon
     if (Option.isNone(daemon)) {
       const message = (yield* dir.isCreated) ? `${name} control plane is already stopped` : `${name} control plane does not exist`
@@ -290,28 +291,25 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
       return result("noop", message)
     }
     const preserved = `nothing was removed: the instance directory ${dir.paths.dir} was preserved`
-    if (Option.isSome(daemon)) {
-      yield* pm.signal(daemon.value.pid, "graceful")
-      yield* awaitStopped(daemon.value.pid, deadline, preserved)
-    }
     const keepLogs = yield* LogRotation.keepLogs
-    // under the start gate, so no start can slip in between the check and the removal
-    yield* Effect.scoped(Effect.gen(function*() {
+    // under the start gate: a start in flight finishes spawning first (and is then stopped), and
+    // no start can slip in between the stop and the removal
+    const stopped = yield* Effect.scoped(Effect.gen(function*() {
       yield* StartGate.hold(deadline).pipe(Effect.mapError((e) => e._tag === "WaitTimeout" ? leavingBehind(preserved)(e) : e))
-      const again = yield* findDaemon
-      if (Option.isSome(again)) {
-        return yield* new Failure({
-          message: `${name} control plane was started again (pid ${again.value.pid}) while it was being deleted; ${preserved}`
-        })
+      const running = yield* findDaemon
+      if (Option.isSome(running)) {
+        yield* pm.signal(running.value.pid, "graceful")
+        yield* awaitStopped(running.value.pid, deadline, preserved)
       }
       yield* Effect.uninterruptible(Effect.gen(function*() {
         if (!keepLogs) yield* dir.removeDir("log_dir")
         yield* dir.removeDir("short_dir")
         yield* dir.removeDir("dir")
       }))
+      return Option.map(running, (d) => d.pid)
     }))
     const message = `${name} control plane has been deleted`
     yield* Effect.logInfo(message)
-    return result("deleted", message, Option.getOrUndefined(Option.map(daemon, (d) => d.pid)))
+    return result("deleted", message, Option.getOrUndefined(stopped))
   })
 

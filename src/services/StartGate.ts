@@ -63,18 +63,29 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<Gate, Failure |
         if (Option.isNone(child) || !(yield* pm.isAlive(child.value))) return Option.none()
         return Option.contains(yield* dir.readPid, child.value) ? Option.none() : Option.some(child.value)
       })
-    const tryOnce: Effect.Effect<Option.Option<void>, Failure> = fs.writeFileString(marker, token, { flag: "wx", mode: 0o600 }).pipe(
+    // The marker appears atomically with its content (written to a temp file, then hard-linked:
+    // link fails if the marker exists), so a reader never sees an empty marker and calls it stale.
+    const temp = `${marker}.${Math.random().toString(36).slice(2)}.tmp`
+    const create = Effect.acquireUseRelease(
+      fs.writeFileString(temp, token, { mode: 0o600 }),
+      () => fs.link(temp, marker),
+      () => fs.remove(temp).pipe(Effect.ignore)
+    )
+    const tryOnce: Effect.Effect<Option.Option<void>, Failure> = create.pipe(
       Effect.as(Option.some<void>(undefined)),
       Effect.catchAll((e) => {
         if (e._tag !== "SystemError" || e.reason !== "AlreadyExists") {
           return Effect.fail(new Failure({ message: `cannot create ${marker}: ${e.message}`, cause: e }))
         }
         return Effect.gen(function*() {
-          const holder = yield* Effect.flatMap(dir.readFile(marker), Option.match({ onNone: () => Effect.succeed(Option.none<number>()), onSome: isHeld }))
+          const content = yield* dir.readFile(marker)
+          if (Option.isNone(content)) return Option.none() // released just now: try again
+          const holder = yield* isHeld(content.value)
           const mtime = yield* fs.stat(marker).pipe(Effect.map((i) => Option.getOrElse(i.mtime, () => new Date(0)).getTime()), Effect.orElseSucceed(() => 0))
           const now = yield* Clock.currentTimeMillis
           if (Option.isNone(holder) || now - mtime > Duration.toMillis(StaleAfter)) {
-            yield* fs.remove(marker).pipe(Effect.ignore)
+            // remove only what was judged stale (another waiter may have replaced it meanwhile)
+            if (Option.contains(yield* dir.readFile(marker), content.value)) yield* fs.remove(marker).pipe(Effect.ignore)
             return Option.none()
           }
           if (!(yield* Ref.getAndSet(announced, true))) {
@@ -100,4 +111,16 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<Gate, Failure |
           Ref.set(handedOver, true)
         )
     }
+  })
+
+/**
+ * Waits until no start is in flight (no live holder of the gate), without
+ * keeping the gate: a stop must see the daemon a concurrent start is spawning.
+ * Free when there is no marker.
+ */
+export const settle = (deadline: Deadline.Deadline): Effect.Effect<void, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const dir = yield* InstanceDir
+    if (!(yield* dir.exists(`${dir.paths.dir}/${MarkerName}`))) return
+    yield* Effect.scoped(hold(deadline))
   })

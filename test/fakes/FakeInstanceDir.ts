@@ -72,6 +72,16 @@ export const fileSystem = (w: World) =>
         for (const f of [...w.files.keys()]) if (under(path, f)) w.files.delete(f)
         for (const d of [...w.dirs]) if (under(path, d)) w.dirs.delete(d)
       }),
+    link: (from, to) =>
+      Effect.suspend(() => {
+        const content = w.files.get(from)
+        if (content === undefined) return Effect.fail(notFound("link", from))
+        if (w.files.has(to)) {
+          return Effect.fail(new SystemError({ reason: "AlreadyExists", module: "FileSystem", method: "link", pathOrDescriptor: to }))
+        }
+        w.files.set(to, content)
+        return Effect.void
+      }),
     readFileString: (path) =>
       Effect.suspend(() => {
         const t = w.files.get(path)

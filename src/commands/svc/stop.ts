@@ -18,6 +18,7 @@ export const stop = Command.make(
     runReporting(
       "svc stop",
       o.output,
-      Effect.flatMap(Deadline.start(o.timeout), (deadline) => ControlPlane.stop({ wait: o.wait, deadline }))
+      // --timeout is validated but ignored with --wait=false: the default bounds the start-gate check
+      Effect.flatMap(Deadline.start(o.wait ? o.timeout : Timeouts.LongWait), (deadline) => ControlPlane.stop({ wait: o.wait, deadline }))
     )
 ).pipe(Command.withDescription("Stop the control plane: SIGINT, then SIGTERM at the deadline"))
