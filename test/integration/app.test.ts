@@ -6,19 +6,37 @@
  * pid in afterAll. At most one guest per block, one block at a time.
  */
 import { execFileSync, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
+import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { uniqueSuffix } from "../support/daemon.js"
 import { messages, tempHome, type RunResult } from "../support/rdd.js"
-import { privateBin } from "./lifecycle-support.js"
 
-// Other work rebuilds bin/ at any time: run a complete private copy of it.
+const root = path.resolve(import.meta.dirname, "../..")
+
+// Other work rebuilds bin/ at any time (removing its chunks first): build a private
+// bundle the way scripts/build.mjs does, inside the repo so node_modules resolves.
 let bin: { readonly bin: string; readonly remove: () => void }
 beforeAll(async () => {
-  bin = await privateBin()
+  const dir = path.join(root, ".cache", `app-bin-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
+  mkdirSync(dir, { recursive: true })
+  await esbuild.build({
+    entryPoints: { main: path.join(root, "src/main.ts") },
+    outdir: path.join(dir, "chunks"),
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external: ["better-sqlite3"],
+    banner: { js: "import { createRequire as __rddCreateRequire } from 'node:module'; const require = __rddCreateRequire(import.meta.url);" },
+    logLevel: "error"
+  })
+  writeFileSync(path.join(dir, "rdd.mjs"), "#!/usr/bin/env node\nimport \"./chunks/main.js\"\n")
+  bin = { bin: path.join(dir, "rdd.mjs"), remove: () => rmSync(dir, { recursive: true, force: true }) }
 }, 60_000)
-afterAll(() => bin.remove())
+afterAll(() => bin?.remove())
 
 const runRdd = (args: ReadonlyArray<string>, home: string, env: Record<string, string>, timeoutMs: number): Promise<RunResult> =>
   new Promise((resolve, reject) => {
@@ -37,7 +55,6 @@ const runRdd = (args: ReadonlyArray<string>, home: string, env: Record<string, s
     })
   })
 
-const root = path.resolve(import.meta.dirname, "../..")
 const testImage = (variant: "booting" | "never-boots"): string =>
   execFileSync("npm", ["run", "-s", "test-image", ...(variant === "never-boots" ? ["--", "--never-boots"] : [])], {
     cwd: root,
@@ -164,6 +181,47 @@ describe("the App with a real QEMU guest", () => {
     const again = await i.rdd(["stop", "--timeout=60s"])
     expect(again.code, again.stderr).toBe(0)
   }, 180_000)
+
+  it("rdd start boots it again (same settings: 2 CPUs)", async () => {
+    const r = await i.rdd(["start", "--timeout=150s"], 170_000)
+    expect(r.code, r.stderr).toBe(0)
+    expect(messages(r.stderr).at(-1)).toBe("App has settled")
+    const qemu = qemuOf(i.home, i.suffix)
+    expect(qemu).toHaveLength(1)
+    expect(qemu[0]!.args).toMatch(/-smp 2\b/)
+  }, 180_000)
+
+  it("deleting the App removes its LimaVM, the VM and its template, then the App (finalizers)", async () => {
+    const r = await i.rdd(["ctl", "delete", "app", "app", "--timeout=120s"], 140_000)
+    expect(r.code, r.stderr).toBe(0)
+    expect((await appJson(i)).items).toHaveLength(0)
+    const vms = await i.rdd(["ctl", "get", "limavms", "-A", "-o", "name"])
+    expect(vms.code, vms.stderr).toBe(0)
+    expect(vms.stdout.trim()).toBe("")
+    const cms = await i.rdd(["ctl", "get", "configmaps", "-n", "default", "-o", "name"])
+    expect(cms.stdout).not.toMatch(/configmap\/rd(-template)?\b/)
+    expect(qemuOf(i.home, i.suffix)).toHaveLength(0)
+  }, 180_000)
+})
+
+describe("rdd set when the control plane runs without the limavm controller", () => {
+  let i: Instance
+  beforeAll(() => {
+    i = instance()
+  })
+  afterAll(async () => {
+    await i.cleanup()
+  }, 120_000)
+
+  it("fails at once (exit 1) saying that the limavm controller is needed", async () => {
+    const up = await i.rdd(["svc", "start", "--controllers=app"])
+    expect(up.code, up.stderr).toBe(0)
+    const started = Date.now()
+    const r = await i.rdd(["set", "running=true", "--timeout=60s"], 70_000)
+    expect(r.code, r.stderr).toBe(1)
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect(messages(r.stderr).join("\n")).toMatch(/the limavm controller is not enabled in this control plane/)
+  }, 90_000)
 })
 
 describe("rdd set without a VM: dry run, stop without an App, argument and value errors", () => {

@@ -116,7 +116,15 @@ export const reconcile = (deps: Deps): Effect.Effect<void, ReconcileFailed> =>
 
     const vmRef = LimaVm.refOf(spec.namespace, App.VmName)
     const inputRef = cmRef(spec.namespace, App.VmName)
-    const existing = yield* kube.get(vmRef).pipe(Effect.mapError(failed("cannot read the LimaVM")))
+    const noLimaVms = `cannot create LimaVM "${App.VmName}": the limavm controller is not enabled in this control plane (start it with --controllers including limavm)`
+    // the LimaVM resource type itself is unknown when the limavm controller is not selected
+    const lookup = yield* Effect.either(kube.get(vmRef))
+    if (lookup._tag === "Left") {
+      return yield* lookup.left._tag === "NotFound"
+        ? blockedBy({ reason: LimaVm.Reasons.CreateFailed, message: noLimaVms })
+        : failed("cannot read the LimaVM")(lookup.left)
+    }
+    const existing = lookup.right
 
     if (Option.isNone(existing)) {
       // First time: the input ConfigMap, then the LimaVM whose controller copies it to rd-template.
@@ -143,9 +151,7 @@ export const reconcile = (deps: Deps): Effect.Effect<void, ReconcileFailed> =>
       if (created._tag === "Left") {
         const e = created.left
         if (e._tag === "AlreadyExists") return yield* new ReconcileFailed({ message: "LimaVM rd appeared meanwhile; looking again" })
-        const message = e._tag === "NotFound"
-          ? `cannot create LimaVM "${App.VmName}": the limavm controller is not enabled in this control plane (start it with --controllers including limavm)`
-          : `cannot create LimaVM "${App.VmName}": ${e.message}`
+        const message = e._tag === "NotFound" ? noLimaVms : `cannot create LimaVM "${App.VmName}": ${e.message}`
         return yield* blockedBy({ reason: LimaVm.Reasons.CreateFailed, message })
       }
       yield* Effect.logInfo(`created LimaVM ${spec.namespace}/${App.VmName} for the App (running=${spec.running})`)

@@ -7,7 +7,7 @@
  * cut short by a change the pass did not make itself (a new App generation or
  * deletion, any LimaVM or template event), so a failing App never hot-loops.
  */
-import { Duration, Effect, Queue, Schedule, Stream } from "effect"
+import { Duration, Effect, Queue, Stream } from "effect"
 import * as App from "../../../domain/App.js"
 import { crd } from "../../../domain/app/Crd.js"
 import { Core, type KubeObject, type ResourceType } from "../../../domain/KubeObject.js"
@@ -22,6 +22,8 @@ export interface BackoffPolicy {
   readonly initial: Duration.Duration
   readonly max: Duration.Duration
 }
+
+const WatchRetry = Duration.seconds(2)
 
 export const DefaultBackoff: BackoffPolicy = { initial: Duration.millis(500), max: Duration.seconds(30) }
 
@@ -56,14 +58,15 @@ export const start = (deps: Reconciler.Deps, policy: BackoffPolicy = DefaultBack
       }).pipe(Effect.flatMap(worker))
     yield* Effect.forkScoped(worker(0))
 
-    const retry = Schedule.spaced(Duration.seconds(2))
+    // A watch that fails or ends is opened again; it starts with a fresh list, which is the resync.
     const follow = (type: ResourceType, options: Parameters<KubeClientShape["watch"]>[1], significant: (e: KubeObject) => boolean) =>
       deps.kube.watch(type, options).pipe(
         Stream.runForEach((event) =>
           event.type === "BOOKMARK" ? Effect.void : Queue.offer(wake, event.type === "DELETED" || significant(event.object))
         ),
-        Effect.tapError((e) => Effect.logDebug(`App controller: watch of ${type.resource} failed: ${e.message}; retrying`)),
-        Effect.retry(retry),
+        Effect.catchAll((e) => Effect.logDebug(`App controller: watch of ${type.resource} failed: ${e.message}; retrying`)),
+        Effect.zipRight(Effect.sleep(WatchRetry)),
+        Effect.forever,
         Effect.forkScoped
       )
     let lastApp = ""
