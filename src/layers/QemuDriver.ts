@@ -220,7 +220,7 @@ export const make = (options: QemuDriverOptions) =>
 
     const launch = (name: string, argv: ReadonlyArray<string>, binary: string) =>
       Effect.async<void, StartFailed>((resume) => {
-        const child = execFile(binary, argv, { timeout: SetupTimeoutMillis, killSignal: "SIGKILL" }, (err, _stdout, stderr) => {
+        execFile(binary, argv, { timeout: SetupTimeoutMillis, killSignal: "SIGKILL" }, (err, _stdout, stderr) => {
           if (err === null) resume(Effect.void)
           else if ((err as NodeJS.ErrnoException).code === "ENOENT") {
             resume(Effect.fail(new StartFailed({
@@ -232,7 +232,6 @@ export const make = (options: QemuDriverOptions) =>
             resume(Effect.fail(new StartFailed({ name, message: `QEMU failed to start: ${detail}` })))
           }
         })
-        return Effect.sync(() => child.kill("SIGKILL"))
       })
 
     const start = Effect.fn("QemuDriver.start")(function*(name: string) {
@@ -279,8 +278,9 @@ export const make = (options: QemuDriverOptions) =>
           // first boot
         }
       })
-      yield* launch(name, argv, binary)
-      const pid = yield* livePid(name)
+      // Not interruptible: QEMU daemonizes by forking early, so killing the launcher half-way
+      // would leave a VM nobody knows about (bounded by SetupTimeoutMillis; ~100 ms normally).
+      const pid = yield* Effect.uninterruptible(Effect.zipRight(launch(name, argv, binary), livePid(name)))
       if (pid === undefined) {
         const tail = SerialLog.tail(f.serial)
         return yield* fail(`QEMU exited right after starting${tail === "" ? "" : `; console:\n${tail}`}`)
