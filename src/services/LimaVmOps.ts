@@ -38,23 +38,32 @@ const mustFind = (name: string) =>
 
 const targetOf = (vm: LimaVm.LimaVm): LimaVmWait.Target => ({ namespace: vm.namespace, name: vm.name, uid: vm.uid })
 
-const awaitRunning = (vm: LimaVm.LimaVm, generation: number, deadline: Deadline.Deadline) =>
-  LimaVmWait.until(targetOf(vm), `LimaVM ${q(vm.name)} to be running`, deadline, (cur) => {
-    if (!LimaVmWait.observed(cur, generation)) return LimaVmWait.keepWaiting
-    const failed = LimaVmWait.failure(cur)
-    if (failed !== undefined) return LimaVmWait.fail(failed)
-    return LimaVm.condition(cur, LimaVm.ConditionTypes.Running)?.status === "True" ? LimaVmWait.done(cur) : LimaVmWait.keepWaiting
-  }, { leftBehind: `the VM keeps starting in the background` })
+/** start's goal: Running=True for the written generation; CreateFailed/StartFailed end the wait at once. */
+export const judgeRunning = (generation: number) => (cur: LimaVm.LimaVm): LimaVmWait.Verdict<LimaVm.LimaVm> => {
+  if (!LimaVmWait.observed(cur, generation)) return LimaVmWait.keepWaiting
+  const failed = LimaVmWait.failure(cur)
+  if (failed !== undefined) return LimaVmWait.fail(failed)
+  return LimaVm.condition(cur, LimaVm.ConditionTypes.Running)?.status === "True" ? LimaVmWait.done(cur) : LimaVmWait.keepWaiting
+}
 
-const awaitStopped = (vm: LimaVm.LimaVm, generation: number, deadline: Deadline.Deadline) =>
-  LimaVmWait.until(targetOf(vm), `LimaVM ${q(vm.name)} to be stopped`, deadline, (cur) => {
-    if (!LimaVmWait.observed(cur, generation)) return LimaVmWait.keepWaiting
-    const running = LimaVm.condition(cur, LimaVm.ConditionTypes.Running)
-    const created = LimaVm.condition(cur, LimaVm.ConditionTypes.Created)
-    // a VM that could never be created never runs: it is as stopped as it gets
-    if (running === undefined && created?.status === "False") return LimaVmWait.done(cur)
-    return running?.status === "False" && running.reason === LimaVm.Reasons.Stopped ? LimaVmWait.done(cur) : LimaVmWait.keepWaiting
-  }, { leftBehind: `the VM keeps stopping in the background` })
+/** stop's goal: Running=False/Stopped for the written generation (a VM never created counts as stopped). */
+export const judgeStopped = (generation: number) => (cur: LimaVm.LimaVm): LimaVmWait.Verdict<LimaVm.LimaVm> => {
+  if (!LimaVmWait.observed(cur, generation)) return LimaVmWait.keepWaiting
+  const running = LimaVm.condition(cur, LimaVm.ConditionTypes.Running)
+  const created = LimaVm.condition(cur, LimaVm.ConditionTypes.Created)
+  if (running === undefined && created?.status === "False") return LimaVmWait.done(cur)
+  return running?.status === "False" && running.reason === LimaVm.Reasons.Stopped ? LimaVmWait.done(cur) : LimaVmWait.keepWaiting
+}
+
+export const awaitRunning = (vm: LimaVm.LimaVm, generation: number, deadline: Deadline.Deadline) =>
+  LimaVmWait.until(targetOf(vm), `LimaVM ${q(vm.name)} to be running`, deadline, judgeRunning(generation), {
+    leftBehind: `the VM keeps starting in the background`
+  })
+
+export const awaitStopped = (vm: LimaVm.LimaVm, generation: number, deadline: Deadline.Deadline) =>
+  LimaVmWait.until(targetOf(vm), `LimaVM ${q(vm.name)} to be stopped`, deadline, judgeStopped(generation), {
+    leftBehind: `the VM keeps stopping in the background`
+  })
 
 export interface VerbOptions {
   readonly name: string
