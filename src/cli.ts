@@ -19,6 +19,7 @@ import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Version from "./domain/Version.js"
 import { root } from "./commands/root.js"
+import * as ServeArgs from "./commands/svc/serveArgs.js"
 import { helpTableFor, setWithHelp, wantsSetHelp } from "./commands/set.js"
 import * as Logging from "./layers/Logging.js"
 import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
@@ -146,7 +147,7 @@ export const run = (argv: ReadonlyArray<string>): void => {
   const program = Effect.flatMap(setHelp, (table) => {
     const tree = root(process.version, setWithHelp(table))
     const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
-    return cli(["node", "rdd", ...g.rest]).pipe(muteConsoleErrors, toUsageError(tree, g.rest))
+    return cli(["node", "rdd", ...ServeArgs.normalize(g.rest)]).pipe(muteConsoleErrors, toUsageError(tree, g.rest))
   }).pipe(
     Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
     Effect.tapErrorCause(report),
