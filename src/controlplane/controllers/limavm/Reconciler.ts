@@ -195,8 +195,9 @@ const runningState = (
           yield* w({ conditions: [cond(Running, "False", R.Stopped, "the VM exited unexpectedly; restarting it")] })
           return yield* failed("the VM exited unexpectedly")
         case "Broken":
-          // e.g. frozen: check again later, never reboot a VM that may just be slow
+          // e.g. frozen: say so and check again later; never reboot a VM that may just be slow
           yield* Ref.set(rt.phase, Phase.Unknown())
+          yield* w({ conditions: [cond(Running, "Unknown", R.Reconciling, phase.message)] })
           return yield* failed(phase.message)
       }
     }
