@@ -19,11 +19,12 @@ const root = path.resolve(import.meta.dirname, "../..")
 /** Copies bin/ into .cache/ (inside the repo, so node_modules resolves) once it is complete. */
 export const privateBin = async (): Promise<{ readonly bin: string; readonly remove: () => void }> => {
   const target = path.join(root, ".cache", `lifecycle-bin-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < 300; attempt++) {
     fs.rmSync(target, { recursive: true, force: true })
     try {
       fs.mkdirSync(path.join(target, "chunks"), { recursive: true })
-      fs.cpSync(path.join(root, "bin", "chunks"), path.join(target, "chunks"), { recursive: true })
+      // bin/chunks may be a symlink to the current build directory: copy what it points to
+      fs.cpSync(fs.realpathSync(path.join(root, "bin", "chunks")), path.join(target, "chunks"), { recursive: true })
       fs.copyFileSync(path.join(root, "bin", "rdd.mjs"), path.join(target, "rdd.mjs"))
       const files = fs.readdirSync(path.join(target, "chunks"))
       const complete = files.includes("main.js") && files.every((f) => {
@@ -36,7 +37,7 @@ export const privateBin = async (): Promise<{ readonly bin: string; readonly rem
     }
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new Error("bin/ never became complete; run npm run build")
+  throw new Error("bin/ never became complete within 60s; run npm run build")
 }
 
 export interface Run {

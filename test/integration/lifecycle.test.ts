@@ -22,10 +22,10 @@ const instance = (env: Record<string, string> = {}) => {
 
 beforeAll(async () => {
   bin = await privateBin()
-}, 30_000)
+}, 90_000)
 afterEach(async () => {
   await Promise.all(used.splice(0).map((i) => i.cleanup()))
-}, 30_000)
+}, 90_000)
 afterAll(() => bin?.remove(), 10_000)
 
 const serverPort = (kubeconfig: string): number => {
