@@ -170,6 +170,13 @@ export const make = (options: QemuDriverOptions) =>
         return checkReady(name, pid) ? { _tag: "Running", pid } as const : { _tag: "Starting", pid } as const
       })
 
+    /** QEMU's own last words and the guest console's last lines, for a failed boot. */
+    const diagnostics = (name: string): string => {
+      const qemu = SerialLog.tail(files(name).log, 5)
+      const console = SerialLog.tail(files(name).serial)
+      return `${qemu === "" ? "" : `; QEMU said:\n${qemu}`}${console === "" ? "" : `; last console lines:\n${console}`}`
+    }
+
     const accelerator = (qemu: string, probeKernel: string | undefined) =>
       verdict !== undefined
         ? Effect.succeed(verdict)
@@ -281,10 +288,8 @@ export const make = (options: QemuDriverOptions) =>
       // Not interruptible: QEMU daemonizes by forking early, so killing the launcher half-way
       // would leave a VM nobody knows about (bounded by SetupTimeoutMillis; ~100 ms normally).
       const pid = yield* Effect.uninterruptible(Effect.zipRight(launch(name, argv, binary), livePid(name)))
-      if (pid === undefined) {
-        const tail = SerialLog.tail(f.serial)
-        return yield* fail(`QEMU exited right after starting${tail === "" ? "" : `; console:\n${tail}`}`)
-      }
+      if (pid === undefined) return yield* fail(`QEMU exited right after starting${diagnostics(name)}`)
+      checkReady(name, pid) // remembers the pid, so a failure report can name it even if QEMU dies at once
       yield* Effect.logDebug(`VM ${name}: QEMU pid ${pid}, accel ${accel.accel} (${accel.reason})`)
       return { pid }
     })
@@ -294,13 +299,10 @@ export const make = (options: QemuDriverOptions) =>
         Effect.gen(function*() {
           const pid = yield* livePid(name)
           if (pid === undefined) {
-            const tail = SerialLog.tail(files(name).serial)
             const last = scans.get(name)?.pid
             return yield* new StartFailed({
               name,
-              message: `the VM${last === undefined ? "" : ` (QEMU pid ${last})`} stopped before its guest signalled boot${
-                tail === "" ? "" : `; last console lines:\n${tail}`
-              }`
+              message: `the VM${last === undefined ? "" : ` (QEMU pid ${last})`} stopped before its guest signalled boot${diagnostics(name)}`
             })
           }
           return checkReady(name, pid) ? Option.some(undefined) : Option.none()

@@ -336,6 +336,20 @@ describe("qemu driver with a real guest", () => {
       assert.isFalse(alive(pid))
     }), 60_000)
 
+  it.live("a QEMU ended from outside during boot: StartFailed with QEMU's own last words", () =>
+    Effect.gen(function*() {
+      const driver = yield* driverAt(freshHome())
+      yield* driver.create(specOf("tm", neverBoots))
+      const { pid } = yield* driver.start("tm")
+      started.add(pid)
+      const waiting = yield* Effect.fork(Effect.flip(driver.awaitRunning("tm")))
+      process.kill(pid, "SIGTERM")
+      const error = yield* waiting.await.pipe(Effect.flatten, Effect.timeout("10 seconds"))
+      assert.strictEqual(error._tag, "StartFailed")
+      assert.include(error.message, `QEMU pid ${pid}`)
+      assert.include(error.message, "terminating on signal 15")
+    }), 30_000)
+
   it.live("awaitRunning fails at once when the guest dies during boot", () =>
     Effect.gen(function*() {
       const driver = yield* driverAt(freshHome())

@@ -32,7 +32,8 @@ describe("QemuArgs", () => {
       qmp: "/h/.rd2/lima/vm1/qmp.sock",
       pid: "/h/.rd2/lima/vm1/qemu.pid",
       serial: "/h/.rd2/lima/vm1/serial.log",
-      previousSerial: "/h/.rd2/lima/vm1/serial.1.log"
+      previousSerial: "/h/.rd2/lima/vm1/serial.1.log",
+      log: "/h/.rd2/lima/vm1/qemu.log"
     })
   })
 
@@ -49,7 +50,7 @@ describe("QemuArgs", () => {
       "-drive", "file=/d,,x,format=raw,if=virtio,discard=on",
       "-chardev", "file,id=ser0,path=/h/.rd2/lima/vm1/serial.log", "-serial", "chardev:ser0",
       "-qmp", "unix:/h/.rd2/lima/vm1/qmp.sock,server=on,wait=off",
-      "-pidfile", "/h/.rd2/lima/vm1/qemu.pid", "-no-reboot", "-daemonize"
+      "-pidfile", "/h/.rd2/lima/vm1/qemu.pid", "-D", "/h/.rd2/lima/vm1/qemu.log", "-no-reboot", "-daemonize"
     ])
   })
 

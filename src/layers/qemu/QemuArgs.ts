@@ -19,6 +19,8 @@ export interface VmFiles {
   readonly pid: string
   readonly serial: string
   readonly previousSerial: string
+  /** QEMU's own messages after it daemonized (-D keeps its stderr) */
+  readonly log: string
 }
 
 export const vmFiles = (limaHome: string, name: string): VmFiles => {
@@ -30,7 +32,8 @@ export const vmFiles = (limaHome: string, name: string): VmFiles => {
     qmp: `${dir}/qmp.sock`,
     pid: `${dir}/qemu.pid`,
     serial: `${dir}/serial.log`,
-    previousSerial: `${dir}/serial.1.log`
+    previousSerial: `${dir}/serial.1.log`,
+    log: `${dir}/qemu.log`
   }
 }
 
@@ -83,6 +86,7 @@ export const args = (machine: Machine, boot: Boot, files: VmFiles): ReadonlyArra
     "-serial", "chardev:ser0",
     "-qmp", `unix:${escapeOption(files.qmp)},server=on,wait=off`,
     "-pidfile", files.pid,
+    "-D", files.log,
     "-no-reboot",
     "-daemonize"
   )
