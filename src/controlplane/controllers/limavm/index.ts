@@ -13,6 +13,7 @@ import { Denied } from "../../apiserver/Admission.js"
 import type { AdmissionPlugin } from "../../apiserver/Admission.js"
 import { KubeClient, type KubeClientShape } from "../../../services/KubeClient.js"
 import type { VmDriverShape } from "../../../services/VmDriver.js"
+import * as LimactlDriver from "../../../layers/LimactlDriver.js"
 import * as NodeProcessManager from "../../../layers/NodeProcessManager.js"
 import * as QemuDriver from "../../../layers/QemuDriver.js"
 import { Daemon, type Controller } from "../Controller.js"
@@ -24,13 +25,27 @@ const cacheDir = (): string => {
   return `${xdg !== undefined && xdg !== "" ? xdg : `${os.homedir()}/.cache`}/rdd`
 }
 
-/** The driver the daemon uses: real QEMU (the `lima` driver is chosen with RDD_VM_DRIVER=lima once available). */
+/**
+ * The driver the daemon uses: `RDD_VM_DRIVER=qemu|lima` chooses; by default real QEMU.
+ * `lima` needs a working `limactl` (RDD_LIMACTL or PATH); without one the daemon
+ * falls back to qemu and says so rather than failing every VM later.
+ */
 const makeDriver = (limaHome: string): Effect.Effect<VmDriverShape> =>
-  QemuDriver.make({
-    limaHome,
-    home: os.homedir(),
-    accelOverride: process.env["RDD_QEMU_ACCEL"],
-    cacheDir: cacheDir()
+  Effect.gen(function*() {
+    const wanted = process.env["RDD_VM_DRIVER"] ?? "qemu"
+    if (wanted === "lima") {
+      const limactl = LimactlDriver.limactlBinary()
+      if (yield* LimactlDriver.available(limactl)) return yield* LimactlDriver.make({ limaHome, limactl })
+      yield* Effect.logWarning(`RDD_VM_DRIVER=lima but ${JSON.stringify(limactl)} cannot be run; using the qemu driver`)
+    } else if (wanted !== "qemu") {
+      yield* Effect.logWarning(`unknown RDD_VM_DRIVER ${JSON.stringify(wanted)} (expected qemu or lima); using the qemu driver`)
+    }
+    return yield* QemuDriver.make({
+      limaHome,
+      home: os.homedir(),
+      accelOverride: process.env["RDD_QEMU_ACCEL"],
+      cacheDir: cacheDir()
+    })
   }).pipe(Effect.provide(NodeProcessManager.layer))
 
 export const make = (): Controller => {
