@@ -50,6 +50,8 @@ export interface FakeVm {
   exited: Deferred.Deferred<void>
   /** how many times the VM was started (booted) */
   boots: number
+  /** frozen (SIGSTOP): adopt reports Broken, stop skips the power button and kills after the QMP timeout */
+  frozen: boolean
 }
 
 export interface FakeVmDriver {
@@ -66,7 +68,13 @@ export interface FakeVmDriver {
   readonly clearScript: (name: string) => void
   /** the running VM's process dies (guest crash, QEMU killed) */
   readonly crash: (name: string) => Effect.Effect<void>
+  /** the VM process stops answering (like SIGSTOP); `thaw` undoes it */
+  readonly freeze: (name: string) => void
+  readonly thaw: (name: string) => void
 }
+
+/** What the real driver spends on a frozen QEMU before it kills it: one QMP handshake timeout. */
+export const FrozenStopDelay = Duration.seconds(2)
 
 const DefaultGrace = Duration.seconds(10)
 
@@ -84,6 +92,7 @@ export const make: Effect.Effect<FakeVmDriver> = Effect.sync(() => {
     Effect.gen(function*() {
       vm.pid = undefined
       vm.readyAt = undefined
+      vm.frozen = false
       yield* Deferred.succeed(vm.exited, undefined)
     })
 
@@ -114,7 +123,8 @@ export const make: Effect.Effect<FakeVmDriver> = Effect.sync(() => {
             pid: undefined,
             readyAt: undefined,
             exited: yield* Deferred.make<void>(),
-            boots: 0
+            boots: 0,
+            frozen: false
           })
         }
         yield* done("create", spec.name)
@@ -168,13 +178,27 @@ export const make: Effect.Effect<FakeVmDriver> = Effect.sync(() => {
         return vm === undefined || vm.pid === undefined ? Effect.void : Deferred.await(vm.exited)
       }),
     status: stateOf,
-    adopt: (name) => Effect.zipRight(record("adopt", name), stateOf(name)),
+    adopt: (name) =>
+      Effect.gen(function*() {
+        yield* record("adopt", name)
+        const state = yield* stateOf(name)
+        const vm = vms.get(name)
+        return vm?.frozen === true && "pid" in state
+          ? { _tag: "Broken", pid: state.pid, reason: "QEMU does not answer on QMP (frozen)" } as const
+          : state
+      }),
     stop: (name, options) =>
       Effect.gen(function*() {
         yield* record("stop", name)
         const vm = vms.get(name)
         if (vm === undefined || vm.pid === undefined) return
         const s = scriptOf(name)
+        if (vm.frozen) {
+          yield* Effect.sleep(FrozenStopDelay)
+          yield* endProcess(vm)
+          yield* done("stop", name)
+          return
+        }
         if (s.stopDelay !== undefined) yield* Effect.sleep(s.stopDelay)
         if (s.ignoresPowerButton === true) yield* Effect.sleep(options?.grace ?? DefaultGrace)
         if (s.stopFails !== undefined) return yield* new StopFailed({ name, message: s.stopFails })
@@ -188,7 +212,8 @@ export const make: Effect.Effect<FakeVmDriver> = Effect.sync(() => {
         if (vm === undefined) return
         const s = scriptOf(name)
         if (vm.pid !== undefined) {
-          if (s.stopDelay !== undefined) yield* Effect.sleep(s.stopDelay)
+          if (vm.frozen) yield* Effect.sleep(FrozenStopDelay)
+          else if (s.stopDelay !== undefined) yield* Effect.sleep(s.stopDelay)
           if (s.stopFails !== undefined) return yield* new StopFailed({ name, message: s.stopFails })
           yield* endProcess(vm)
         }
@@ -211,6 +236,14 @@ export const make: Effect.Effect<FakeVmDriver> = Effect.sync(() => {
     },
     clearScript: (name) => {
       scripts.delete(name)
+    },
+    freeze: (name) => {
+      const vm = vms.get(name)
+      if (vm?.pid !== undefined) vm.frozen = true
+    },
+    thaw: (name) => {
+      const vm = vms.get(name)
+      if (vm !== undefined) vm.frozen = false
     },
     crash: (name) =>
       Effect.suspend(() => {

@@ -92,4 +92,21 @@ describe("FakeVmDriver", () => {
       assert.deepStrictEqual(yield* d.status("slow"), { _tag: "Stopped" })
       assert.deepStrictEqual(fake.completions, ["create slow done", "create fast done", "start slow done", "start fast done", "stop slow done"])
     }))
+
+  it.effect("a frozen VM is Broken for adopt, still up for status, and stop kills it after the QMP timeout", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeVmDriver.make
+      const d = fake.driver
+      yield* d.create(spec("fz"))
+      const { pid } = yield* d.start("fz")
+      fake.freeze("fz")
+      assert.deepStrictEqual(yield* d.status("fz"), { _tag: "Running", pid })
+      assert.strictEqual((yield* d.adopt("fz"))._tag, "Broken")
+      const stopping = yield* Effect.fork(d.stop("fz", { grace: "30 seconds" }))
+      yield* TestClock.adjust(FakeVmDriver.FrozenStopDelay)
+      yield* Fiber.join(stopping)
+      assert.deepStrictEqual(yield* d.status("fz"), { _tag: "Stopped" })
+      yield* d.start("fz")
+      assert.strictEqual((yield* d.adopt("fz"))._tag, "Running", "a new boot is not frozen")
+    }))
 })
