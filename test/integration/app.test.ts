@@ -242,6 +242,16 @@ describe("rdd set without a VM: dry run, stop without an App, argument and value
     expect(daemonPid(i.home, i.suffix)).toBeUndefined()
   }, 60_000)
 
+  it("rdd set --help lists the properties of the installed CRD, never the namespace", async () => {
+    const r = await i.rdd(["set", "--help"])
+    expect(r.code, r.stderr).toBe(0)
+    const help = r.stdout.replace(/\x1b\[[0-9;]*m/g, "")
+    expect(help).toContain("Available properties:")
+    expect(help).toMatch(/virtualMachine\.cpus\s+\(integer\)\s+Number of virtual CPUs of the VM/)
+    expect(help).toMatch(/containerEngine\.name\s+\(moby\|containerd\)/)
+    expect(help.toLowerCase()).not.toContain("namespace")
+  }, 60_000)
+
   it("rdd set --dry-run on an instance without an App leaves no App behind", async () => {
     const r = await i.rdd(["set", "--dry-run", "running=true", "virtualMachine.cpus=2", "-o", "json"])
     expect(r.code, r.stderr).toBe(0)
@@ -291,10 +301,29 @@ describe("rdd set timeouts", () => {
     const up = await i.rdd(["svc", "start"])
     expect(up.code, up.stderr).toBe(0)
     const started = Date.now()
-    const r = await i.rdd(["set", "running=true", "--timeout=2s"])
+    const r = await i.rdd(["set", "running=true", "--timeout=2s", "-o", "json"])
     expect(r.code, r.stderr).toBe(4)
     expect(Date.now() - started).toBeLessThan(15_000)
     expect(messages(r.stderr).join("\n")).toMatch(/timed out after 2s waiting for App to settle \(generation 1\): context deadline exceeded/)
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: "set", outcome: "timeout", exitCode: 4 })
+  }, 60_000)
+
+  it("Ctrl-C while waiting exits 130", async () => {
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries({ ...process.env, HOME: i.home, RDD_INSTANCE: i.suffix, RDD_LOG_LEVEL: "info" })) if (v !== undefined) env[k] = v
+    const child = spawn(process.execPath, [bin.bin, "set", "virtualMachine.memoryInGB=1", "--timeout=0"], { env, stdio: ["ignore", "ignore", "pipe"] })
+    const code = new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)))
+    let stderr = ""
+    const waiting = new Promise<void>((resolve) =>
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString()
+        if (stderr.includes("Waiting for App to settle")) resolve()
+      }))
+    const bound = setTimeout(() => child.kill("SIGKILL"), 30_000)
+    await Promise.race([waiting, code])
+    child.kill("SIGINT")
+    expect(await code, stderr).toBe(130)
+    clearTimeout(bound)
   }, 60_000)
 
   it("exit 4 at the autostart cap when the daemon is frozen (SIGSTOP), and works again after SIGCONT", async () => {

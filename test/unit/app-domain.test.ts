@@ -3,10 +3,12 @@ import { assert, describe, it } from "@effect/vitest"
 import { parse } from "yaml"
 import * as App from "../../src/domain/App.js"
 import * as Admission from "../../src/domain/app/Admission.js"
+import * as AppStatus from "../../src/domain/app/AppStatus.js"
 import * as K3sVersions from "../../src/domain/app/K3sVersions.js"
 import * as Settled from "../../src/domain/app/Settled.js"
 import * as VmTemplate from "../../src/domain/app/VmTemplate.js"
 import type { Condition, KubeObject } from "../../src/domain/KubeObject.js"
+import * as LimaVm from "../../src/domain/LimaVm.js"
 
 const app = (spec: Record<string, unknown>, name = "app"): KubeObject => ({
   apiVersion: App.ApiVersion,
@@ -205,5 +207,25 @@ describe("VmTemplate", () => {
     assert.strictEqual(doc["vmType"], "qemu")
     assert.isTrue("error" in VmTemplate.render("- a\n- b\n", App.specOf(app({ running: true })), host))
     assert.isTrue("error" in VmTemplate.render("a: [\n", App.specOf(app({ running: true })), host))
+  })
+})
+
+describe("AppStatus.vmCurrent", () => {
+  const vm = (generation: number, observedGeneration: number | undefined, running: boolean, cond?: Condition) =>
+    LimaVm.fromObject({
+      apiVersion: LimaVm.ApiVersion,
+      kind: LimaVm.Kind,
+      metadata: { name: "rd", namespace: "default", generation },
+      spec: { templateRef: { name: "rd" }, running },
+      status: { ...(observedGeneration === undefined ? {} : { observedGeneration }), conditions: cond === undefined ? [] : [cond] }
+    })
+  it("trusts a LimaVM that observed its spec, or whose Running already is what the spec asks", () => {
+    assert.isTrue(AppStatus.vmCurrent(undefined))
+    assert.isTrue(AppStatus.vmCurrent(vm(3, 3, true)))
+    assert.isTrue(AppStatus.vmCurrent(vm(3, undefined, true)))
+    assert.isFalse(AppStatus.vmCurrent(vm(3, 2, true, cond("Running", "False", "Stopped"))))
+    assert.isTrue(AppStatus.vmCurrent(vm(3, 2, false, cond("Running", "False", "Stopped"))))
+    assert.isTrue(AppStatus.vmCurrent(vm(3, 2, true, cond("Running", "True", "Started"))))
+    assert.isFalse(AppStatus.vmCurrent(vm(3, 2, false, cond("Running", "True", "Started"))))
   })
 })

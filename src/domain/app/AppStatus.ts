@@ -46,6 +46,22 @@ export const templateUpToDate = (vm: LimaVm.LimaVm | undefined, copy: KubeObject
   vm !== undefined && copy !== undefined && copy.metadata.resourceVersion !== undefined &&
   copy.metadata.resourceVersion === vm.status.observedTemplateResourceVersion && !vm.status.restartNeeded
 
+/**
+ * The LimaVM's Running condition can be trusted for its current spec: it has
+ * observed that spec (observedGeneration), or its Running condition already is
+ * what that spec asks for. The second half matters because a LimaVM controller
+ * need not write anything (so need not stamp observedGeneration) for a change
+ * that asks for the state the VM is already in, e.g. running=false on a VM that
+ * stopped for a restart.
+ */
+export const vmCurrent = (vm: LimaVm.LimaVm | undefined): boolean => {
+  if (vm === undefined || vm.status.observedGeneration === undefined || vm.status.observedGeneration >= vm.generation) return true
+  const running = LimaVm.condition(vm, LimaVm.ConditionTypes.Running)
+  return vm.spec.running
+    ? running?.status === "True" && running.reason === LimaVm.Reasons.Started
+    : running?.status === "False" && running.reason === LimaVm.Reasons.Stopped
+}
+
 const keepTransition = (previous: ReadonlyArray<Condition>, next: Omit<Condition, "lastTransitionTime">, now: string): Condition => {
   const before = previous.find((c) => c.type === next.type)
   return {
@@ -94,7 +110,7 @@ export const desired = (o: Observed): DesiredStatus => {
       generation,
       shouldRun: spec.running,
       templateUpToDate: templateUpToDate(o.vm, o.copy),
-      vmCurrent: o.vm === undefined || o.vm.status.observedGeneration === undefined || o.vm.status.observedGeneration >= o.vm.generation,
+      vmCurrent: vmCurrent(o.vm),
       conditions: [...mirrored, engine, kubernetes],
       engineControllerEnabled: Parts.engine,
       kubernetesControllerEnabled: Parts.kubernetes,
