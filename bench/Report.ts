@@ -38,6 +38,8 @@ export interface Scaling {
   readonly growth: Readonly<Record<string, GrowthFit>>
   /** least-squares RSS slope over the object counts */
   readonly rssMBPer10kObjects: number
+  /** RSS of the scaling daemon once ready, before any object was created */
+  readonly idleRssMB: number
 }
 
 export interface Report {

@@ -195,7 +195,7 @@ export const panelsOf = (report: Report): ReadonlyArray<Panel> => {
         row(report, "lifecycle.start", "rdd svc start → ready", goalOf("lifecycle.start")),
         row(report, "lifecycle.stop", "rdd svc stop", goalOf("lifecycle.stop")),
         row(report, "daemon.start-to-ready", "svc serve → ready (no CLI)"),
-        row(report, "vm.qemu-start", "qemu → Running − guest boot", goalOf("vm.qemu-start"))
+        row(report, "vm.qemu-start", "qemu start − guest boot", goalOf("vm.qemu-start"))
       ]
     },
     {

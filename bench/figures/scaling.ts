@@ -39,6 +39,7 @@ export const scaling = (options: ScalingOptions): Effect.Effect<Scaling, Error> 
     const home = yield* tempHome("rdd-bench-scale-")
     const daemon = yield* startDaemon({ home, suffix: uniqueSuffix("scale") })
     const c = daemon.client
+    const idleRss = yield* settledRss(daemon, 3)
     const bulk = yield* Effect.acquireRelease(Effect.sync(() => makeClient(daemon.endpoint, { sockets: 8 })), (b) => Effect.sync(() => b.close()))
     yield* run(() => ensureNamespace(c, "scale"))
     yield* run(() => ensureNamespace(c, "scale-warm-up"))
@@ -96,11 +97,13 @@ export const scaling = (options: ScalingOptions): Effect.Effect<Scaling, Error> 
         "LIST time vs objects": fit(objects.map((p) => [p.objects, p.listMs])),
         "GET time vs objects": fit(objects.map((p) => [p.objects, 1 / p.getsPerSec])),
         "create time vs objects": fit(objects.map((p) => [p.objects, 1 / p.createsPerSec])),
-        "RSS vs objects": fit(objects.map((p) => [p.objects, p.rssMB])),
+        // above the idle daemon: the fixed base would hide how the per-object part grows
+        "RSS above idle vs objects": fit(objects.map((p) => [p.objects, p.rssMB - idleRss])),
         "watch p50 vs watchers": fit(watchers.map((p) => [p.watchers, p.p50Ms])),
         "watch p99 vs watchers": fit(watchers.map((p) => [p.watchers, p.p99Ms]))
       },
-      rssMBPer10kObjects: round(slope(objects.map((p) => [p.objects, p.rssMB])) * 10_000)
+      rssMBPer10kObjects: round(slope(objects.map((p) => [p.objects, p.rssMB])) * 10_000),
+      idleRssMB: round(idleRss)
     }
   }))
 
@@ -116,5 +119,6 @@ export const scalingTable = (s: Scaling): string => [
     s.watchers.map((p) => [p.watchers, p.p50Ms, p.p99Ms, p.maxMs, p.rssMB].map(String))
   ),
   "",
-  ...Object.entries(s.growth).map(([k, g]) => `${k}: ${g.growth} (exponent ${g.exponent})`)
+  ...Object.entries(s.growth).map(([k, g]) => `${k}: ${g.growth} (exponent ${g.exponent})`),
+  `RSS: ${s.rssMBPer10kObjects} MB per 10,000 objects (idle ${s.idleRssMB} MB)`
 ].join("\n")

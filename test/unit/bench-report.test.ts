@@ -55,7 +55,8 @@ describe("bench plot", () => {
       objects: [{ objects: 1000, createsPerSec: 2000, getsPerSec: 5000, listMs: 20, listMB: 1, rssMB: 80, dbMB: 2 }, { objects: 10000, createsPerSec: 2000, getsPerSec: 5000, listMs: 200, listMB: 10, rssMB: 90, dbMB: 20 }],
       watchers: [],
       growth: {},
-      rssMBPer10kObjects: 10
+      rssMBPer10kObjects: 10,
+      idleRssMB: 70
     },
     scalingNote: null,
     misses: [],
