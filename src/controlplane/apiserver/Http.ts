@@ -78,6 +78,20 @@ const writeOptions = (q: URLSearchParams, user: string): WriteOptions => {
   }
 }
 
+/**
+ * One event is usually sent to many watchers: serialise it once. Stored objects are
+ * immutable values, so the object identity is a safe cache key.
+ */
+const lines = new WeakMap<object, { readonly type: string; readonly line: string }>()
+const eventLine = (type: string, object: unknown): string => {
+  if (typeof object !== "object" || object === null) return `${JSON.stringify({ type, object })}\n`
+  const cached = lines.get(object)
+  if (cached !== undefined && cached.type === type) return cached.line
+  const line = `${JSON.stringify({ type, object })}\n`
+  lines.set(object, { type, line })
+  return line
+}
+
 const listObject = (info: ResourceInfo, r: ListResult) => ({
   apiVersion: apiVersionOf(info),
   kind: info.listKind,
@@ -211,12 +225,13 @@ export const makeHandler = (o: HttpOptions) => {
     const sink: Watch.WatchSink = {
       send: (type, object) => {
         start()
-        let payload = object
         if (table && type !== "ERROR" && type !== "BOOKMARK") {
-          payload = Tables.forObjects(info, [object as KubeObject], String((object as KubeObject).metadata.resourceVersion ?? ""), undefined, !firstTable)
+          const payload = Tables.forObjects(info, [object as KubeObject], String((object as KubeObject).metadata.resourceVersion ?? ""), undefined, !firstTable)
           firstTable = false
+          res.write(`${JSON.stringify({ type, object: payload })}\n`)
+        } else {
+          res.write(eventLine(type, object))
         }
-        res.write(`${JSON.stringify({ type, object: payload })}\n`)
         return res.writableLength < WatchBacklogLimit
       },
       close: () => {
