@@ -189,7 +189,9 @@ export const set = (
     })
     const written = yield* write(schema, spec, options, deadline)
     if (options.dryRun) return { outcome: "noop", message: "App validated (dry run)" } as const
-    if (!options.wait) return { outcome: "created", message: "App updated; not waiting for it to settle" } as const
+    if (!options.wait) {
+      return { outcome: "created", message: `App written (generation ${App.generationOf(written)}); not waiting for it to settle` } as const
+    }
     yield* awaitSettled(App.generationOf(written), deadline)
     yield* Effect.logInfo("App has settled")
     return { outcome: "ready", message: "App has settled" } as const
