@@ -55,7 +55,9 @@ export interface Report {
     readonly cpus: number
     readonly cpuModel: string
     readonly memTotalMB: number
+    /** 1, 5 and 15 minute load averages when the run started and ended: a loaded machine explains noisy figures */
     readonly loadavg: ReadonlyArray<number>
+    readonly loadavgAtEnd: ReadonlyArray<number>
   }
   readonly figures: ReadonlyArray<Figure>
   readonly scaling: Scaling | null

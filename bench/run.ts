@@ -92,6 +92,7 @@ const commit = (): string => {
 const main = Effect.gen(function*() {
   const args = parseArgs(process.argv.slice(2))
   const startedAt = new Date()
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100)
   const dir = path.join(repoRoot, "bench", "results")
   mkdirSync(dir, { recursive: true })
   yield* snapshotBuild
@@ -142,7 +143,8 @@ const main = Effect.gen(function*() {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? "unknown",
       memTotalMB: Math.round(os.totalmem() / 2 ** 20),
-      loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100)
+      loadavg: loadAtStart,
+      loadavgAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100)
     },
     figures,
     scaling,

@@ -12,7 +12,7 @@ import * as Instance from "../../src/domain/Instance.js"
 import { serveAvailable } from "../api/Daemon.js"
 import { type Figure, measured, unavailable } from "../Figure.js"
 import { awaitGone, isAlive, rddBin, rddEnv, stopPid, tempHome, timeRun, track, uniqueSuffix } from "../Proc.js"
-import { summarize } from "../stats.js"
+import { pairedRatio, summarize } from "../stats.js"
 
 export interface LifecycleOptions {
   readonly rounds: number
@@ -80,15 +80,19 @@ export const lifecycle = (options: LifecycleOptions): Effect.Effect<ReadonlyArra
     const coldStop = yield* stop(cold.pid)
     const starts: Array<number> = []
     const stops: Array<number> = []
+    const nodes: Array<number> = []
     for (let i = 0; i < options.rounds; i++) {
+      // `node -e 0` once per cycle: no goal rests on it, but the ratio shows how loaded the machine was
+      nodes.push(timeRun([process.execPath, "-e", "0"], { env, timeoutMs: 30_000 }).ms)
       const s = yield* start()
       starts.push(s.ms)
       stops.push(yield* stop(s.pid))
     }
-    const note = `median of ${options.rounds} start/stop cycles after a cold one`
+    const note = `median of ${options.rounds} start/stop cycles after a cold one; the ratio to node -e 0 is context`
+    const baseline = { name: "node -e 0", value: summarize(nodes).p50 }
     return [
       measured({ ...Specs.cold, value: cold.ms, note: `creates the instance, TLS and store; its stop took ${Math.round(coldStop)} ms` }),
-      measured({ ...Specs.start, value: summarize(starts).p50, samples: summarize(starts), note }),
-      measured({ ...Specs.stop, value: summarize(stops).p50, samples: summarize(stops), note })
+      measured({ ...Specs.start, value: summarize(starts).p50, baseline, ratio: pairedRatio(starts, nodes), samples: summarize(starts), note }),
+      measured({ ...Specs.stop, value: summarize(stops).p50, baseline, ratio: pairedRatio(stops, nodes), samples: summarize(stops), note })
     ]
   }))

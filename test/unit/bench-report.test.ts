@@ -46,7 +46,7 @@ describe("bench plot", () => {
     finishedAt: "2026-01-01T00:01:00.000Z",
     seconds: 60,
     commit: "abc<&>",
-    machine: { node: "v20", platform: "linux/x64", cpus: 2, cpuModel: "cpu", memTotalMB: 1, loadavg: [0] },
+    machine: { node: "v20", platform: "linux/x64", cpus: 2, cpuModel: "cpu", memTotalMB: 1, loadavg: [0], loadavgAtEnd: [0] },
     figures: [
       measured({ id: "cli.version", title: "rdd --version", unit: "ms", value: 61, baseline: { name: "node -e 0", value: 52 }, ratio: 1.17, goal: ratioGoal }),
       measured({ id: "api.watch-p99", title: "watch", unit: "ms", value: 4, goal: { on: "value", op: "<=", limit: 10 }, detail: { deliveryMs: { p50: 1, p90: 2, p99: 4 } } })
