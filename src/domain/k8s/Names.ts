@@ -28,10 +28,13 @@ export const LabelValueMaxLength = 63
 export const maxLenError = (n: number): string => `must be no more than ${n} characters`
 export const emptyError = (): string => "must be non-empty"
 
-/** Go's `RegexError`: `<msg> (e.g. 'a', or 'b', regex used for validation is '<fmt>')`. */
+/**
+ * Go's `RegexError`: `<msg> (e.g. 'a',  or 'b', regex used for validation is '<fmt>')`
+ * (the double space before "or" is Go's, and kubectl prints it).
+ */
 export const regexError = (msg: string, fmt: string, ...examples: ReadonlyArray<string>): string => {
   if (examples.length === 0) return `${msg} (regex used for validation is '${fmt}')`
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join("or ")}regex used for validation is '${fmt}')`
+  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(" or ")}regex used for validation is '${fmt}')`
 }
 
 const dns1123LabelErrMsg =

@@ -1,8 +1,10 @@
 /**
- * The real kubectl 1.32 against a tiny HTTPS server that decodes its protobuf
- * request bodies with src/domain/k8s/Protobuf.ts and answers the decoded object
- * as JSON: proves the decoder on live bytes for every imperative `create` that
- * sends protobuf (configmap, secret, namespace, serviceaccount).
+ * The real kubectl 1.32 against a tiny HTTPS server built only from the pure
+ * algorithms of src/domain/k8s: it decodes protobuf request bodies (every
+ * imperative `create` that sends protobuf), renders Tables, applies merge
+ * patches, validates metadata and answers Status errors, so kubectl's own
+ * printing proves the wire forms (not the real API server, which is tested
+ * elsewhere).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
@@ -13,18 +15,31 @@ import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as Tls from "../../../src/controlplane/Tls.js"
+import type { Json, JsonObject } from "../../../src/domain/k8s/Json.js"
+import * as MergePatch from "../../../src/domain/k8s/MergePatch.js"
+import * as Names from "../../../src/domain/k8s/Names.js"
+import * as MetaValidation from "../../../src/domain/k8s/ObjectMetaValidation.js"
 import * as Protobuf from "../../../src/domain/k8s/Protobuf.js"
+import * as Status from "../../../src/domain/k8s/Status.js"
+import * as Table from "../../../src/domain/k8s/Table.js"
 
 const hasKubectl = (process.env["PATH"] ?? "").split(":").some((d) => d !== "" && fs.existsSync(path.join(d, "kubectl")))
 
-const resource = (name: string, kind: string, namespaced: boolean) => ({
-  name, singularName: "", namespaced, kind, verbs: ["create", "delete", "get", "list", "patch", "update", "watch"]
+const resource = (name: string, kind: string, namespaced: boolean, shortNames: Array<string> = []) => ({
+  name, singularName: "", namespaced, kind, verbs: ["create", "delete", "get", "list", "patch", "update", "watch"], shortNames
 })
+
+const cmResource = { group: "", resource: "configmaps" }
 
 describe.skipIf(!hasKubectl)("kubectl protobuf bodies", () => {
   let dir = ""
   let server: https.Server | undefined
   const bodies: Array<{ url: string; contentType: string; decoded: unknown }> = []
+  let seed: JsonObject = {
+    apiVersion: "v1", kind: "ConfigMap",
+    metadata: { name: "seed", namespace: "default", uid: "u0", resourceVersion: "5", creationTimestamp: new Date(Date.now() - 15 * 60_000 - 5_000).toISOString().replace(/\.\d{3}Z$/, "Z") },
+    data: { a: "1" }
+  }
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-k8s-pb-"))
@@ -44,8 +59,26 @@ describe.skipIf(!hasKubectl)("kubectl protobuf bodies", () => {
         if (url === "/api/v1") {
           return json(200, {
             kind: "APIResourceList", apiVersion: "v1", groupVersion: "v1",
-            resources: [resource("configmaps", "ConfigMap", true), resource("secrets", "Secret", true), resource("namespaces", "Namespace", false), resource("serviceaccounts", "ServiceAccount", true)]
+            resources: [resource("configmaps", "ConfigMap", true, ["cm"]), resource("secrets", "Secret", true), resource("namespaces", "Namespace", false), resource("serviceaccounts", "ServiceAccount", true)]
           })
+        }
+        const cmPath = "/api/v1/namespaces/default/configmaps"
+        if (req.method === "GET" && url === cmPath) {
+          const table = /as=Table/.test(req.headers.accept ?? "")
+          return json(200, table
+            ? Table.toTable(Table.columnsFor("", "ConfigMap"), [seed], { nowMs: Date.now(), resourceVersion: "5" })
+            : { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: "5" }, items: [seed] })
+        }
+        if (req.method === "GET" && url.startsWith(`${cmPath}/`)) {
+          const name = url.slice(cmPath.length + 1)
+          return name === "seed" ? json(200, seed) : json(404, Status.notFound(cmResource, name))
+        }
+        if (req.method === "PATCH" && url === `${cmPath}/seed`) {
+          const patched = MergePatch.apply(seed, JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json) as JsonObject
+          const errs = MetaValidation.validateObjectMeta(patched["metadata"] as JsonObject, { namespaced: true, name: Names.nameIsDNSSubdomain })
+          if (errs.length > 0) return json(422, Status.invalid({ group: "", kind: "ConfigMap" }, "seed", errs))
+          seed = patched
+          return json(200, seed)
         }
         if (req.method === "POST") {
           const decoded = Protobuf.decode(new Uint8Array(Buffer.concat(chunks)))
@@ -101,5 +134,22 @@ describe.skipIf(!hasKubectl)("kubectl protobuf bodies", () => {
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns1" } },
       { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "sa1", namespace: "kube-x" } }
     ])
+  }, 120_000)
+
+  it("kubectl prints the server's Table, NotFound and Invalid Status as it would the real server's", async () => {
+    const get = await kubectl("get", "cm")
+    expect([get.code, get.stdout]).toEqual([0, "NAME   DATA   AGE\nseed   1      15m\n"])
+    const missing = await kubectl("get", "cm", "nope")
+    expect([missing.code, missing.stderr.trim()]).toEqual([1, 'Error from server (NotFound): configmaps "nope" not found'])
+    // kubectl label checks values itself; a merge patch reaches the server
+    const bad = await kubectl("patch", "cm", "seed", "--type=merge", "-p", '{"metadata":{"labels":{"tier":"-x"}}}')
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim()).toBe(
+      "The ConfigMap \"seed\" is invalid: metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+    )
+    const good = await kubectl("label", "cm", "seed", "tier=web")
+    expect([good.code, good.stdout.trim()]).toEqual([0, "configmap/seed labeled"])
+    const shown = await kubectl("get", "cm", "--show-labels")
+    expect(shown.stdout).toBe("NAME   DATA   AGE   LABELS\nseed   1      15m   tier=web\n")
   }, 120_000)
 })
