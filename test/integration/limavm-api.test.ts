@@ -1,0 +1,136 @@
+/**
+ * The LimaVM API and CLI on the real daemon (autostarted by the CLI) without
+ * booting anything: VMs are created stopped (the qemu driver only writes the
+ * instance directory). Covers the CRD as kubectl sees it, admission through HTTPS
+ * (exit 3), idempotent verbs, the atomic name claim under concurrent creates,
+ * `list`, `ctl wait-condition`, and delete through the finalizer.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { execFileSync, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { messages } from "../support/rdd.js"
+
+const repo = path.resolve(import.meta.dirname, "../..")
+const suffix = `li${process.pid % 100000}`
+const home = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-limavm-int-"))
+const binCopy = fs.mkdtempSync(path.join(repo, ".cache", "int-bin-"))
+const limaHome = path.join(home, `.rd${suffix}`, "lima")
+const serviceDir = path.join(home, ".local", "share", `rancher-desktop-${suffix}`)
+const template = path.join(home, "tpl.yaml")
+
+const rdd = (args: ReadonlyArray<string>, timeoutMs = 60_000) =>
+  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+    Object.assign(env, { HOME: home, RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info" })
+    const child = spawn(process.execPath, [path.join(binCopy, "rdd.mjs"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+    child.once("error", reject)
+    child.once("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+
+beforeAll(() => {
+  execFileSync("node", ["scripts/build.mjs"], { cwd: repo, stdio: "ignore" })
+  fs.cpSync(path.join(repo, "bin", "rdd.mjs"), path.join(binCopy, "rdd.mjs"))
+  fs.cpSync(path.join(repo, "bin", "chunks"), path.join(binCopy, "chunks"), { recursive: true })
+  // the real test guest's template: created stopped, nothing boots
+  fs.copyFileSync(execFileSync("bash", [path.join(repo, "scripts/test-image.sh")], { encoding: "utf8", timeout: 300_000 }).trim(), template)
+}, 300_000)
+
+afterAll(async () => {
+  await rdd(["svc", "stop", "--timeout=30s"], 40_000)
+  try {
+    const pid = Number(fs.readFileSync(path.join(serviceDir, "rdd.pid"), "utf8"))
+    process.kill(pid, "SIGKILL")
+  } catch {
+    // stopped
+  }
+  fs.rmSync(binCopy, { recursive: true, force: true })
+  fs.rmSync(home, { recursive: true, force: true })
+}, 60_000)
+
+describe.sequential("LimaVM API on the real daemon", () => {
+  it("create (stopped) from a file: Created, Running=False/Stopped, both ConfigMaps owned; kubectl shows the printer column", async () => {
+    const r = await rdd(["limavm", "create", "vm1", template, "-o", "json"])
+    assert.strictEqual(r.code, 0, r.stderr)
+    assert.strictEqual(JSON.parse(r.stdout).outcome, "created")
+    assert.include(messages(r.stderr), `LimaVM "vm1" created in namespace "default" with template ConfigMap "vm1"`)
+    const w = await rdd(["ctl", "wait-condition", "limavm/vm1", "Running=False", "--reason", "Stopped", "--timeout=20s"])
+    assert.strictEqual(w.code, 0, w.stderr)
+    const got = await rdd(["ctl", "get", "limavm", "vm1"])
+    assert.match(got.stdout, /NAME\s+RUNNING/)
+    assert.match(got.stdout, /vm1\s+false/)
+    const vm = JSON.parse((await rdd(["ctl", "get", "limavm", "vm1", "-o", "json"])).stdout)
+    const cms = JSON.parse((await rdd(["ctl", "get", "configmaps", "-o", "json"])).stdout).items as Array<any> // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const name of ["vm1", "vm1-template"]) {
+      const cm = cms.find((c) => c.metadata.name === name)
+      assert.isDefined(cm, name)
+      assert.strictEqual(cm.metadata.ownerReferences[0].uid, vm.metadata.uid)
+    }
+    assert.isTrue(fs.existsSync(path.join(limaHome, "vm1", "lima.yaml")))
+    const all = await rdd(["ctl", "get", "all"])
+    assert.include(all.stdout, "limavm.lima.rancherdesktop.io/vm1")
+  }, 90_000)
+
+  it("verbs are idempotent: create again, stop a stopped VM, delete an absent one", async () => {
+    const again = await rdd(["limavm", "create", "vm1", template])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.include(messages(again.stderr), `LimaVM "vm1" already exists in namespace "default"`)
+    const stop = await rdd(["limavm", "stop", "vm1", "--timeout=20s"])
+    assert.strictEqual(stop.code, 0, stop.stderr)
+    const none = await rdd(["limavm", "delete", "nope"])
+    assert.strictEqual(none.code, 0, none.stderr)
+    const missing = await rdd(["limavm", "start", "nope"])
+    assert.strictEqual(missing.code, 1)
+    assert.include(messages(missing.stderr), `LimaVM "nope" not found in any namespace`)
+  }, 90_000)
+
+  it("admission over HTTPS: exit 3 with the reference's messages, nothing stored", async () => {
+    const inUse = await rdd(["limavm", "create", "vm1", template, "-n", "other"])
+    assert.strictEqual(inUse.code, 3, inUse.stderr)
+    assert.include(inUse.stderr, "admission webhook")
+    assert.include(messages(inUse.stderr).join("\n"), `LimaVM name "vm1" is already used in namespace "default"; LimaVM names must be unique across all namespaces`)
+    const noSource = await rdd(["limavm", "create", "vm9", "missing-cm"])
+    assert.strictEqual(noSource.code, 3, noSource.stderr)
+    assert.include(noSource.stderr, `configmaps \\"missing-cm\\" not found`)
+    const badName = await rdd(["limavm", "create", "Bad.Name", template])
+    assert.notStrictEqual(badName.code, 0)
+    const immutable = await rdd(["ctl", "patch", "limavm", "vm1", "--type=merge", "-p", `{"spec":{"templateRef":{"name":"x"}}}`])
+    assert.notStrictEqual(immutable.code, 0)
+    assert.include(immutable.stderr, "templateRef is immutable")
+    const copyDelete = await rdd(["ctl", "delete", "configmap", "vm1-template"])
+    assert.notStrictEqual(copyDelete.code, 0)
+    assert.include(copyDelete.stderr, `cannot delete "vm1-template": owned by LimaVM; delete the LimaVM resource instead`)
+    const list = JSON.parse((await rdd(["limavm", "list", "-o", "json"])).stdout) as Array<{ name: string }>
+    assert.deepStrictEqual(list.map((r) => r.name), ["vm1"])
+  }, 90_000)
+
+  it("concurrent creates of one name in four namespaces: exactly one succeeds, the others exit 3", async () => {
+    const results = await Promise.all(["a", "b", "c", "d"].map((ns) => rdd(["limavm", "create", "race", template, "-n", ns])))
+    const codes = results.map((r) => r.code).sort()
+    assert.deepStrictEqual(codes, [0, 3, 3, 3], results.map((r) => r.stderr).join("\n"))
+  }, 90_000)
+
+  it("delete goes through the finalizer: object, template copy, file ConfigMap, instance directory and name claim all gone", async () => {
+    for (const vm of ["vm1", "race"]) {
+      const d = await rdd(["limavm", "delete", vm, "--timeout=30s"])
+      assert.strictEqual(d.code, 0, d.stderr)
+    }
+    const left = await rdd(["ctl", "get", "limavm,configmaps", "-A", "-o", "name"])
+    assert.notMatch(left.stdout, /^limavm|^configmap\/(vm1|race)(-template)?$|limavm-name-/m, left.stdout)
+    assert.isFalse(fs.existsSync(path.join(limaHome, "vm1")))
+    // the name is free again, in another namespace
+    const again = await rdd(["limavm", "create", "vm1", template, "-n", "other"])
+    assert.strictEqual(again.code, 0, again.stderr)
+    assert.strictEqual((await rdd(["limavm", "delete", "vm1"])).code, 0)
+  }, 120_000)
+})
