@@ -14,7 +14,7 @@ import type * as LimaTemplate from "../../../domain/LimaTemplate.js"
 import * as LimaVm from "../../../domain/LimaVm.js"
 import type * as Conditions from "../../../domain/limavm/Conditions.js"
 import type { KubeClientShape } from "../../../services/KubeClient.js"
-import type { VmDriverShape, VmState } from "../../../services/VmDriver.js"
+import { isUp, type VmDriverShape, type VmState } from "../../../services/VmDriver.js"
 import { Phase, stopWatcher, type VmRuntime } from "./Runtime.js"
 import * as NameClaim from "./NameClaim.js"
 import * as StatusWriter from "./StatusWriter.js"
@@ -250,6 +250,8 @@ const adoptPhase = (
   }
 }
 
+const ExitRecheck = Duration.millis(500)
+
 /** Forks the boot/exit watcher into the worker's scope; it only moves the phase and wakes the worker. */
 const watch = (
   deps: Deps,
@@ -260,7 +262,12 @@ const watch = (
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
     yield* stopWatcher(rt)
-    const exit = deps.driver.awaitExit(name).pipe(
+    // an exit is believed only when the driver also sees no VM process (a pid file
+    // briefly missing must not make a healthy VM look crashed)
+    const confirmedExit: Effect.Effect<void> = Effect.flatMap(deps.driver.awaitExit(name), () =>
+      Effect.flatMap(deps.driver.status(name), (state) =>
+        isUp(state) ? Effect.zipRight(Effect.sleep(ExitRecheck), confirmedExit) : Effect.void))
+    const exit = confirmedExit.pipe(
       Effect.zipRight(Ref.set(rt.phase, Phase.Exited())),
       Effect.zipRight(rt.wake(true))
     )
