@@ -173,18 +173,19 @@ export const make = (options: QemuDriverOptions) =>
     /** QEMU's own last words and the guest console's last lines, for a failed boot. */
     const diagnostics = (name: string): string => {
       const qemu = SerialLog.tail(files(name).log, 5)
-      const console = SerialLog.tail(files(name).serial)
-      return `${qemu === "" ? "" : `; QEMU said:\n${qemu}`}${console === "" ? "" : `; last console lines:\n${console}`}`
+      const guest = SerialLog.tail(files(name).serial)
+      return `${qemu === "" ? "" : `; QEMU said:\n${qemu}`}${guest === "" ? "" : `; last console lines:\n${guest}`}`
     }
 
-    const accelerator = (qemu: string, probeKernel: string | undefined) =>
+    const accelerator = (qemu: string, probeKernel: string | undefined, arch: LimaTemplate.Arch) =>
       verdict !== undefined
         ? Effect.succeed(verdict)
         : Accelerator.detect({
           override: options.accelOverride,
           qemu,
           probeKernel,
-          cacheFile: `${options.cacheDir}/qemu-accel.json`
+          cacheFile: `${options.cacheDir}/qemu-accel.json`,
+          guestArch: arch === "aarch64" ? "aarch64" : "x86_64"
         }).pipe(Effect.tap((v) => Effect.sync(() => (verdict = v))))
 
     const create = Effect.fn("QemuDriver.create")(function*(spec: VmSpec) {
@@ -259,7 +260,7 @@ export const make = (options: QemuDriverOptions) =>
       }
       if (image.kernel !== undefined && kernel === undefined) return yield* fail(`the qemu driver cannot download ${image.kernel.location}`)
       const binary = options.qemuBinary ?? QemuArgs.binaryFor(t.arch)
-      const accel = yield* accelerator(binary, kernel).pipe(Effect.mapError(fail))
+      const accel = yield* accelerator(binary, kernel, t.arch).pipe(Effect.mapError(fail))
       yield* Effect.annotateCurrentSpan("accel", `${accel.accel} (${accel.reason})`)
       const argv = QemuArgs.args(
         {

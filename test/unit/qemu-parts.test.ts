@@ -71,7 +71,7 @@ describe("QemuArgs", () => {
 })
 
 describe("Accelerator", () => {
-  const linux: Accelerator.HostFacts = { platform: "linux", kvmDevice: true, virtFlags: true, kvmVendorModule: true, hvfSupport: false }
+  const linux: Accelerator.HostFacts = { platform: "linux", arch: "x64", kvmDevice: true, virtFlags: true, kvmVendorModule: true, hvfSupport: false }
   it("settles nested-virtualisation hosts without a probe", () => {
     assert.strictEqual((Accelerator.classify({ ...linux, kvmDevice: false }) as Accelerator.Verdict).accel, "tcg")
     // This very host: /dev/kvm exists, but no vmx/svm flag (kvm_pvm only).
@@ -79,6 +79,8 @@ describe("Accelerator", () => {
     assert.strictEqual(nested.accel, "tcg")
     assert.include(nested.reason, "vmx/svm")
     assert.strictEqual(Accelerator.classify(linux), "probe")
+    // vmx/svm are x86 words: an arm64 host with /dev/kvm goes to the probe.
+    assert.strictEqual(Accelerator.classify({ ...linux, arch: "arm64", virtFlags: false, kvmVendorModule: false }), "probe")
     assert.strictEqual((Accelerator.classify({ ...linux, platform: "darwin", hvfSupport: true }) as Accelerator.Verdict).accel, "hvf")
   })
 

@@ -19,6 +19,8 @@ export interface Verdict {
 
 export interface HostFacts {
   readonly platform: string
+  /** process.arch: the vmx/svm and vendor-module checks are x86 facts */
+  readonly arch: string
   /** /dev/kvm opens read-write */
   readonly kvmDevice: boolean
   /** /proc/cpuinfo flags include vmx or svm */
@@ -36,6 +38,7 @@ export const classify = (facts: HostFacts): Verdict | "probe" => {
   }
   if (facts.platform !== "linux") return { accel: "tcg", reason: `no accelerator known for ${facts.platform}` }
   if (!facts.kvmDevice) return { accel: "tcg", reason: "/dev/kvm is missing or not read-write" }
+  if (facts.arch !== "x64") return "probe"
   if (!facts.virtFlags) return { accel: "tcg", reason: "the CPU has no vmx/svm flag (nested KVM would hang)" }
   if (!facts.kvmVendorModule) return { accel: "tcg", reason: "neither kvm_intel nor kvm_amd is loaded" }
   return "probe"
@@ -74,7 +77,7 @@ export const hostFacts = (): HostFacts => {
       hvfSupport = false
     }
   }
-  return { platform, kvmDevice, virtFlags, kvmVendorModule, hvfSupport }
+  return { platform, arch: process.arch, kvmDevice, virtFlags, kvmVendorModule, hvfSupport }
 }
 
 /** macOS only, once per daemon: a synchronous call keeps the facts a plain value. */
@@ -88,11 +91,17 @@ export const ProbeTimeoutMillis = 5000
  * kernel banner and panics (QEMU exits at once thanks to panic=-1 -no-reboot); a
  * hanging one prints nothing and is killed after 5 s.
  */
-export const probeKvm = (qemu: string, kernel: string, timeoutMillis: number = ProbeTimeoutMillis): Effect.Effect<Verdict> =>
+export const probeKvm = (
+  qemu: string,
+  kernel: string,
+  timeoutMillis: number = ProbeTimeoutMillis,
+  guestArch: "x86_64" | "aarch64" = "x86_64"
+): Effect.Effect<Verdict> =>
   Effect.async<Verdict>((resume) => {
+    const [machine, tty] = guestArch === "aarch64" ? ["virt", "ttyAMA0"] : ["pc", "ttyS0"]
     const child = spawn(qemu, [
-      "-nodefaults", "-no-user-config", "-display", "none", "-machine", "pc", "-accel", "kvm", "-cpu", "host",
-      "-m", "128", "-kernel", kernel, "-append", "console=ttyS0 panic=-1 root=/dev/null", "-serial", "stdio", "-no-reboot"
+      "-nodefaults", "-no-user-config", "-display", "none", "-machine", machine, "-accel", "kvm", "-cpu", "host",
+      "-m", "128", "-kernel", kernel, "-append", `console=${tty} panic=-1 root=/dev/null`, "-serial", "stdio", "-no-reboot"
     ], { stdio: ["ignore", "pipe", "pipe"] })
     let out = ""
     child.stdout.on("data", (d: Buffer) => {
@@ -138,6 +147,8 @@ export interface DetectOptions {
   readonly probeKernel: string | undefined
   readonly cacheFile: string
   readonly facts?: HostFacts
+  /** the guest's arch, for the probe's machine type */
+  readonly guestArch?: "x86_64" | "aarch64"
 }
 
 /** The verdict for this host, or an error message for a bad override. */
@@ -153,7 +164,7 @@ export const detect = (options: DetectOptions): Effect.Effect<Verdict, string> =
     const key = `${os.release()}|${yield* qemuVersion(options.qemu)}|kvm=${facts.kvmDevice}`
     const cached = readCache(options.cacheFile, key)
     if (cached !== undefined) return cached
-    const verdict = yield* probeKvm(options.qemu, options.probeKernel)
+    const verdict = yield* probeKvm(options.qemu, options.probeKernel, ProbeTimeoutMillis, options.guestArch)
     writeCache(options.cacheFile, key, verdict)
     return verdict
   })
