@@ -20,6 +20,10 @@ import * as MergePatch from "../../../src/domain/k8s/MergePatch.js"
 import * as Names from "../../../src/domain/k8s/Names.js"
 import * as MetaValidation from "../../../src/domain/k8s/ObjectMetaValidation.js"
 import * as Protobuf from "../../../src/domain/k8s/Protobuf.js"
+import * as ManagedFields from "../../../src/domain/k8s/ManagedFields.js"
+import * as ServerSideApply from "../../../src/domain/k8s/ServerSideApply.js"
+import * as StrategicMergePatch from "../../../src/domain/k8s/StrategicMergePatch.js"
+import * as StrategicSchemas from "../../../src/domain/k8s/StrategicSchemas.js"
 import * as Status from "../../../src/domain/k8s/Status.js"
 import * as Table from "../../../src/domain/k8s/Table.js"
 
@@ -31,15 +35,18 @@ const resource = (name: string, kind: string, namespaced: boolean, shortNames: A
 
 const cmResource = { group: "", resource: "configmaps" }
 
-describe.skipIf(!hasKubectl)("kubectl protobuf bodies", () => {
+describe.skipIf(!hasKubectl)("kubectl 1.32 against the k8s domain algorithms", () => {
   let dir = ""
   let server: https.Server | undefined
   const bodies: Array<{ url: string; contentType: string; decoded: unknown }> = []
-  let seed: JsonObject = {
+  const created = (name: string, ageMs: number, data: Record<string, string>): JsonObject => ({
     apiVersion: "v1", kind: "ConfigMap",
-    metadata: { name: "seed", namespace: "default", uid: "u0", resourceVersion: "5", creationTimestamp: new Date(Date.now() - 15 * 60_000 - 5_000).toISOString().replace(/\.\d{3}Z$/, "Z") },
-    data: { a: "1" }
-  }
+    metadata: { name, namespace: "default", uid: `uid-${name}`, resourceVersion: "5", creationTimestamp: new Date(Date.now() - ageMs).toISOString().replace(/\.\d{3}Z$/, "Z") },
+    data
+  })
+  /** the configmaps of namespace default */
+  const store = new Map<string, JsonObject>([["seed", created("seed", 15 * 60_000 + 5_000, { a: "1" })]])
+  const patchTypes: Array<string> = []
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-k8s-pb-"))
@@ -62,23 +69,69 @@ describe.skipIf(!hasKubectl)("kubectl protobuf bodies", () => {
             resources: [resource("configmaps", "ConfigMap", true, ["cm"]), resource("secrets", "Secret", true), resource("namespaces", "Namespace", false), resource("serviceaccounts", "ServiceAccount", true)]
           })
         }
+        if (url === "/openapi/v3") return json(200, { paths: { "api/v1": { serverRelativeURL: "/openapi/v3/api/v1?hash=1" } } })
+        if (url === "/openapi/v3/api/v1") {
+          return json(200, {
+            openapi: "3.0.0", info: { title: "test", version: "v1.32.4" }, components: { schemas: {} },
+            paths: { "/api/v1/namespaces/{namespace}/configmaps/{name}": { patch: {
+              "x-kubernetes-group-version-kind": { group: "", version: "v1", kind: "ConfigMap" },
+              parameters: [{ name: "fieldValidation", in: "query", schema: { type: "string" } }], responses: {}
+            } } }
+          })
+        }
         const cmPath = "/api/v1/namespaces/default/configmaps"
+        const text = () => Buffer.concat(chunks).toString("utf8")
+        const query = new URL(req.url ?? "/", "https://x").searchParams
+        const writeOpts = {
+          manager: query.get("fieldManager") ?? "unknown", type: ManagedFields.fromPatchSchema(StrategicSchemas.schemaFor("", "ConfigMap")),
+          apiVersion: "v1", now: new Date().toISOString().replace(/\.\d{3}Z$/, "Z")
+        }
+        if (req.method === "PATCH" && (req.headers["content-type"] ?? "").startsWith("application/apply-patch+yaml")) {
+          const name = url.slice(cmPath.length + 1)
+          patchTypes.push("application/apply-patch+yaml")
+          const r = ServerSideApply.apply(store.get(name), JSON.parse(text()) as JsonObject, { ...writeOpts, force: query.get("force") === "true" })
+          if (Either.isLeft(r)) return json(409, ServerSideApply.conflictStatus(r.left))
+          const existed = store.has(name)
+          const meta = r.right["metadata"] as JsonObject
+          store.set(name, { ...r.right, metadata: { ...meta, uid: `uid-${name}`, resourceVersion: "7", creationTimestamp: "2026-01-01T00:00:00Z" } })
+          return json(existed ? 200 : 201, store.get(name))
+        }
         if (req.method === "GET" && url === cmPath) {
           const table = /as=Table/.test(req.headers.accept ?? "")
+          const items = [...store.values()]
           return json(200, table
-            ? Table.toTable(Table.columnsFor("", "ConfigMap"), [seed], { nowMs: Date.now(), resourceVersion: "5" })
-            : { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: "5" }, items: [seed] })
+            ? Table.toTable(Table.columnsFor("", "ConfigMap"), items, { nowMs: Date.now(), resourceVersion: "5" })
+            : { kind: "ConfigMapList", apiVersion: "v1", metadata: { resourceVersion: "5" }, items })
         }
         if (req.method === "GET" && url.startsWith(`${cmPath}/`)) {
           const name = url.slice(cmPath.length + 1)
-          return name === "seed" ? json(200, seed) : json(404, Status.notFound(cmResource, name))
+          const o = store.get(name)
+          return o !== undefined ? json(200, o) : json(404, Status.notFound(cmResource, name))
         }
-        if (req.method === "PATCH" && url === `${cmPath}/seed`) {
-          const patched = MergePatch.apply(seed, JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json) as JsonObject
-          const errs = MetaValidation.validateObjectMeta(patched["metadata"] as JsonObject, { namespaced: true, name: Names.nameIsDNSSubdomain })
-          if (errs.length > 0) return json(422, Status.invalid({ group: "", kind: "ConfigMap" }, "seed", errs))
-          seed = patched
-          return json(200, seed)
+        if (req.method === "PATCH" && url.startsWith(`${cmPath}/`)) {
+          const name = url.slice(cmPath.length + 1)
+          const live = store.get(name)
+          if (live === undefined) return json(404, Status.notFound(cmResource, name))
+          const type = (req.headers["content-type"] ?? "").split(";")[0] ?? ""
+          patchTypes.push(type)
+          const body = JSON.parse(text()) as Json
+          const patched = type === "application/strategic-merge-patch+json"
+            ? StrategicMergePatch.apply(live, body, StrategicSchemas.schemaFor("", "ConfigMap"))
+            : Either.right(MergePatch.apply(live, body))
+          if (Either.isLeft(patched)) return json(400, Status.badRequest(patched.left))
+          const next = ServerSideApply.update(live, patched.right as JsonObject, writeOpts)
+          const errs = MetaValidation.validateObjectMeta(next["metadata"] as JsonObject, { namespaced: true, name: Names.nameIsDNSSubdomain })
+          if (errs.length > 0) return json(422, Status.invalid({ group: "", kind: "ConfigMap" }, name, errs))
+          store.set(name, next)
+          return json(200, next)
+        }
+        if (req.method === "POST" && url === cmPath && (req.headers["content-type"] ?? "").startsWith("application/json")) {
+          const o = JSON.parse(text()) as JsonObject
+          const name = String((o["metadata"] as JsonObject)["name"])
+          if (store.has(name)) return json(409, Status.alreadyExists(cmResource, name))
+          const stored = ServerSideApply.update(undefined, { ...o, metadata: { ...(o["metadata"] as JsonObject), uid: `uid-${name}`, resourceVersion: "6", creationTimestamp: "2026-01-01T00:00:00Z" } }, writeOpts)
+          store.set(name, stored)
+          return json(201, stored)
         }
         if (req.method === "POST") {
           const decoded = Protobuf.decode(new Uint8Array(Buffer.concat(chunks)))
@@ -151,5 +204,49 @@ describe.skipIf(!hasKubectl)("kubectl protobuf bodies", () => {
     expect([good.code, good.stdout.trim()]).toEqual([0, "configmap/seed labeled"])
     const shown = await kubectl("get", "cm", "--show-labels")
     expect(shown.stdout).toBe("NAME   DATA   AGE   LABELS\nseed   1      15m   tier=web\n")
+  }, 120_000)
+
+  it("client-side apply sends a strategic merge patch that our implementation applies as kube does (wire sheet 6.3)", async () => {
+    const manifest = (finalizers: Array<string>, owner: { name: string; uid: string }, data: Record<string, string>) => {
+      const file = path.join(dir, "cm.json")
+      fs.writeFileSync(file, JSON.stringify({
+        apiVersion: "v1", kind: "ConfigMap",
+        metadata: { name: "f1", finalizers, ownerReferences: [{ apiVersion: "v1", kind: "ConfigMap", ...owner }] },
+        data
+      }))
+      return file
+    }
+    const first = await kubectl("apply", "-f", manifest(["a.io/x", "b.io/y"], { name: "seed", uid: "u1" }, { a: "1" }))
+    expect([first.code, first.stdout.trim()]).toEqual([0, "configmap/f1 created"])
+    const second = await kubectl("apply", "-f", manifest(["b.io/y", "c.io/z"], { name: "seed2", uid: "u2" }, { b: "2" }))
+    expect([second.code, second.stdout.trim(), second.stderr]).toEqual([0, "configmap/f1 configured", ""])
+    expect(patchTypes.at(-1)).toBe("application/strategic-merge-patch+json")
+    const f1 = store.get("f1") as { metadata: JsonObject; data: unknown }
+    expect(f1.data).toEqual({ b: "2" })
+    expect(f1.metadata["finalizers"]).toEqual(["b.io/y", "c.io/z"])
+    expect(f1.metadata["ownerReferences"]).toEqual([{ apiVersion: "v1", kind: "ConfigMap", name: "seed2", uid: "u2" }])
+    const unchanged = await kubectl("apply", "-f", path.join(dir, "cm.json"))
+    expect([unchanged.code, unchanged.stdout.trim()]).toEqual([0, "configmap/f1 unchanged"])
+  }, 120_000)
+
+  it("server-side apply: create, drop a field, conflict with client-side apply's field, force", async () => {
+    const write = (name: string, data: Record<string, string>) => {
+      const file = path.join(dir, `${name}.json`)
+      fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data }))
+      return file
+    }
+    const a = await kubectl("apply", "--server-side", "-f", write("f2", { x: "1", y: "2" }))
+    expect([a.code, a.stdout.trim()]).toEqual([0, "configmap/f2 serverside-applied"])
+    const b = await kubectl("apply", "--server-side", "-f", write("f2", { x: "1" }))
+    expect([b.code, b.stdout.trim()]).toEqual([0, "configmap/f2 serverside-applied"])
+    expect((store.get("f2") as { data: unknown }).data).toEqual({ x: "1" })
+    // f1's data.b belongs to kubectl-client-side-apply (previous test)
+    const c = await kubectl("apply", "--server-side", "-f", write("f1", { b: "3" }))
+    expect(c.code).toBe(1)
+    expect(c.stderr).toMatch(/^error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1 at \S+: \.data\.b\n/)
+    expect(c.stderr).toContain("--force-conflicts")
+    const d = await kubectl("apply", "--server-side", "--force-conflicts", "-f", path.join(dir, "f1.json"))
+    expect([d.code, d.stdout.trim()]).toEqual([0, "configmap/f1 serverside-applied"])
+    expect((store.get("f1") as { data: unknown }).data).toEqual({ b: "3" })
   }, 120_000)
 })
