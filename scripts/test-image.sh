@@ -16,7 +16,7 @@ variant=booting
 case "${1:-}" in
   "") ;;
   --never-boots) variant=never-boots ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "test-image: unknown argument: $1 (expected --never-boots)" >&2; exit 2 ;;
 esac
 
