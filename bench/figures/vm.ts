@@ -33,6 +33,20 @@ export const vm = (options: VmOptions): Effect.Effect<ReadonlyArray<Figure>, Err
       Effect.timeoutFail({ duration: `${60 * options.runs + 120} seconds`, onTimeout: () => new Error("the VM measurement did not finish in time") })
     )
     const overhead = result.runs.map((r) => r["overheadMs"]).filter((x): x is number => x !== undefined)
+    // The guest's boot time is its own uptime; a TCG guest on a loaded host can report more
+    // uptime than the host saw pass, and the subtraction then goes negative. Such a run is
+    // not a measurement, and a pass built on it would be a made-up one.
+    if (overhead.length === 0 || overhead.some((x) => x < 0)) {
+      const driver = result.median
+      return [{
+        ...unavailable(
+          Specs.qemu,
+          `invalid: the guest reported more boot time than the host measured (start-to-Running ${driver["startToRunningMs"]} ms, guest uptime ${driver["guestBootMs"]} ms; guest clock skew under TCG on a loaded host); the driver's own share was launch ${driver["launchMs"]} ms + detection ${driver["detectionMs"]} ms`,
+          "error"
+        ),
+        detail: { median: result.median, runs: result.runs }
+      }]
+    }
     return [measured({
       ...Specs.qemu,
       value: summarize(overhead).p50,
