@@ -5,7 +5,7 @@
  * the asked state at the written generation), and deletion through finalizers.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Option, Stream } from "effect"
+import { Duration, Effect, Option, Stream, TestClock } from "effect"
 import * as AppAdmission from "../../src/controlplane/controllers/app/Admission.js"
 import type { AppHost } from "../../src/controlplane/controllers/app/Host.js"
 import { TemplateUnavailable } from "../../src/controlplane/controllers/app/Host.js"
@@ -32,7 +32,16 @@ const setup = (appHost: AppHost = host()) =>
     const fake = yield* FakeVmDriver.make
     kube.admission.push(...LimaAdmission.plugins({ kube: kube.client, hostArch: "x86_64" }), ...AppAdmission.plugins)
     yield* LimaController.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" }, { initial: Duration.seconds(1), max: Duration.seconds(30) })
-    yield* AppController.start({ kube: kube.client, host: appHost })
+    // the App controller's reads of the App: one per reconcile pass
+    let passes = 0
+    const counting = {
+      ...kube.client,
+      get: (ref: Parameters<typeof kube.client.get>[0]) => {
+        if (ref.type.resource === App.Plural) passes++
+        return kube.client.get(ref)
+      }
+    }
+    yield* AppController.start({ kube: counting, host: appHost })
     // every App status the controller writes, in order
     const history: Array<{ readonly generation: number; readonly settled: Condition | undefined; readonly boots: number }> = []
     yield* kube.client.watch(App.AppType).pipe(
@@ -58,7 +67,7 @@ const setup = (appHost: AppHost = host()) =>
       kube.client.create(App.AppType, { apiVersion: App.ApiVersion, kind: App.Kind, metadata: { name: "app" }, spec: { namespace: "default", ...spec } })
     const patch = (spec: Record<string, unknown>) => kube.client.patch(App.SingletonRef, { spec }, "merge")
     const vm = () => Option.map(Option.fromNullable(kube.find(LimaVm.LimaVmType, "default", "rd")), LimaVm.fromObject)
-    return { kube, fake, history, app, settledAt, create, patch, vm }
+    return { kube, fake, history, app, settledAt, create, patch, vm, passes: () => passes }
   })
 
 const until = (what: string, check: () => boolean, steps = 5000): Effect.Effect<void> =>
@@ -161,6 +170,23 @@ describe("App controller", () => {
       yield* until("TemplateFailed", () => Option.getOrUndefined(conditionOf(t.app(), "Settled"))?.reason === "TemplateFailed")
       assert.match(Option.getOrThrow(conditionOf(t.app(), "Settled")).message ?? "", /\/nope/)
       assert.isTrue(Option.isNone(t.vm()))
+    }))
+
+  it.scoped("a blocked App backs off instead of hot-looping", () =>
+    Effect.gen(function*() {
+      const t = yield* setup(host(Effect.fail(new TemplateUnavailable({ message: "cannot read the app's VM template" }))))
+      yield* t.create({ running: true })
+      yield* until("TemplateFailed", () => Option.getOrUndefined(conditionOf(t.app(), "Settled"))?.reason === "TemplateFailed")
+      const writes = t.kube.writes()
+      const passes = t.passes()
+      for (let s = 0; s < 60; s++) {
+        yield* TestClock.adjust(Duration.seconds(1))
+        yield* Effect.yieldNow()
+      }
+      // backoff 0.5s, 1s, 2s, ... capped at 30s: about 7 passes in a minute
+      assert.isAtMost(t.passes() - passes, 10, "passes in a minute of failures")
+      assert.isAtLeast(t.passes() - passes, 3, "it keeps retrying")
+      assert.isAtMost(t.kube.writes() - writes, 2, "a minute of failing passes writes (almost) nothing")
     }))
 
   it.scoped("admission resolves channels and refuses unsupported versions and other names", () =>

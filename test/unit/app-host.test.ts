@@ -1,0 +1,61 @@
+/** The App controller's host side: the base template from RDD_APP_TEMPLATE, the params, the k3s port; and set's help detection. */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either } from "effect"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import * as Host from "../../src/controlplane/controllers/app/Host.js"
+import { wantsSetHelp } from "../../src/commands/set.js"
+import * as VmTemplate from "../../src/domain/app/VmTemplate.js"
+
+const daemon = {
+  instance: "rancher-desktop-apphost",
+  startId: "s",
+  paths: { lima_home: "/h/.rdx/lima", dir: "/h/.local/share/rancher-desktop-x", tls_dir: "/t", short_dir: "/h/.rdx" }
+}
+
+describe("Host", () => {
+  it.effect("reads the template named by RDD_APP_TEMPLATE at each pass, and says which file it cannot read", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(path.join(tmpdir(), "rdd-apphost-"))
+      try {
+        const file = path.join(dir, "t.yaml")
+        writeFileSync(file, "images: []\n")
+        const host = Host.make(daemon, { [Host.TemplateEnv]: file })
+        assert.strictEqual(yield* host.baseTemplate, "images: []\n")
+        writeFileSync(file, "cpus: 3\n")
+        assert.strictEqual(yield* host.baseTemplate, "cpus: 3\n")
+        const missing = yield* Effect.either(Host.make(daemon, { [Host.TemplateEnv]: path.join(dir, "nope.yaml") }).baseTemplate)
+        assert.isTrue(Either.isLeft(missing))
+        assert.match(Either.isLeft(missing) ? missing.left.message : "", /nope\.yaml.*RDD_APP_TEMPLATE/)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }))
+
+  it.effect("falls back to the built-in template, and fills the params from the instance's paths", () =>
+    Effect.gen(function*() {
+      const host = Host.make(daemon, {})
+      assert.strictEqual(yield* host.baseTemplate, VmTemplate.defaultBase)
+      const p = host.params(7000)
+      assert.strictEqual(p.dockerSocket, "/h/.rdx/docker.sock")
+      assert.strictEqual(p.instanceConfigDir, daemon.paths.dir)
+      assert.strictEqual(p.kubernetesPort, 7000)
+    }))
+
+  it.effect("picks a loopback port for k3s", () =>
+    Effect.gen(function*() {
+      const port = yield* Host.make(daemon, {}).pickKubernetesPort
+      assert.isTrue(Number.isInteger(port) && port > 0 && port < 65536)
+    }))
+})
+
+describe("wantsSetHelp", () => {
+  it("recognises set's help on the command line (global flags already removed)", () => {
+    assert.isTrue(wantsSetHelp(["set", "--help"]))
+    assert.isTrue(wantsSetHelp(["set", "running=true", "-h"]))
+    assert.isFalse(wantsSetHelp(["set", "running=true"]))
+    assert.isFalse(wantsSetHelp(["svc", "set", "--help"]))
+    assert.isFalse(wantsSetHelp(["--help"]))
+  })
+})
