@@ -169,4 +169,28 @@ describe("HTTP API", () => {
     expect(Date.now() - started).toBeLessThan(20_000)
     w.req.destroy()
   })
+
+  it("survives malformed writes: every answer is a Status, never a 5xx, and the daemon stays up", async () => {
+    const bodies = ["[]", "null", "1", "{", `{"metadata":"x"}`, `{"metadata":{"name":123}}`, `{"metadata":{"name":"a","labels":{"x":1}}}`,
+      `{"metadata":{"name":"a","finalizers":"x"}}`, `{"metadata":{"name":"a","ownerReferences":[1]}}`, `{"metadata":{"name":"a"},"data":[]}`,
+      `{"metadata":{"name":"a"},"data":{"k":1}}`, `{"metadata":{"name":"${"a".repeat(300)}"}}`, `{"metadata":{"name":"a","namespace":"other"}}`]
+    const paths = ["/api/v1/namespaces/h/configmaps", "/api/v1/namespaces/h/configmaps/p1", "/api/v1/namespaces/h/configmaps/p1/status",
+      "/api/v1/namespaces", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "/api/v1/namespaces/%2e%2e/configmaps"]
+    const types = ["application/json", "application/merge-patch+json", "application/json-patch+json", "application/strategic-merge-patch+json",
+      "application/apply-patch+yaml", "application/yaml", "application/vnd.kubernetes.protobuf", "text/plain"]
+    for (const p of paths) {
+      for (const b of bodies) {
+        for (const m of ["POST", "PUT", "PATCH"]) {
+          for (const t of m === "PATCH" ? types : ["application/json"]) {
+            const r = await d.request(m, p, b, { headers: { "Content-Type": t } })
+            expect(r.status, `${m} ${p} ${t} ${b}`).toBeLessThan(500)
+            if (r.status >= 400) expect(r.body?.kind, `${m} ${p} ${t} ${b}`).toBe("Status")
+          }
+        }
+      }
+    }
+    expect((await d.request("GET", "/readyz")).status).toBe(200)
+    const stored = await d.request("GET", "/api/v1/namespaces/h/configmaps/a")
+    expect(stored.status).toBe(404)
+  }, 120_000)
 })

@@ -120,7 +120,36 @@ const decodeBody = (info: Registry.ResourceInfo, body: unknown): Effect.Effect<K
         (bodyKind !== info.kind ? ` or kind (${String(bodyKind)} vs ${info.kind})` : "")
     ))
   }
+  const typeError = metadataTypeError((body.metadata ?? {}) as Record<string, unknown>)
+  if (typeError !== undefined) {
+    return Effect.fail(ApiError.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${typeError}`))
+  }
   return Effect.succeed({ ...body, apiVersion, kind: info.kind, metadata: { ...(body.metadata ?? {}) } })
+}
+
+/** ObjectMeta is a typed struct in kube: a wrongly typed field fails decoding (400), never validation. */
+const metadataTypeError = (meta: Record<string, unknown>): string | undefined => {
+  const goType = (v: unknown) => (Array.isArray(v) ? "array" : v === null ? "null" : typeof v === "object" ? "object" : typeof v)
+  for (const k of ["name", "generateName", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"]) {
+    const v = meta[k]
+    if (v !== undefined && v !== null && typeof v !== "string") return `json: cannot unmarshal ${goType(v)} into Go struct field ObjectMeta.metadata.${k} of type string`
+  }
+  for (const k of ["labels", "annotations"]) {
+    const v = meta[k]
+    if (v === undefined || v === null) continue
+    if (!Meta.isObject(v) || Object.values(v).some((x) => typeof x !== "string")) {
+      return `json: cannot unmarshal ${goType(v)} into Go struct field ObjectMeta.metadata.${k} of type map[string]string`
+    }
+  }
+  const fin = meta["finalizers"]
+  if (fin !== undefined && fin !== null && (!Array.isArray(fin) || fin.some((x) => typeof x !== "string"))) {
+    return `json: cannot unmarshal ${goType(fin)} into Go struct field ObjectMeta.metadata.finalizers of type []string`
+  }
+  const refs = meta["ownerReferences"]
+  if (refs !== undefined && refs !== null && (!Array.isArray(refs) || refs.some((r) => !Meta.isObject(r)))) {
+    return `json: cannot unmarshal ${goType(refs)} into Go struct field ObjectMeta.metadata.ownerReferences of type []v1.OwnerReference`
+  }
+  return undefined
 }
 
 /** A write is refused by a terminating or missing namespace (NamespaceLifecycle). */
