@@ -110,3 +110,10 @@ export const requiresExactMatch = (selector: Selector, field: string): string | 
 
 export const toString = (selector: Selector): string =>
   selector.map((t) => `${t.field}${t.operator}${escapeValue(t.value)}`).join(",")
+
+/** The error for a field a generic resource cannot select on (apimachinery's default conversion). */
+export const notKnownMessage = (field: string): string =>
+  `${JSON.stringify(field)} is not a known field selector: only "metadata.name", "metadata.namespace"`
+
+/** The error form of kinds with their own field conversion (events, namespaces, secrets...). */
+export const notSupportedMessage = (field: string): string => `field label not supported: ${field}`

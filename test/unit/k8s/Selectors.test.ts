@@ -94,3 +94,10 @@ describe("FieldSelector", () => {
     expect(FieldSelector.parse("a=b=c")).toEqual(Either.left("unescaped character '='"))
   })
 })
+
+describe("FieldSelector errors", () => {
+  it("name unsupported fields like the apiserver", () => {
+    expect(FieldSelector.notKnownMessage("spec.x")).toBe('"spec.x" is not a known field selector: only "metadata.name", "metadata.namespace"')
+    expect(FieldSelector.notSupportedMessage("spec.x")).toBe("field label not supported: spec.x")
+  })
+})
