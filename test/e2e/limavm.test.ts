@@ -138,6 +138,11 @@ describe.sequential("rdd limavm with a real QEMU guest", () => {
     assert.match(table.stdout, /vm1\s+true/)
     firstPid = qemuPid("vm1") ?? 0
     assert.isAbove(firstPid, 0)
+    const logs = await rdd(["limavm", "logs", "vm1"])
+    assert.strictEqual(logs.code, 0, logs.stderr)
+    assert.include(logs.stdout, "QGUEST-READY id=vm1")
+    const list = await rdd(["limavm", "list"])
+    assert.match(list.stdout, /vm1\s+default\s+true\s+Created=True\(Created\),Running=True\(Started\)\s+1\s/)
   }, 180_000)
 
   it("stop -> Running=False/Stopped and no QEMU left; start again", async () => {
