@@ -145,7 +145,12 @@ export const apply = (live: JsonObject | undefined, appliedIn: JsonObject, opts:
   let result = mergeValue(base, applied, opts.type) as Json
   // fields this manager applied before, no longer applies, and nobody else owns
   const othersOwn = (p: string) => entries.some((e) => !mine(e) && e.fields.has(p))
-  const dropped = [...prevSet].filter((p) => !newSet.has(p) && !othersOwn(p)).map(parse)
+  // (an empty list or map applied before is a prefix of the items applied now: still applied)
+  const prefixes = new Set([...newSet].flatMap((p) => {
+    const path = parse(p)
+    return path.map((_, i) => JSON.stringify(path.slice(0, i + 1)))
+  }))
+  const dropped = [...prevSet].filter((p) => !prefixes.has(p) && !othersOwn(p)).map(parse)
   // shallowest first: an associative item goes before its key fields would stop matching it
   for (const p of dropped.sort((a, b) => a.length - b.length)) result = removeAt(result, p)
 
