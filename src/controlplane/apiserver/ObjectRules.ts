@@ -1,0 +1,123 @@
+/**
+ * Per-object rules every write applies before validation and admission: decoding
+ * a body into the addressed kind (apiVersion/kind defaulted from the URL, typed
+ * ObjectMeta fields), NamespaceLifecycle (no writes into missing or terminating
+ * namespaces), kind defaults (Secret stringData, Namespace finalizer and phase),
+ * when a finalized object is gone for good, and list continue tokens.
+ */
+import { Effect, Either } from "effect"
+import type { KubeObject } from "../../domain/KubeObject.js"
+import * as Status from "../../domain/k8s/Status.js"
+import type { EventType, StoreShape } from "../storage/Store.js"
+import * as ApiError from "./ApiError.js"
+import * as Meta from "./Meta.js"
+import * as Registry from "./Registry.js"
+
+const gr = (info: Registry.ResourceInfo): Status.GroupResource => ({ group: info.group, resource: info.resource })
+
+export const isObjectBody = (body: unknown): body is KubeObject =>
+  Meta.isObject(body) && (body["metadata"] === undefined || Meta.isObject(body["metadata"]))
+
+export const decodeBody = (info: Registry.ResourceInfo, body: unknown): Effect.Effect<KubeObject, ApiError.ApiError> => {
+  if (!isObjectBody(body)) {
+    return Effect.fail(ApiError.badRequest(`the body of the request could not be decoded as a ${info.kind}: expected a JSON object`))
+  }
+  const apiVersion = Registry.apiVersionOf(info)
+  const bodyApiVersion = body["apiVersion"]
+  const bodyKind = body["kind"]
+  if ((bodyKind !== undefined && bodyKind !== info.kind) || (bodyApiVersion !== undefined && bodyApiVersion !== apiVersion)) {
+    return Effect.fail(ApiError.badRequest(
+      `the API version in the data (${String(bodyApiVersion ?? "")}) does not match the expected API version (${apiVersion})` +
+        (bodyKind !== info.kind ? ` or kind (${String(bodyKind)} vs ${info.kind})` : "")
+    ))
+  }
+  const typeError = metadataTypeError((body.metadata ?? {}) as Record<string, unknown>)
+  if (typeError !== undefined) {
+    return Effect.fail(ApiError.badRequest(`${info.kind} in version "${info.version}" cannot be handled as a ${info.kind}: ${typeError}`))
+  }
+  return Effect.succeed({ ...body, apiVersion, kind: info.kind, metadata: { ...(body.metadata ?? {}) } })
+}
+
+/** ObjectMeta is a typed struct in kube: a wrongly typed field fails decoding (400), never validation. */
+const metadataTypeError = (meta: Record<string, unknown>): string | undefined => {
+  const goType = (v: unknown) => (Array.isArray(v) ? "array" : v === null ? "null" : typeof v === "object" ? "object" : typeof v)
+  for (const k of ["name", "generateName", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"]) {
+    const v = meta[k]
+    if (v !== undefined && v !== null && typeof v !== "string") return `json: cannot unmarshal ${goType(v)} into Go struct field ObjectMeta.metadata.${k} of type string`
+  }
+  for (const k of ["labels", "annotations"]) {
+    const v = meta[k]
+    if (v === undefined || v === null) continue
+    if (!Meta.isObject(v) || Object.values(v).some((x) => typeof x !== "string")) {
+      return `json: cannot unmarshal ${goType(v)} into Go struct field ObjectMeta.metadata.${k} of type map[string]string`
+    }
+  }
+  const fin = meta["finalizers"]
+  if (fin !== undefined && fin !== null && (!Array.isArray(fin) || fin.some((x) => typeof x !== "string"))) {
+    return `json: cannot unmarshal ${goType(fin)} into Go struct field ObjectMeta.metadata.finalizers of type []string`
+  }
+  const refs = meta["ownerReferences"]
+  if (refs !== undefined && refs !== null && (!Array.isArray(refs) || refs.some((r) => !Meta.isObject(r)))) {
+    return `json: cannot unmarshal ${goType(refs)} into Go struct field ObjectMeta.metadata.ownerReferences of type []v1.OwnerReference`
+  }
+  return undefined
+}
+
+/** A write is refused by a terminating or missing namespace (NamespaceLifecycle). */
+export const checkNamespace = (store: StoreShape, info: Registry.ResourceInfo, namespace: string, name: string) => {
+  if (!info.namespaced) return Effect.void
+  const ns = store.get(NamespacesCollection, "", namespace)
+  if (ns === undefined) return Effect.fail(ApiError.of(Status.notFound({ group: "", resource: "namespaces" }, namespace)))
+  if (ns.metadata.deletionTimestamp !== undefined) {
+    return Effect.fail(ApiError.of(Status.forbidden(
+      gr(info),
+      name,
+      `unable to create new content in namespace ${namespace} because it is being terminated`
+    )))
+  }
+  return Effect.void
+}
+
+const NamespacesCollection = { group: "", resource: "namespaces" }
+
+/** Secrets: stringData is write-only and merged into data (base64). */
+const normaliseSecret = (o: KubeObject): KubeObject => {
+  const stringData = o["stringData"]
+  const { stringData: _drop, ...rest } = o
+  const data: Record<string, unknown> = Meta.isObject(o["data"]) ? { ...o["data"] } : {}
+  if (Meta.isObject(stringData)) {
+    for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), "utf8").toString("base64")
+  }
+  return { ...rest, type: o["type"] ?? "Opaque", ...(Object.keys(data).length > 0 ? { data } : {}) } as KubeObject
+}
+
+export const kindDefaults = (info: Registry.ResourceInfo, o: KubeObject, isCreate: boolean): KubeObject => {
+  if (info.group === "" && info.resource === "secrets") return normaliseSecret(o)
+  if (info.group === "" && info.resource === "namespaces" && isCreate) {
+    const spec = Meta.isObject(o["spec"]) ? o["spec"] : {}
+    return { ...o, spec: { finalizers: ["kubernetes"], ...spec }, status: { phase: "Active" } }
+  }
+  return o
+}
+
+/** Objects under deletion whose last finalizer is gone are removed for good. */
+export const finalState = (info: Registry.ResourceInfo, o: KubeObject): EventType => {
+  if (o.metadata.deletionTimestamp === undefined || Meta.hasFinalizers(o)) return "MODIFIED"
+  if (info.group === "" && info.resource === "namespaces") {
+    const fin = (o["spec"] as { finalizers?: ReadonlyArray<string> } | undefined)?.finalizers ?? []
+    if (fin.length > 0) return "MODIFIED"
+  }
+  return "DELETED"
+}
+
+export const parseContinue = (token: string | undefined): Either.Either<string | undefined, ApiError.ApiError> => {
+  if (token === undefined || token === "") return Either.right(undefined)
+  try {
+    const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { k?: unknown }
+    if (typeof parsed.k === "string") return Either.right(parsed.k)
+  } catch {
+    // fall through
+  }
+  return Either.left(ApiError.badRequest("continue key is not valid: invalid token"))
+}
+
