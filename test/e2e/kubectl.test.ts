@@ -169,7 +169,7 @@ describe("kubectl against the daemon", () => {
     expect(await ok("delete", "cm", "c1", "-n", "e2e", "--wait=false")).toBe(`configmap "c1" deleted\n`)
     const held = await json("get", "cm", "c1", "-n", "e2e")
     expect(held.metadata.deletionTimestamp).toBeDefined()
-    const waiter = d.kubectl(["delete", "cm", "c1", "-n", "e2e", "--timeout=20s"])
+    const waiter = d.kubectl(["wait", "--for=delete", "cm/c1", "-n", "e2e", "--timeout=20s"])
     await ok("patch", "cm", "c1", "-n", "e2e", "--type=json", "-p", `[{"op":"remove","path":"/metadata/finalizers"}]`)
     expect((await waiter).code).toBe(0)
     expect((await k("get", "cm", "c1", "-n", "e2e")).code).toBe(1)
