@@ -292,7 +292,11 @@ const evalExpr = (e: Expr, env: { self: Json; oldSelf: Json | undefined }): Json
       if (typeof a !== "string" || typeof b !== "string") throw new EvalError(`no such overload: ${e.fn}`)
       switch (e.fn) {
         case "matches":
-          return new RegExp(b, "u").test(a)
+          try {
+            return new RegExp(b, "u").test(a)
+          } catch {
+            throw new EvalError(`invalid regular expression ${JSON.stringify(b)}`)
+          }
         case "startsWith":
           return a.startsWith(b)
         case "endsWith":

@@ -50,6 +50,13 @@ export const checkSchema = (schema: S.Schema, path: string): ReadonlyArray<Field
     if (S.properties(s) !== undefined && S.additional(s) !== undefined) {
       errs.push(FieldError.forbidden(`${p}.additionalProperties`, "additionalProperties and properties are mutual exclusive"))
     }
+    if (typeof s["pattern"] === "string") {
+      try {
+        new RegExp(s["pattern"], "u")
+      } catch (e) {
+        errs.push(FieldError.invalid(`${p}.pattern`, s["pattern"], `must be a valid regular expression, but isn't: ${e instanceof Error ? e.message : String(e)}`))
+      }
+    }
     rulesOf(s).forEach((r, i) => {
       const rp = `${p}.x-kubernetes-validations[${i}]`
       if (r.rule.trim() === "") {

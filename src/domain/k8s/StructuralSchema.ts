@@ -102,6 +102,15 @@ const stringFormats: Record<string, RegExp> = {
   duration: /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h|d|w))+$|^0$/
 }
 
+/** A schema pattern as a RegExp; undefined when it does not compile (checkSchema refuses those CRDs). */
+export const compilePattern = (pattern: string): RegExp | undefined => {
+  try {
+    return new RegExp(pattern, "u")
+  } catch {
+    return undefined
+  }
+}
+
 const matchesType = (type: string, v: Json): boolean => {
   switch (type) {
     case "object":
@@ -155,9 +164,8 @@ const validateNode = (s: Schema, v: Json, path: string, root: boolean, errs: Arr
     const min = S.num(s, "minLength")
     if (max !== undefined && len > max) errs.push(FieldError.tooLong(path, v, max))
     if (min !== undefined && len < min) errs.push(FieldError.invalid(path, v, `${name} in body should be at least ${min} chars long`))
-    if (typeof s["pattern"] === "string" && !new RegExp(s["pattern"], "u").test(v)) {
-      errs.push(FieldError.invalid(path, v, `${name} in body should match '${s["pattern"]}'`))
-    }
+    const re = typeof s["pattern"] === "string" ? compilePattern(s["pattern"]) : undefined
+    if (re !== undefined && !re.test(v)) errs.push(FieldError.invalid(path, v, `${name} in body should match '${String(s["pattern"])}'`))
   }
   if (typeof v === "number") {
     const max = S.num(s, "maximum")

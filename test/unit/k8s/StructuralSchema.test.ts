@@ -220,3 +220,12 @@ describe("CelRules", () => {
     expect(Either.isLeft(Cel.compile("foo == 1"))).toBe(true)
   })
 })
+
+describe("bad regular expressions", () => {
+  it("are refused at CRD creation, and never throw at write time", () => {
+    const s: JsonObject = { type: "object", properties: { a: { type: "string", pattern: "[" }, b: { type: "string", "x-kubernetes-validations": [{ rule: "'x'.matches(self)" }] } } }
+    expect(msgs(SS.checkSchema(s, "p"))[0]).toMatch(/^p\.properties\[a\]\.pattern: Invalid value: "\[": must be a valid regular expression, but isn't: /)
+    expect(SS.validate(s, { a: "x" })).toEqual([])
+    expect(msgs(SS.evaluateRules(s, { b: "(" }))).toEqual(['b: Invalid value: "string": invalid regular expression "(" evaluating rule: \'x\'.matches(self)'])
+  })
+})
