@@ -227,7 +227,8 @@ describe("rdd set when the control plane runs without the limavm controller", ()
 describe("rdd set without a VM: dry run, stop without an App, argument and value errors", () => {
   let i: Instance
   beforeAll(() => {
-    i = instance()
+    // the built-in template: a Debian cloud image URL, which the qemu driver cannot download
+    i = instance({ RDD_APP_TEMPLATE: "" })
   })
   afterAll(async () => {
     await i.cleanup()
@@ -286,6 +287,14 @@ describe("rdd set without a VM: dry run, stop without an App, argument and value
     }
     expect((await appJson(i)).items).toHaveLength(0)
   }, 120_000)
+
+  it("a VM that cannot be created fails the wait at once (exit 1) with the driver's reason", async () => {
+    const started = Date.now()
+    const r = await i.rdd(["set", "running=true", "--timeout=60s"], 70_000)
+    expect(r.code, r.stderr).toBe(1)
+    expect(Date.now() - started).toBeLessThan(20_000)
+    expect(messages(r.stderr).at(-1)).toMatch(/^App cannot settle: .*cannot download the image .* \(CreateFailed\)$/)
+  }, 90_000)
 })
 
 describe("rdd set timeouts", () => {

@@ -134,6 +134,14 @@ describe("Settled", () => {
     assert.deepStrictEqual(decide({}), { status: "True", reason: "Settled", message: "App has reached the desired state" })
     assert.strictEqual(decide({ shouldRun: false, conditions: [cond("Running", "False", "Stopped")] }).status, "True")
   })
+  it("reports a LimaVM that cannot be created before anything else", () => {
+    assert.deepStrictEqual(decide({ templateUpToDate: false, conditions: [cond("Created", "False", "CreateFailed", 5, "cannot download")] }), {
+      status: "False",
+      reason: "CreateFailed",
+      message: "cannot download"
+    })
+    assert.strictEqual(decide({ templateUpToDate: false, conditions: [cond("Created", "Unknown", "Pending")] }).reason, "ApplyingTemplate")
+  })
   it("waits for the template, the LimaVM and its observation first", () => {
     assert.strictEqual(decide({ templateUpToDate: false }).reason, "ApplyingTemplate")
     assert.strictEqual(decide({ conditions: [] }).reason, "WaitingForLimaVM")

@@ -57,6 +57,12 @@ const partReady = (
 
 export const decide = (input: SettledInput): SettledVerdict => {
   const find = (type: string) => input.conditions.find((c) => c.type === type)
+  // 0 (not in the Go tool's chain): a VM that cannot be created is reported as such, so that
+  // waiters fail at once (SPEC 1.2) instead of seeing a template that is never applied
+  const created = find(ConditionType.Created)
+  if (created?.status === "False" && (created.reason ?? "").endsWith("Failed")) {
+    return notYet(created.reason ?? "CreateFailed", created.message ?? "the LimaVM could not be created")
+  }
   // 1
   if (!input.templateUpToDate) return notYet(Reason.ApplyingTemplate, "Applying the configuration change to the VM")
   // 2
