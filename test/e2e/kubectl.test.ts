@@ -165,6 +165,24 @@ describe("kubectl against the daemon", () => {
     expect((await ok("get", "cm", "-n", "e2e", "-l", "tier notin (web)", "-o", "name"))).not.toContain("configmap/c1")
   })
 
+  it("namespaces: apply -f, label, annotate, patch, describe", async () => {
+    const ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: e2e-ns\n  labels:\n    team: a\n"
+    expect(await ok("apply", "-f", file("ns.yaml", ns))).toBe("namespace/e2e-ns created\n")
+    expect(await ok("apply", "--dry-run=server", "-f", file("ns2.yaml", ns.replace("team: a", "team: b")))).toBe("namespace/e2e-ns configured (server dry run)\n")
+    expect(await ok("label", "ns", "e2e-ns", "env=test")).toBe("namespace/e2e-ns labeled\n")
+    expect(await ok("annotate", "ns", "e2e-ns", "owner=me")).toBe("namespace/e2e-ns annotated\n")
+    expect(await ok("patch", "ns", "e2e-ns", "--type=merge", "-p", `{"metadata":{"labels":{"team":"c"}}}`)).toBe("namespace/e2e-ns patched\n")
+    const got = await json("get", "ns", "e2e-ns")
+    expect(got.metadata.labels).toEqual({ team: "c", env: "test" })
+    expect(got.metadata.annotations.owner).toBe("me")
+    expect(got.status.phase).toBe("Active")
+    const described = await ok("describe", "ns", "e2e-ns")
+    expect(described).toMatch(/Name:\s+e2e-ns/)
+    expect(described).toMatch(/Status:\s+Active/)
+    expect(await ok("get", "ns", "-l", "env=test", "-o", "name")).toBe("namespace/e2e-ns\n")
+    expect(await ok("delete", "ns", "e2e-ns")).toBe(`namespace "e2e-ns" deleted\n`)
+  })
+
   it("an object with a finalizer stays (with deletionTimestamp) until the finalizer is removed", async () => {
     expect(await ok("delete", "cm", "c1", "-n", "e2e", "--wait=false")).toBe(`configmap "c1" deleted\n`)
     const held = await json("get", "cm", "c1", "-n", "e2e")
@@ -206,6 +224,7 @@ describe("kubectl against the daemon", () => {
       expect(invalid.code).toBe(1)
       expect(invalid.stderr).toContain(`Unsupported value: "pink"`)
       expect(await ok("get", "gadgets", "-n", "e2e")).toMatch(/w1\s+red/)
+      expect(await ok("describe", "wd", "w1", "-n", "e2e")).toMatch(/Kind:\s+Widget/)
       expect(await ok("patch", "wd", "w1", "-n", "e2e", "--subresource=status", "--type=merge", "-p", `{"status":{"phase":"Ready"}}`)).toBe(
         "widget.example.com/w1 patched\n"
       )
