@@ -5,8 +5,9 @@
  * keep-alive settings, so both sides of a ratio pay the same client costs.
  */
 import { spawn } from "node:child_process"
+import { readdirSync } from "node:fs"
 import * as path from "node:path"
-import { Effect, type Scope } from "effect"
+import { Effect, Either, type Scope } from "effect"
 import { type Client, type Endpoint, makeClient } from "./Client.js"
 import { ownPid, repoRoot } from "../Proc.js"
 
@@ -50,3 +51,22 @@ export const startBareServer = (
     )
     return { pid: child.pid, client }
   })
+
+/**
+ * The daemon's serving key and certificate (for the bare server's TLS):
+ * apiserver.key/.crt as src/controlplane/Tls.ts writes them, else any key and
+ * certificate in tls_dir that are not the CA's.
+ */
+export const findServingTls = (tlsDir: string): Either.Either<TlsFiles, string> => {
+  const names = readdirSync(tlsDir)
+  if (names.includes("apiserver.key") && names.includes("apiserver.crt")) {
+    return Either.right({ key: path.join(tlsDir, "apiserver.key"), cert: path.join(tlsDir, "apiserver.crt") })
+  }
+  const files = names.map((f) => path.join(tlsDir, f))
+  const named = (re: RegExp) => files.filter((f) => re.test(path.basename(f)) && !/ca/i.test(path.basename(f)))
+  const key = named(/key/i)[0]
+  const cert = named(/(crt|cert)/i).find((f) => !/key/i.test(path.basename(f)))
+  return key !== undefined && cert !== undefined
+    ? Either.right({ key, cert })
+    : Either.left(`no serving key/cert found in ${tlsDir} (${files.map((f) => path.basename(f)).join(", ")})`)
+}

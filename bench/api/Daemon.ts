@@ -8,9 +8,10 @@
  * "daemon start-to-ready" figure.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, openSync, readFileSync, closeSync } from "node:fs"
+import { closeSync, existsSync, openSync, readFileSync, statSync } from "node:fs"
 import * as path from "node:path"
 import { Effect, Either, type Scope } from "effect"
+import { median } from "../stats.js"
 import * as Instance from "../../src/domain/Instance.js"
 import * as RunRecord from "../../src/domain/RunRecord.js"
 import { type Client, type Endpoint, endpointFromKubeconfig, makeClient, nowMs } from "./Client.js"
@@ -113,3 +114,31 @@ export const startDaemon = (options: StartOptions): Effect.Effect<Daemon, Error,
     const client = yield* Effect.acquireRelease(Effect.sync(() => makeClient(endpoint)), (c) => Effect.sync(() => c.close()))
     return { pid, suffix: options.suffix, home: options.home, paths, endpoint, client, startToReadyMs, rss: () => rssBytes(pid) }
   })
+
+const MB = 2 ** 20
+
+export const mb = (bytes: number | undefined): number => (bytes === undefined ? Number.NaN : bytes / MB)
+
+/** Median RSS over a few samples a little apart (RSS jitters with GC). */
+export const settledRss = (daemon: Daemon, samples = 5) =>
+  Effect.gen(function*() {
+    const xs: Array<number> = []
+    for (let i = 0; i < samples; i++) {
+      xs.push(mb(daemon.rss()))
+      yield* Effect.sleep("200 millis")
+    }
+    return median(xs)
+  })
+
+/** Size of the store's files (db + WAL) in MB. */
+export const dbSize = (daemon: Daemon): number => {
+  let total = 0
+  for (const f of [daemon.paths.db, `${daemon.paths.db}-wal`]) {
+    try {
+      total += statSync(f).size
+    } catch {
+      // no WAL right now
+    }
+  }
+  return total / MB
+}

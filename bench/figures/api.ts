@@ -7,13 +7,11 @@
  * the bare server), daemon start-to-ready, idle RSS and RSS growth over
  * create/delete cycles. Rounds alternate which side goes first.
  */
-import { readdirSync, statSync } from "node:fs"
-import * as path from "node:path"
 import { Effect, Either } from "effect"
 import { type Figure, measured, unavailable } from "../Figure.js"
-import { startBareServer, type TlsFiles } from "../api/BareServer.js"
+import { findServingTls, startBareServer } from "../api/BareServer.js"
 import { type Client, makeClient, nowMs } from "../api/Client.js"
-import { type Daemon, serveAvailable, startDaemon } from "../api/Daemon.js"
+import { type Daemon, dbSize, mb, serveAvailable, settledRss, startDaemon } from "../api/Daemon.js"
 import { cmPath, configMap, ensureNamespace, populate, sequential, watchDelivery } from "../api/kernels.js"
 import { openSqliteBaseline } from "../api/sqliteBaseline.js"
 import { tempHome, uniqueSuffix } from "../Proc.js"
@@ -40,35 +38,6 @@ export const Specs = {
   growth: { id: "daemon.rss-growth", title: "RSS growth over create/delete", unit: "MB", goal: { on: "value", op: "<=", limit: 10 } }
 } as const
 
-const MB = 2 ** 20
-
-/**
- * The daemon's serving key and certificate (for the bare server's TLS): the
- * PEM files in tls_dir holding a private key and the certificate that is not
- * the CA.
- */
-export const findServingTls = (tlsDir: string): Either.Either<TlsFiles, string> => {
-  const files = readdirSync(tlsDir).map((f) => path.join(tlsDir, f))
-  const named = (re: RegExp) => files.filter((f) => re.test(path.basename(f)) && !/ca/i.test(path.basename(f)))
-  const key = named(/key/i)[0]
-  const cert = named(/(crt|cert)/i).find((f) => !/key/i.test(path.basename(f)))
-  return key !== undefined && cert !== undefined
-    ? Either.right({ key, cert })
-    : Either.left(`no serving key/cert found in ${tlsDir} (${files.map((f) => path.basename(f)).join(", ")})`)
-}
-
-const mb = (bytes: number | undefined): number => (bytes === undefined ? Number.NaN : bytes / MB)
-
-/** Median RSS over a few samples a little apart (RSS jitters with GC). */
-export const settledRss = (daemon: Daemon, samples = 5) =>
-  Effect.gen(function*() {
-    const xs: Array<number> = []
-    for (let i = 0; i < samples; i++) {
-      xs.push(mb(daemon.rss()))
-      yield* Effect.sleep("200 millis")
-    }
-    return median(xs)
-  })
 
 const run = <A>(f: () => Promise<A>) => Effect.tryPromise({ try: f, catch: (e) => (e instanceof Error ? e : new Error(String(e))) })
 
@@ -190,10 +159,18 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
       detail: { latencyMs: summarize(t.getLatencies), responseBytes: sample.body.length }
     }))
 
-    // Watch delivery.
-    const d = yield* run(() => watchDelivery(daemon.endpoint, c, "bench-watch", options.watchers, options.watchEvents))
+    figures.push(yield* watchFigure(daemon, options))
+    figures.push(yield* listFigure(daemon, bare, options))
+    figures.push(yield* churnFigure(daemon, options))
+    return figures
+  }))
+
+/** p99 delivery latency with `options.watchers` watches open (kernels.watchDelivery). */
+const watchFigure = (daemon: Daemon, options: ApiOptions) =>
+  Effect.gen(function*() {
+    const d = yield* run(() => watchDelivery(daemon.endpoint, daemon.client, "bench-watch", options.watchers, options.watchEvents))
     const delivery = summarize(d.latencies)
-    figures.push(d.lost > 0
+    return d.lost > 0
       ? unavailable(Specs.watch, `${d.lost} of ${options.watchers * options.watchEvents} deliveries did not arrive within 5 s`, "error")
       : measured({
         ...Specs.watch,
@@ -201,9 +178,17 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
         samples: delivery,
         note: `${options.watchers} watchers × ${options.watchEvents} creates, one at a time; from sending the write to the watcher parsing the event`,
         detail: { deliveryMs: delivery, writeLatencyMs: summarize(d.writeLatencies), watchers: options.watchers, events: options.watchEvents }
-      }))
+      })
+  })
 
-    // LIST.
+/**
+ * One full LIST of `options.listObjects` ConfigMaps, alternating with the bare
+ * server answering the same number of bytes; the first LIST is checked for
+ * the full item count.
+ */
+const listFigure = (daemon: Daemon, bare: Client | undefined, options: ApiOptions) =>
+  Effect.gen(function*() {
+    const c = daemon.client
     const bulk = yield* Effect.acquireRelease(
       Effect.sync(() => makeClient(daemon.endpoint, { sockets: 8 })),
       (b) => Effect.sync(() => b.close())
@@ -214,26 +199,27 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
     const listMs: Array<number> = []
     const bareListMs: Array<number> = []
     let listBytes = 0
+    const daemonList = run(async () => {
+      const s = nowMs()
+      const r = await c.request("GET", cmPath("bench-list"))
+      const ms = nowMs() - s
+      if (r.status !== 200) throw new Error(`LIST: HTTP ${r.status}`)
+      if (listBytes === 0) {
+        const n = (JSON.parse(r.body.toString("utf8")) as { items: ReadonlyArray<unknown> }).items.length
+        if (n !== options.listObjects) throw new Error(`LIST returned ${n} items, expected ${options.listObjects}`)
+      }
+      listBytes = r.body.length
+      listMs.push(ms)
+    })
+    // reads listBytes when it runs, i.e. after the daemon's first LIST
+    const bareList = bare === undefined ? Effect.void : run(async () => {
+      const s = nowMs()
+      const r = await bare.request("GET", `/bytes/${listBytes}`)
+      bareListMs.push(nowMs() - s)
+      if (r.body.length !== listBytes) throw new Error("bare server answered a different size")
+    })
     for (let round = 0; round < options.listRounds; round++) {
-      const daemonList = run(async () => {
-        const s = nowMs()
-        const r = await c.request("GET", cmPath("bench-list"))
-        const ms = nowMs() - s
-        if (r.status !== 200) throw new Error(`LIST: HTTP ${r.status}`)
-        if (listBytes === 0) {
-          const n = (JSON.parse(r.body.toString("utf8")) as { items: ReadonlyArray<unknown> }).items.length
-          if (n !== options.listObjects) throw new Error(`LIST returned ${n} items, expected ${options.listObjects}`)
-        }
-        listBytes = r.body.length
-        listMs.push(ms)
-      })
-      const bareList = bare === undefined ? Effect.void : run(async () => {
-        const s = nowMs()
-        const r = await bare.request("GET", `/bytes/${listBytes}`)
-        bareListMs.push(nowMs() - s)
-        if (r.body.length !== listBytes) throw new Error("bare server answered a different size")
-      })
-      if (round % 2 === 0 || listBytes === 0) {
+      if (round % 2 === 0) {
         yield* daemonList
         yield* bareList
       } else {
@@ -241,16 +227,20 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
         yield* daemonList
       }
     }
-    figures.push(measured({
+    return measured({
       ...Specs.list,
       value: median(listMs),
       ...(bareListMs.length === 0 ? {} : { baseline: { name: "same bytes, bare https", value: median(bareListMs) }, ratio: pairedRatio(listMs, bareListMs) }),
       samples: summarize(listMs),
       note: `full LIST (no limit) to the last byte, ${options.listRounds} rounds`,
       detail: { objects: options.listObjects, bytes: listBytes, populatePerSec: perSecond(options.listObjects, populateMs), rssAfterMB: mb(daemon.rss()) }
-    }))
+    })
+  })
 
-    // RSS over create/delete cycles.
+/** RSS over create/delete cycles: a tenth as warm-up, then a sample every tenth. */
+const churnFigure = (daemon: Daemon, options: ApiOptions) =>
+  Effect.gen(function*() {
+    const c = daemon.client
     const cycle = (from: number, count: number) =>
       run(async () => {
         for (let i = from; i < from + count; i++) {
@@ -262,32 +252,17 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
         }
       })
     const step = Math.max(1, Math.floor(options.churnCycles / 10))
-    yield* cycle(0, step) // warm-up
+    yield* cycle(0, step)
     const rss: Array<readonly [number, number]> = [[0, mb(daemon.rss())]]
     for (let done = 0; done < options.churnCycles; done += step) {
       yield* cycle(step + done, step)
       rss.push([done + step, mb(daemon.rss())])
     }
     const ys = rss.map(([, y]) => y)
-    const growth = median(ys.slice(-3)) - median(ys.slice(0, 3))
-    figures.push(measured({
+    return measured({
       ...Specs.growth,
-      value: growth,
+      value: median(ys.slice(-3)) - median(ys.slice(0, 3)),
       note: `${options.churnCycles} create/delete cycles after ${step} warm-up cycles; median of the last 3 RSS samples minus the first 3`,
       detail: { rssMB: rss, slopeMBPer1kCycles: slope(rss) * 1000, dbMB: dbSize(daemon) }
-    }))
-    return figures
-  }))
-
-/** Size of the store's files (db + WAL) in MB. */
-export const dbSize = (daemon: Daemon): number => {
-  let total = 0
-  for (const f of [daemon.paths.db, `${daemon.paths.db}-wal`]) {
-    try {
-      total += statSync(f).size
-    } catch {
-      // no WAL right now
-    }
-  }
-  return total / MB
-}
+    })
+  })

@@ -8,13 +8,12 @@
  */
 import { Effect, Either } from "effect"
 import { makeClient, nowMs } from "../api/Client.js"
-import { serveAvailable, startDaemon } from "../api/Daemon.js"
+import { dbSize, serveAvailable, settledRss, startDaemon } from "../api/Daemon.js"
 import { cmPath, configMap, ensureNamespace, populate, sequential, watchDelivery } from "../api/kernels.js"
 import { alignColumns } from "../Figure.js"
 import type { GrowthFit, ObjectsPoint, Scaling, WatchersPoint } from "../Report.js"
 import { tempHome, uniqueSuffix } from "../Proc.js"
 import { classifyGrowth, growthExponent, median, perSecond, round, slope, summarize } from "../stats.js"
-import { dbSize, settledRss } from "./api.js"
 
 export interface ScalingOptions {
   readonly sizes: ReadonlyArray<number>

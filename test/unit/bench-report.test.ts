@@ -1,4 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Either } from "effect"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { findServingTls } from "../../bench/api/BareServer.js"
 import { measured, table, unavailable } from "../../bench/Figure.js"
 import { escapeXml, renderPlot } from "../../bench/plot.js"
 import type { Report } from "../../bench/Report.js"
@@ -78,4 +83,34 @@ describe("bench plot", () => {
   })
 
   it("escapes XML", () => expect(escapeXml(`a<b>&"c"`)).toBe("a&lt;b&gt;&amp;&quot;c&quot;"))
+})
+
+describe("bench TLS files for the bare-https baseline", () => {
+  const dirWith = (names: ReadonlyArray<string>): string => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rdd-bench-tls-"))
+    for (const n of names) writeFileSync(path.join(dir, n), "")
+    return dir
+  }
+
+  it("picks the daemon's serving pair, never the CA's", () => {
+    const dir = dirWith(["ca.key", "ca.crt", "apiserver.key", "apiserver.crt"])
+    try {
+      expect(findServingTls(dir)).toEqual(Either.right({ key: path.join(dir, "apiserver.key"), cert: path.join(dir, "apiserver.crt") }))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("falls back to any non-CA pair and says what it found otherwise", () => {
+    const other = dirWith(["ca.crt", "ca.key", "serving-key.pem", "serving-cert.pem"])
+    const none = dirWith(["ca.crt", "ca.key"])
+    try {
+      expect(findServingTls(other)).toEqual(Either.right({ key: path.join(other, "serving-key.pem"), cert: path.join(other, "serving-cert.pem") }))
+      const left = findServingTls(none)
+      expect(Either.isLeft(left) && left.left).toMatch(/no serving key\/cert found .*ca\.crt, ca\.key/)
+    } finally {
+      rmSync(other, { recursive: true, force: true })
+      rmSync(none, { recursive: true, force: true })
+    }
+  })
 })
