@@ -24,17 +24,24 @@ export interface Entry {
   readonly startId: string
 }
 
-/** Ensures the system namespace exists (labelled as the Go tool did). */
-export const ensureNamespace = Effect.gen(function*() {
-  const client = yield* KubeClient
-  const existing = yield* client.get({ type: Core.namespaces, name: SystemNamespace })
-  if (Option.isSome(existing)) return
-  yield* client.create(Core.namespaces, {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: { name: SystemNamespace, labels: { "app.kubernetes.io/name": "rancher-desktop-daemon" } }
-  }).pipe(Effect.catchTag("AlreadyExists", () => Effect.void))
-})
+const ensure = (name: string, labels: Record<string, string>) =>
+  Effect.gen(function*() {
+    const client = yield* KubeClient
+    const existing = yield* client.get({ type: Core.namespaces, name })
+    if (Option.isSome(existing)) return
+    yield* client.create(Core.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name, labels } }).pipe(
+      Effect.catchTag("AlreadyExists", () => Effect.void)
+    )
+  })
+
+/**
+ * Ensures the system namespace (labelled as the Go tool did) and `default` exist:
+ * kubectl writes to `default` when no namespace is given, as on any Kubernetes.
+ */
+export const ensureNamespace = Effect.zipRight(
+  ensure(SystemNamespace, { "app.kubernetes.io/name": "rancher-desktop-daemon" }),
+  ensure("default", {})
+)
 
 /** Deletes and re-creates the ConfigMap with only this run's entry (no ready annotation). */
 export const recreate = (entry: Entry) =>
