@@ -63,6 +63,15 @@ export const fromStructural = (s: S.Schema | undefined): FieldType => {
 export type Element = string
 export type Path = ReadonlyArray<Element>
 
+/** The JSON after `k:`/`v:`; undefined if a client stored something else there. */
+const elementJson = (e: Element): Json | undefined => {
+  try {
+    return JSON.parse(e.slice(2)) as Json
+  } catch {
+    return undefined
+  }
+}
+
 const sortedJson = (o: JsonObject): string =>
   `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${JSON.stringify(o[k])}`).join(",")}}`
 
@@ -79,8 +88,8 @@ export const pathString = (p: Path): string =>
     if (e.startsWith("v:")) return `[=${e.slice(2)}]`
     if (e.startsWith("i:")) return `[${e.slice(2)}]`
     if (e.startsWith("k:")) {
-      const o = JSON.parse(e.slice(2)) as JsonObject
-      return `[${Object.keys(o).map((k) => `${k}=${JSON.stringify(o[k])}`).join(",")}]`
+      const o = elementJson(e)
+      return isObject(o) ? `[${Object.keys(o).map((k) => `${k}=${JSON.stringify(o[k])}`).join(",")}]` : `[${e.slice(2)}]`
     }
     return e
   }).join("")
@@ -130,11 +139,10 @@ export const fieldsOf = (value: Json, type: FieldType, opts: { readonly ignoreSt
 
 /** Whether list item `x` is the one a `k:` or `v:` element names. */
 export const itemMatches = (x: Json, e: Element): boolean => {
-  if (e.startsWith("v:")) return deepEqual(x, JSON.parse(e.slice(2)) as Json)
-  if (e.startsWith("k:")) {
-    const want = JSON.parse(e.slice(2)) as JsonObject
-    return isObject(x) && Object.keys(want).every((k) => deepEqual(x[k] ?? null, want[k] ?? null))
-  }
+  const want = elementJson(e)
+  if (want === undefined) return false
+  if (e.startsWith("v:")) return deepEqual(x, want)
+  if (e.startsWith("k:") && isObject(want)) return isObject(x) && Object.keys(want).every((k) => deepEqual(x[k] ?? null, want[k] ?? null))
   return false
 }
 

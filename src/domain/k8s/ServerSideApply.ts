@@ -85,6 +85,7 @@ const removeAt = (root: Json, p: MF.Path): Json => {
   return root
 }
 
+// paths in the sets are JSON arrays this module or fromFieldsV1 wrote
 const parse = (s: string): MF.Path => JSON.parse(s) as MF.Path
 const isItemSelf = (p: MF.Path): boolean => {
   const last = p[p.length - 1]

@@ -10,7 +10,9 @@ import * as JsonPatch from "../../../src/domain/k8s/JsonPatch.js"
 import * as JsonPath from "../../../src/domain/k8s/JsonPath.js"
 import type { Json } from "../../../src/domain/k8s/Json.js"
 import * as LabelSelector from "../../../src/domain/k8s/LabelSelector.js"
+import * as MF from "../../../src/domain/k8s/ManagedFields.js"
 import * as Protobuf from "../../../src/domain/k8s/Protobuf.js"
+import * as SSA from "../../../src/domain/k8s/ServerSideApply.js"
 import * as SMP from "../../../src/domain/k8s/StrategicMergePatch.js"
 import * as Schemas from "../../../src/domain/k8s/StrategicSchemas.js"
 import * as SS from "../../../src/domain/k8s/StructuralSchema.js"
@@ -49,4 +51,23 @@ it.prop("structural schema: pruning leaves no unknown fields, defaulting is idem
   assert.deepStrictEqual(SS.applyDefaults(schema, once), once)
   assert.isTrue(Array.isArray(SS.validate(schema, once)))
   assert.isTrue(Array.isArray(SS.evaluateRules(schema, once, o)))
+})
+
+it.prop("server-side apply over arbitrary managedFields and bodies never throws", [json, json], ([managedFields, body]) => {
+  const live = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", managedFields }, data: { a: "1" } }
+  const applied = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: typeof body === "object" && body !== null && !Array.isArray(body) ? body : { b: "2" } }
+  const type = MF.fromPatchSchema(Schemas.schemaFor("", "ConfigMap"))
+  const opts = { manager: "m", force: false, type, apiVersion: "v1", now: "2026-01-01T00:00:00Z" }
+  assert.isTrue(Either.isEither(SSA.apply(live as never, applied as never, opts)))
+  assert.isObject(SSA.update(live as never, applied as never, opts))
+})
+
+it.prop("managedFields with garbage element keys decode without throwing", [fc.dictionary(fc.string(), fc.constant({}), { maxKeys: 4 })], ([tree]) => {
+  const paths = MF.fromFieldsV1({ "f:metadata": { "f:finalizers": tree } })
+  for (const p of paths) assert.isString(MF.pathString(JSON.parse(p)))
+  assert.isTrue(Either.isEither(SSA.apply(
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", finalizers: ["a"], managedFields: [{ manager: "o", operation: "Update", apiVersion: "v1", fieldsType: "FieldsV1", fieldsV1: { "f:metadata": { "f:finalizers": tree } } }] } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", finalizers: ["b"] } },
+    { manager: "m", force: false, type: MF.fromPatchSchema(Schemas.schemaFor("", "ConfigMap")), apiVersion: "v1", now: "t" }
+  )))
 })
