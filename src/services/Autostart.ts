@@ -33,11 +33,11 @@ export const ensureRunning = (
     const name = quoted(dir.instance)
     const leftBehind = (pid: Option.Option<number>) =>
       Option.match(pid, {
-        onNone: () => `autostart is capped at ${Timeouts.AutostartCapText}; the ${name} control plane keeps starting in the background`,
-        onSome: (p) => `autostart is capped at ${Timeouts.AutostartCapText}; the ${name} control plane keeps starting in the background (pid ${p})`
+        onNone: () => `the ${name} control plane keeps starting in the background`,
+        onSome: (p) => `the ${name} control plane keeps starting in the background (pid ${p})`
       })
     if (!(yield* dir.isCreated)) yield* create(noSettings)
-    const spawned = Option.isSome(yield* findDaemon) ? Option.none() : yield* launch(capped, noSettings)
+    const spawned = Option.isSome(yield* findDaemon) ? Option.none() : yield* launch(capped, noSettings, { hold: true, leftBehind })
     return yield* Option.match(spawned, {
       onNone: () => awaitReady(capped, { leftBehind }),
       onSome: (s) => awaitReady(capped, { spawned: s, leftBehind })

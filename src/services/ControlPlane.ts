@@ -128,12 +128,13 @@ const keepsStarting = (name: string) => (pid: Option.Option<number>) =>
 export const launch = (
   deadline: Deadline.Deadline,
   session: Settings,
-  options: { readonly hold: boolean } = { hold: true }
+  options: { readonly hold: boolean; readonly leftBehind: (pid: Option.Option<number>) => string }
 ): Effect.Effect<Option.Option<Spawned>, Failure | WaitTimeout, Exclude<StartEnv, KubeClient | Progress>> =>
   Effect.scoped(Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
-    const gate = yield* StartGate.hold(deadline)
+    // a timeout here is a start timeout: another process is starting the daemon we wait for
+    const gate = yield* StartGate.hold(deadline, { what: `${quoted(dir.instance)} control plane to be ready`, leftBehind: options.leftBehind })
     if (Option.isSome(yield* findDaemon)) return Option.none()
     const saved = Option.getOrElse(yield* dir.readArgs, () => [])
     yield* LogRotation.rotate(dir.paths.log_dir)
@@ -143,6 +144,7 @@ export const launch = (
       stderrFile: dir.paths.stderr_log
     })
     yield* Effect.logInfo(`starting ${quoted(dir.instance)} control plane`)
+    yield* gate.record(spawned.pid)
     if (!options.hold) {
       yield* gate.handOver(spawned.pid)
       return Option.some(spawned)
@@ -184,7 +186,7 @@ export const start = (o: StartOptions): Effect.Effect<Result, Failure | WaitTime
     const name = quoted(dir.instance)
     yield* ensureCreated
     const running = yield* findDaemon
-    const launched = Option.isSome(running) ? Option.none<Spawned>() : yield* launch(o.deadline, o.settings, { hold: o.wait })
+    const launched = Option.isSome(running) ? Option.none<Spawned>() : yield* launch(o.deadline, o.settings, { hold: o.wait, leftBehind: keepsStarting(name) })
     if (Option.isNone(launched)) {
       // running already, or started by a concurrent command while we waited for the gate
       const daemon = Option.isSome(running) ? running : yield* findDaemon
@@ -210,6 +212,10 @@ const ready_ = (name: string, pid: number) =>
 
 // ---------------------------------------------------------------------------------------------
 // stop
+
+/** The daemon to stop: the running one, else one that a start in flight has spawned. */
+const target = Effect.flatMap(findDaemon, (d) =>
+  Option.isSome(d) ? Effect.succeed(Option.some(d.value.pid)) : StartGate.findStarting)
 
 /**
  * Waits for `pid` to exit within the deadline. At the deadline: sends the
@@ -240,19 +246,19 @@ export interface StopOptions {
 }
 
 /** `svc stop` (SPEC 2.3). Never removes config.yaml: the daemon does on a clean exit. */
-export const stop = (o: StopOptions): Effect.Effect<Result, Failure | WaitTimeout, InstanceDir | ProcessManager | Progress | FileSystem.FileSystem> =>
+export const stop = (o: StopOptions): Effect.Effect<Result, WaitTimeout, InstanceDir | ProcessManager | Progress> =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const name = quoted(dir.instance)
-    yield* StartGate.settle(o.deadline)
-    const daemon = yield* findDaemon
+    // the running daemon, or one a start in flight has just spawned
+    const daemon = yield* target
     if (Option.isNone(daemon)) {
       const message = (yield* dir.isCreated) ? `${name} control plane is already stopped` : `${name} control plane does not exist`
       yield* Effect.logInfo(message)
       return result("noop", message)
     }
-    const pid = daemon.value.pid
+    const pid = daemon.value
     if (!(yield* pm.signal(pid, "graceful"))) {
       const message = `${name} control plane is already stopped`
       yield* Effect.logInfo(message)
@@ -283,7 +289,7 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const name = quoted(dir.instance)
-    const daemon = yield* findDaemon
+    const daemon = yield* target
     const present = (yield* dir.isCreated) || Option.isSome(daemon) || (yield* dir.exists(dir.paths.dir))
     if (!present) {
       const message = `${name} control plane does not exist`
@@ -291,25 +297,31 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
       return result("noop", message)
     }
     const preserved = `nothing was removed: the instance directory ${dir.paths.dir} was preserved`
+    if (Option.isSome(daemon)) {
+      yield* pm.signal(daemon.value, "graceful")
+      yield* awaitStopped(daemon.value, deadline, preserved)
+    }
     const keepLogs = yield* LogRotation.keepLogs
-    // under the start gate: a start in flight finishes spawning first (and is then stopped), and
-    // no start can slip in between the stop and the removal
-    const stopped = yield* Effect.scoped(Effect.gen(function*() {
-      yield* StartGate.hold(deadline).pipe(Effect.mapError((e) => e._tag === "WaitTimeout" ? leavingBehind(preserved)(e) : e))
-      const running = yield* findDaemon
-      if (Option.isSome(running)) {
-        yield* pm.signal(running.value.pid, "graceful")
-        yield* awaitStopped(running.value.pid, deadline, preserved)
+    // under the start gate, so no start can slip in between the check and the removal
+    yield* Effect.scoped(Effect.gen(function*() {
+      yield* StartGate.hold(deadline, {
+        what: `${name} control plane to be deleted`,
+        leftBehind: (h) => `another rdd process${Option.match(h, { onNone: () => "", onSome: (p) => ` (pid ${p})` })} is starting it; ${preserved}`
+      })
+      const again = yield* target
+      if (Option.isSome(again)) {
+        return yield* new Failure({
+          message: `${name} control plane was started again (pid ${again.value}) while it was being deleted; ${preserved}`
+        })
       }
       yield* Effect.uninterruptible(Effect.gen(function*() {
         if (!keepLogs) yield* dir.removeDir("log_dir")
         yield* dir.removeDir("short_dir")
         yield* dir.removeDir("dir")
       }))
-      return Option.map(running, (d) => d.pid)
     }))
     const message = `${name} control plane has been deleted`
     yield* Effect.logInfo(message)
-    return result("deleted", message, Option.getOrUndefined(stopped))
+    return result("deleted", message, Option.getOrUndefined(daemon))
   })
 

@@ -12,10 +12,10 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Clock, Duration, Effect, Option, Ref, type Scope } from "effect"
 import type * as Deadline from "../domain/Deadline.js"
-import { Failure, type WaitTimeout } from "../domain/Errors.js"
+import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
 import { parsePid, quoted } from "../domain/Instance.js"
 import { InstanceDir } from "./InstanceDir.js"
-import { ProcessManager } from "./ProcessManager.js"
+import { isDaemonOf, ProcessManager } from "./ProcessManager.js"
 import { poll, waitFor } from "./Wait.js"
 
 /** The marker's name inside the service dir (removed with it by `svc delete`). */
@@ -25,6 +25,8 @@ const StaleAfter = Duration.minutes(1)
 const selfPid = Effect.sync(() => process.pid)
 
 export interface Gate {
+  /** Names the spawned child in the marker, so `svc stop`/`svc delete` can find a daemon still before its lock. */
+  readonly record: (childPid: number) => Effect.Effect<void>
   /**
    * Leaves the gate to a daemon this command spawned and will not wait for
    * (`--wait=false`): the marker then names the child too, and stays held while
@@ -41,11 +43,20 @@ const parseMarker = (text: string) => {
   return { owner: Option.fromNullable(parsePid(owner ?? "")), child: Option.fromNullable(parsePid(child ?? "")) }
 }
 
+/** How a timed-out wait for the gate is reported: what the command was waiting for, and what it leaves. */
+export interface OnTimeout {
+  readonly what: string
+  readonly leftBehind: (holder: Option.Option<number>) => string
+}
+
 /**
  * Holds the gate for the rest of the enclosing scope. Waits (polling the marker,
  * a file, every 100ms) while another live rdd holds it.
  */
-export const hold = (deadline: Deadline.Deadline): Effect.Effect<Gate, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem | Scope.Scope> =>
+export const hold = (
+  deadline: Deadline.Deadline,
+  onTimeout?: OnTimeout
+): Effect.Effect<Gate, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
@@ -53,8 +64,9 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<Gate, Failure |
     const marker = `${dir.paths.dir}/${MarkerName}`
     const me = yield* selfPid
     // pid plus a token: only the holder's own release removes the marker, even between fibers of one process
-    const token = `${me} ${Math.random().toString(36).slice(2)}`
+    let token = `${me} ${Math.random().toString(36).slice(2)}`
     const announced = yield* Ref.make(false)
+    const lastHolder = yield* Ref.make(Option.none<number>())
     const handedOver = yield* Ref.make(false)
     const isHeld = (text: string) =>
       Effect.gen(function*() {
@@ -88,6 +100,7 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<Gate, Failure |
             if (Option.contains(yield* dir.readFile(marker), content.value)) yield* fs.remove(marker).pipe(Effect.ignore)
             return Option.none()
           }
+          yield* Ref.set(lastHolder, holder)
           if (!(yield* Ref.getAndSet(announced, true))) {
             yield* Effect.logInfo(`waiting for another rdd process (pid ${holder.value}) that is starting the ${quoted(dir.instance)} control plane`)
           }
@@ -97,30 +110,43 @@ export const hold = (deadline: Deadline.Deadline): Effect.Effect<Gate, Failure |
     )
     yield* dir.ensureDir(dir.paths.dir, 0o700)
     yield* Effect.acquireRelease(
-      waitFor(`another rdd command to finish starting the ${quoted(dir.instance)} control plane`, deadline, poll(tryOnce)),
+      // acquisition is uninterruptible by default: the wait must stay interruptible, or its own
+      // deadline (Effect.timeout interrupts it) could never end it
+      Effect.interruptible(
+        waitFor(onTimeout?.what ?? `another rdd command to finish starting the ${quoted(dir.instance)} control plane`, deadline, poll(tryOnce))
+      ).pipe(
+        Effect.catchTag("WaitTimeout", (e) =>
+          onTimeout === undefined ? Effect.fail(e) : Effect.flatMap(Ref.get(lastHolder), (h) => Effect.fail(leavingBehind(onTimeout.leftBehind(h))(e))))
+      ),
       () =>
         Effect.gen(function*() {
           if (yield* Ref.get(handedOver)) return
           if (Option.contains(yield* dir.readFile(marker), token)) yield* fs.remove(marker).pipe(Effect.ignore)
         })
     )
+    const record = (childPid: number) =>
+      Effect.gen(function*() {
+        token = `${token.split(" ").slice(0, 2).join(" ")} ${childPid}`
+        yield* fs.writeFileString(marker, token, { mode: 0o600 }).pipe(Effect.ignore)
+      })
     return {
-      handOver: (childPid: number) =>
-        Effect.zipRight(
-          fs.writeFileString(marker, `${token} ${childPid}`, { mode: 0o600 }).pipe(Effect.ignore),
-          Ref.set(handedOver, true)
-        )
+      record,
+      handOver: (childPid: number) => Effect.zipRight(record(childPid), Ref.set(handedOver, true))
     }
   })
 
 /**
- * Waits until no start is in flight (no live holder of the gate), without
- * keeping the gate: a stop must see the daemon a concurrent start is spawning.
- * Free when there is no marker.
+ * The daemon a start in flight has spawned and that does not own the instance
+ * yet (no pid file names it): the child named in the marker, if it is alive and
+ * really an rdd daemon of this instance. Stop and delete signal it like a
+ * running daemon, so a starting control plane can always be stopped.
  */
-export const settle = (deadline: Deadline.Deadline): Effect.Effect<void, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem> =>
-  Effect.gen(function*() {
-    const dir = yield* InstanceDir
-    if (!(yield* dir.exists(`${dir.paths.dir}/${MarkerName}`))) return
-    yield* Effect.scoped(hold(deadline))
-  })
+export const findStarting: Effect.Effect<Option.Option<number>, never, InstanceDir | ProcessManager> = Effect.gen(function*() {
+  const dir = yield* InstanceDir
+  const pm = yield* ProcessManager
+  const content = yield* dir.readFile(`${dir.paths.dir}/${MarkerName}`)
+  const child = Option.flatMap(content, (c) => parseMarker(c).child)
+  if (Option.isNone(child)) return Option.none()
+  const identity = yield* pm.identity(child.value)
+  return Option.isSome(identity) && isDaemonOf(identity.value, dir.instance.suffix) ? child : Option.none()
+})

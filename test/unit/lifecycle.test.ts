@@ -104,7 +104,50 @@ describe("svc start", () => {
     }))
 })
 
+describe("start gate", () => {
+  it.effect("a start in flight elsewhere (live holder) is waited for within the deadline only: exit 4 at exactly it", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      const other = w.addProcess(["node", "/x/bin/rdd.mjs", "--instance", "t1", "svc", "start"])
+      w.files.set(w.paths.args_file, "[]")
+      w.files.set(`${w.paths.dir}/rdd.starting`, `${other} token`)
+      const logs: Array<string> = []
+      const fiber = yield* Effect.fork(Effect.flatMap(startOpts("2 seconds"), ControlPlane.start).pipe(provide(w, logs), Effect.flip))
+      yield* TestClock.adjust("1999 millis")
+      assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
+      yield* TestClock.adjust("1 millis")
+      const e = yield* Fiber.join(fiber)
+      assert.strictEqual(exitCodeFor(e), 4)
+      assert.include(logs[0]!, `waiting for another rdd process (pid ${other})`)
+      assert.strictEqual(w.spawns.length, 0)
+    }))
+
+  it.effect("a marker whose holder is dead is stale: the start goes ahead", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      w.files.set(`${w.paths.dir}/rdd.starting`, "999999 token")
+      const exit = yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, [])), "2 seconds")
+      assert.strictEqual(exit._tag, "Success")
+      assert.strictEqual(w.spawns.length, 1)
+    }))
+})
+
 describe("svc stop / delete", () => {
+  it.effect("a daemon still before its lock (spawned by start --wait=false) is found and stopped", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      w.setScript({ ...quickDaemon, lockAfter: Duration.seconds(30) })
+      yield* Effect.flatMap(startOpts("90 seconds", false), ControlPlane.start).pipe(provide(w, []))
+      const child = w.spawns[0]!.pid
+      assert.isFalse(w.files.has(w.paths.pid_file))
+      const logs: Array<string> = []
+      const d = yield* Deadline.start(Duration.minutes(5))
+      const exit = yield* runFor(ControlPlane.stop({ wait: true, deadline: d }).pipe(provide(w, logs)), "1 second")
+      assert.strictEqual(exit._tag, "Success")
+      assert.deepStrictEqual(w.signals.map((s) => [s.pid, s.kind]), [[child, "graceful"]])
+      assert.deepStrictEqual(logs, [`${N} control plane has stopped`])
+    }))
+
   it.effect("stop waits for the exit and never touches config.yaml itself", () =>
     Effect.gen(function*() {
       const w = yield* makeWorld()
