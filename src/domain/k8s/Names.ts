@@ -166,3 +166,12 @@ export const generateNameEffect = (base: string): Effect.Effect<string> =>
     let i = 0
     return generateName(base, () => idx[i++] ?? 0)
   })
+
+/**
+ * The `metadata.name` rule of each resource rdd serves, as kube applies it:
+ * namespaces are DNS labels; everything else (ConfigMaps, Secrets,
+ * ServiceAccounts, Events, Leases, CRDs and every custom resource) a DNS
+ * subdomain.
+ */
+export const nameRuleFor = (r: { readonly group: string; readonly resource: string }): NameRule =>
+  r.group === "" && r.resource === "namespaces" ? nameIsDNSLabel : nameIsDNSSubdomain

@@ -108,3 +108,12 @@ describe("ObjectMetaValidation", () => {
     ])
   })
 })
+
+describe("nameRuleFor", () => {
+  it("namespaces are labels, custom resources and the rest subdomains", () => {
+    expect(Names.nameRuleFor({ group: "", resource: "namespaces" })("a.b", false)).toEqual(["must not contain dots"])
+    expect(Names.nameRuleFor({ group: "example.com", resource: "widgets" })("a.b", false)).toEqual([])
+    expect(Names.nameRuleFor({ group: "example.com", resource: "widgets" })("A_b", false)).toEqual([subdomainMsg])
+    expect(Names.nameRuleFor({ group: "", resource: "configmaps" })("a.b", false)).toEqual([])
+  })
+})
