@@ -33,6 +33,8 @@ export interface LinePanel {
   readonly unit: string
   readonly series: ReadonlyArray<{ readonly name: string; readonly color: string; readonly points: ReadonlyArray<readonly [number, number]> }>
   readonly goal?: number
+  /** shown instead of the chart when there are no points */
+  readonly emptyText?: string
 }
 
 export type Panel = BarPanel | LinePanel
@@ -60,7 +62,8 @@ const text = (x: number, y: number, s: string, attrs = ""): string =>
   `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escapeXml(s)}</text>`
 
 /** Height a panel needs, so the layout can stack panels of different sizes. */
-export const panelHeight = (p: Panel): number => (p.kind === "bars" ? 44 + p.rows.length * H_ROW + 10 : 220)
+export const panelHeight = (p: Panel): number =>
+  p.kind === "bars" ? 44 + p.rows.length * H_ROW + 10 : p.series.length === 0 ? 90 : 220
 
 const bars = (p: BarPanel, x0: number, y0: number): string => {
   const out: Array<string> = [text(x0 + PAD, y0 + 22, `${p.title} (${p.unit}${p.log === true ? ", log scale" : ""})`, `class="t"`)]
@@ -93,10 +96,10 @@ const bars = (p: BarPanel, x0: number, y0: number): string => {
 }
 
 const lines = (p: LinePanel, x0: number, y0: number): string => {
-  const out: Array<string> = [text(x0 + PAD, y0 + 22, `${p.title} (${p.unit})`, `class="t"`)]
+  const out: Array<string> = [text(x0 + PAD, y0 + 22, p.unit === "" ? p.title : `${p.title} (${p.unit})`, `class="t"`)]
   const pts = p.series.flatMap((s) => s.points)
   if (pts.length === 0) {
-    out.push(text(x0 + PAD, y0 + 60, "not measured", `class="na"`))
+    out.push(text(x0 + PAD, y0 + 60, p.emptyText ?? "not measured", `class="na"`))
     return out.join("\n")
   }
   const xs = [...new Set(pts.map(([x]) => x))].sort((a, b) => a - b)
@@ -285,6 +288,9 @@ export const panelsOf = (report: Report): ReadonlyArray<Panel> => {
         { name: "p99", color: "#2b4c8c", points: w.map((p) => [p.watchers, p.p99Ms] as const) }
       ]
     })
+  }
+  if (report.scaling === null) {
+    panels.push({ kind: "lines", title: "Cost as work grows", xLabel: "", unit: "", series: [], emptyText: report.scalingNote ?? "not measured" })
   }
   return panels
 }
