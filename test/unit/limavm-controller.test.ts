@@ -302,6 +302,20 @@ describe("LimaVM admission", () => {
       yield* t.create("other", "vm1", false)
     }))
 
+  it.scoped("same-name VMs stored without admission (controller off at the time): the second one is CreateFailed, never a shared VM", () =>
+    Effect.gen(function*() {
+      const t = yield* setup()
+      t.kube.admission.length = 0
+      yield* t.source("a", "tpl")
+      yield* t.source("b", "tpl")
+      yield* t.create("a", "twin", false)
+      yield* until("a created", () => LimaVm.condition(Option.getOrThrow(t.vm("a", "twin")), "Created")?.reason === "Created")
+      yield* t.create("b", "twin", false)
+      yield* until("b refused", () => LimaVm.condition(Option.getOrThrow(t.vm("b", "twin")), "Created")?.reason === "CreateFailed")
+      assert.include(LimaVm.condition(Option.getOrThrow(t.vm("b", "twin")), "Created")?.message ?? "", `already used in namespace "a"`)
+      assert.strictEqual(t.fake.calls.filter((c) => c === "create twin").length, 1)
+    }))
+
   it.scoped("concurrent creates of one name in two namespaces: exactly one wins", () =>
     Effect.gen(function*() {
       const t = yield* setup()

@@ -48,7 +48,9 @@ export const claim = (
   kube: KubeClientShape,
   vm: string,
   namespace: string,
-  dryRun: boolean
+  dryRun: boolean,
+  /** the claiming LimaVM when it already exists (the controller re-asserting its claim) */
+  selfUid?: string
 ): Effect.Effect<void, NameTaken | KubeError> =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
@@ -68,7 +70,10 @@ export const claim = (
     }
     const held = dataOf(existing.value)
     const owner = yield* kube.get(LimaVm.refOf(held.namespace, vm))
-    if (Option.isSome(owner)) return yield* new NameTaken({ message: nameInUse(vm, held.namespace) })
+    if (Option.isSome(owner) && (selfUid === undefined || owner.value.metadata.uid !== selfUid)) {
+      return yield* new NameTaken({ message: nameInUse(vm, held.namespace) })
+    }
+    if (Option.isSome(owner)) return
     // same namespace: the store's own AlreadyExists decides between concurrent creates
     if (held.namespace === namespace) return
     if (now - held.claimedAt < InFlightMillis) {

@@ -88,6 +88,13 @@ export const reconcile = (
     const spec = { name: vm.name, templateText: copy.text, template: copy.template }
 
     if (LimaVm.condition(vm, Created)?.status !== "True") {
+      // admission claimed the name; objects stored while this controller was off did not
+      yield* NameClaim.claim(kube, vm.name, vm.namespace, false, vm.uid).pipe(
+        Effect.catchAll((e) =>
+          write({ conditions: [cond(Created, "False", R.CreateFailed, e.message)] }).pipe(
+            Effect.zipRight(Effect.fail(failed(e.message)))
+          ))
+      )
       const before = yield* driver.status(vm.name)
       yield* driver.create(spec).pipe(
         Effect.catchTag("CreateFailed", (e) =>
