@@ -140,6 +140,14 @@ describe("HTTP API", () => {
     expect(table.body.rows[0].object.kind).toBe("PartialObjectMetadata")
   })
 
+  it("refuses to delete the default and system namespaces", async () => {
+    for (const ns of ["default", "rdd-system"]) {
+      const r = await d.request("DELETE", `/api/v1/namespaces/${ns}`)
+      expect(r.status).toBe(403)
+      expect(r.body.message).toBe(`namespaces "${ns}" is forbidden: this namespace may not be deleted`)
+    }
+  })
+
   it("foreground deletion removes blocking dependents before the owner", async () => {
     const owner = await d.request("POST", "/api/v1/namespaces/h/configmaps", { metadata: { name: "fg-owner" } })
     const ref = { apiVersion: "v1", kind: "ConfigMap", name: "fg-owner", uid: owner.body.metadata.uid, blockOwnerDeletion: true }

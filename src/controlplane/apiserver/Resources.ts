@@ -97,6 +97,9 @@ export interface ApiShape {
 
 export class Api extends Context.Tag("rdd/controlplane/Api")<Api, ApiShape>() {}
 
+/** Like kube-system and default on Kubernetes: the daemon's own namespaces cannot be deleted. */
+const ImmortalNamespaces: ReadonlyArray<string> = ["default", "rdd-system"]
+
 const gr = (info: Registry.ResourceInfo): Status.GroupResource => ({ group: info.group, resource: info.resource })
 const notFound = (info: Registry.ResourceInfo, name: string) => ApiError.of(Status.notFound(gr(info), name))
 
@@ -380,6 +383,9 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
           if (pre?.resourceVersion !== undefined && pre.resourceVersion !== current.metadata.resourceVersion) {
             return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name,
               `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ""}`)))
+          }
+          if (info.group === "" && info.resource === "namespaces" && ImmortalNamespaces.includes(name)) {
+            return yield* Effect.fail(ApiError.of(Status.forbidden(gr(info), name, "this namespace may not be deleted")))
           }
           yield* admit(info, "DELETE", "", namespace, name, undefined, current, o)
           const finalizers = [...(current.metadata.finalizers ?? [])]
