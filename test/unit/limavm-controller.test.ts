@@ -203,6 +203,23 @@ describe("LimaVM controller", () => {
       yield* until("Stopped", () => reasonOf(t.running("default", "vm1")) === "False/Stopped")
     }))
 
+  it.scoped("editing the template copy of a running VM restarts it with the new template (restartCount +1)", () =>
+    Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.source("default", "tpl")
+      yield* t.create("default", "vm1", true)
+      yield* until("Started", () => reasonOf(t.running("default", "vm1")) === "True/Started")
+      const text = "images:\n- location: /new.img\ncpus: 2\n"
+      const edited = yield* t.kube.client.patch({ type: Core.configmaps, namespace: "default", name: "vm1-template" }, { data: { template: text } }, "merge")
+      yield* until("restarted", () => Option.getOrThrow(t.vm("default", "vm1")).status.restartCount === 2)
+      const vm = Option.getOrThrow(t.vm("default", "vm1"))
+      assert.strictEqual(t.fake.vms.get("vm1")?.templateText, text)
+      assert.strictEqual(t.fake.vms.get("vm1")?.boots, 2)
+      assert.strictEqual(vm.status.observedTemplateResourceVersion, edited.metadata.resourceVersion)
+      assert.isFalse(vm.status.restartNeeded)
+      assert.strictEqual(reasonOf(t.running("default", "vm1")), "True/Started")
+    }))
+
   it.scoped("a slow stop of one VM does not delay another VM's start", () =>
     Effect.gen(function*() {
       const t = yield* setup()
