@@ -82,7 +82,9 @@ export const startDaemon = (options: StartOptions): Effect.Effect<Daemon, Error,
         const child = spawn(process.execPath, [rddBin, "--instance", options.suffix, "svc", "serve", ...(options.args ?? [])], {
           env: rddEnv(options.home),
           stdio: ["ignore", fd, fd],
-          detached: false
+          // its own process group, as `svc start` does: a Ctrl-C on the bench reaches only the
+          // bench, whose finalizer then sends the daemon ONE SIGINT (a second would skip the drain)
+          detached: true
         })
         child.unref()
         return child.pid
