@@ -172,6 +172,12 @@ export const create = (o: CreateOptions) =>
     const kube = yield* KubeClient
     const existing = yield* find(o.name)
     if (Option.isSome(existing) && existing.value.namespace === o.namespace) {
+      const wanted = isFileTemplate(o.template) ? o.name : o.template
+      if (wanted !== existing.value.spec.templateRef.name) {
+        // asking for another template is a change of templateRef: the server decides (it is
+        // immutable, so this is rejected: exit 3), rather than a silent "already exists"
+        yield* kube.patch(LimaVm.refOf(o.namespace, o.name), { spec: { templateRef: { name: wanted } } }, "merge")
+      }
       yield* Effect.logInfo(`LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
       if (!o.start) return result("noop", `LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
       return yield* start({ name: o.name, wait: o.wait, deadline: o.deadline })
