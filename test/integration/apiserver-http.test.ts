@@ -148,6 +148,64 @@ describe("HTTP API", () => {
     }
   })
 
+  it("serves cluster-scoped CRDs with immutability rules, defaults and generation semantics", async () => {
+    const crd = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "gizmos.test.rdd" },
+      spec: {
+        group: "test.rdd",
+        scope: "Cluster",
+        names: { plural: "gizmos", singular: "gizmo", kind: "Gizmo", shortNames: ["gz"] },
+        versions: [{
+          name: "v1",
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              properties: {
+                spec: {
+                  type: "object",
+                  properties: {
+                    ref: { type: "string", "x-kubernetes-validations": [{ rule: "self == oldSelf", message: "ref is immutable" }] },
+                    on: { type: "boolean", default: false }
+                  }
+                },
+                status: { type: "object", properties: { n: { type: "integer" } } }
+              }
+            }
+          }
+        }]
+      }
+    }
+    expect((await d.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status).toBe(201)
+    const got = await d.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.test.rdd")
+    expect(got.body.status.conditions.find((c: any) => c.type === "Established").status).toBe("True") // eslint-disable-line @typescript-eslint/no-explicit-any
+    const base = "/apis/test.rdd/v1/gizmos"
+    const created = await d.request("POST", base, { metadata: { name: "g1" }, spec: { ref: "a" } })
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({ apiVersion: "test.rdd/v1", kind: "Gizmo", spec: { ref: "a", on: false } })
+    expect(created.body.metadata.namespace).toBeUndefined()
+    const merge = { "Content-Type": "application/merge-patch+json" }
+    const immutable = await d.request("PATCH", `${base}/g1`, { spec: { ref: "b" } }, { headers: merge })
+    expect(immutable.status).toBe(422)
+    expect(immutable.body.message).toContain("ref is immutable")
+    const status = await d.request("PATCH", `${base}/g1/status`, { status: { n: 1 } }, { headers: merge })
+    expect(status.body.metadata.generation).toBe(1)
+    expect(status.body.status).toEqual({ n: 1 })
+    const spec = await d.request("PATCH", `${base}/g1`, { spec: { on: true }, status: { n: 9 } }, { headers: merge })
+    expect(spec.body.metadata.generation).toBe(2)
+    expect(spec.body.status).toEqual({ n: 1 })
+    const badType = await d.request("PATCH", `${base}/g1`, { spec: { on: "yes" } }, { headers: merge })
+    expect(badType.status).toBe(422)
+    const discovery = await d.request("GET", "/apis/test.rdd/v1")
+    expect(discovery.body.resources.map((r: any) => r.name)).toEqual(["gizmos", "gizmos/status"]) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect((await d.request("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.test.rdd")).status).toBe(200)
+    expect((await d.request("GET", `${base}/g1`)).status).toBe(404)
+  })
+
   it("foreground deletion removes blocking dependents before the owner", async () => {
     const owner = await d.request("POST", "/api/v1/namespaces/h/configmaps", { metadata: { name: "fg-owner" } })
     const ref = { apiVersion: "v1", kind: "ConfigMap", name: "fg-owner", uid: owner.body.metadata.uid, blockOwnerDeletion: true }
