@@ -20,6 +20,8 @@ export interface FakeOptions {
   readonly app?: KubeObject
   /** a denial message for an App write, as admission would give it */
   readonly admit?: (app: KubeObject) => string | undefined
+  /** the first read of the App misses it (someone else creates it right after) */
+  readonly racingCreator?: boolean
 }
 
 export interface FakeApi {
@@ -46,6 +48,7 @@ export const make = (options: FakeOptions = {}): Effect.Effect<FakeApi> =>
   Effect.gen(function*() {
     const app = yield* Ref.make(Option.fromNullable(options.app))
     const writes = yield* Ref.make<ReadonlyArray<string>>([])
+    const raced = yield* Ref.make(false)
     const events = yield* PubSub.unbounded<WatchEvent>()
     let rv = 1
     const publish = (type: "ADDED" | "MODIFIED" | "DELETED", object: KubeObject): Effect.Effect<void> =>
@@ -78,7 +81,8 @@ export const make = (options: FakeOptions = {}): Effect.Effect<FakeApi> =>
         ref.type.resource === "customresourcedefinitions"
           ? Effect.succeed(ref.name === App.CrdName && options.crdInstalled !== false ? Option.some(Crd.crd) : Option.none())
           : ref.type.resource === App.Plural
-          ? Ref.get(app)
+          ? Effect.flatMap(Ref.getAndSet(raced, true), (done) =>
+            options.racingCreator === true && !done ? Effect.succeed(Option.none()) : Ref.get(app))
           : unused(`get ${ref.type.resource}`),
       list: () => unused("list"),
       watch: () =>

@@ -83,6 +83,16 @@ describe("rdd set", () => {
         assert.strictEqual((yield* Fiber.join(fiber)).outcome, "ready")
       })))
 
+  it.effect("a create that races another creator patches theirs instead", () =>
+    withApi({ app: Fake.appObject({ running: false }, 1), racingCreator: true }, (api, logs) =>
+      Effect.gen(function*() {
+        const result = yield* set(["virtualMachine.cpus=2"], Duration.minutes(5), { wait: false })
+        assert.strictEqual(result.outcome, "created")
+        assert.deepStrictEqual(yield* Ref.get(api.writes), ["create", "patch-merge"])
+        assert.include([...(yield* Ref.get(logs))], "App updated")
+        assert.deepStrictEqual((Option.getOrThrow(yield* Ref.get(api.app))["spec"] as { virtualMachine: unknown }).virtualMachine, { cpus: 2 })
+      })))
+
   it.effect("--dry-run on a missing App creates nothing (server-side dry run) and does not wait", () =>
     withApi({}, (api) =>
       Effect.gen(function*() {
