@@ -148,6 +148,7 @@ const validateNode = (s: Schema, v: Json, path: string, root: boolean, errs: Arr
     errs.push(FieldError.typeInvalid(path, typeName(v), `${name} in body must be of type ${type}: "${typeName(v)}"`))
     return
   }
+  validateJunctors(s, v, path, errs)
   const format = typeof s["format"] === "string" ? s["format"] : undefined
   if (format !== undefined) {
     // integer formats (int32/int64) are not range-checked by the real server either
@@ -241,6 +242,37 @@ const validateNode = (s: Schema, v: Json, path: string, root: boolean, errs: Arr
     if (isArray(req)) {
       for (const k of req) if (typeof k === "string" && !S.hasOwn(v, k)) errs.push(FieldError.required(S.child(path, k)))
     }
+  }
+}
+
+/**
+ * allOf/anyOf/oneOf/not: in structural schemas they hold value validations
+ * only (no types or properties of their own); a failure is reported on the
+ * node in kube-openapi's words.
+ */
+const validateJunctors = (s: Schema, v: Json, path: string, errs: Array<FieldError.FieldError>): void => {
+  const subs = (k: string): ReadonlyArray<Schema> => {
+    const x = s[k]
+    return isArray(x) ? x.filter(isObject) : []
+  }
+  const errorsOf = (sub: Schema): Array<FieldError.FieldError> => {
+    const e: Array<FieldError.FieldError> = []
+    validateNode(sub, v, path, false, e)
+    return e
+  }
+  const field = path === "" ? FieldError.rootPath : path
+  for (const sub of subs("allOf")) errs.push(...errorsOf(sub))
+  const anyOf = subs("anyOf")
+  if (anyOf.length > 0 && !anyOf.some((sub) => errorsOf(sub).length === 0)) {
+    errs.push(FieldError.invalid(field, v, `${JSON.stringify(path)} must validate at least one schema (anyOf)`))
+  }
+  const oneOf = subs("oneOf")
+  if (oneOf.length > 0 && oneOf.filter((sub) => errorsOf(sub).length === 0).length !== 1) {
+    errs.push(FieldError.invalid(field, v, `${JSON.stringify(path)} must validate one and only one schema (oneOf)`))
+  }
+  const not = s["not"]
+  if (isObject(not) && errorsOf(not).length === 0) {
+    errs.push(FieldError.invalid(field, v, `${JSON.stringify(path)} must not validate the schema (not)`))
   }
 }
 

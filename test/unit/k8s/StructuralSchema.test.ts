@@ -229,3 +229,23 @@ describe("bad regular expressions", () => {
     expect(msgs(SS.evaluateRules(s, { b: "(" }))).toEqual(['b: Invalid value: "string": invalid regular expression "(" evaluating rule: \'x\'.matches(self)'])
   })
 })
+
+describe("value-validation junctors", () => {
+  const s: JsonObject = {
+    type: "object",
+    properties: {
+      size: { type: "string", anyOf: [{ pattern: "^[0-9]+Gi$" }, { pattern: "^[0-9]+Mi$" }] },
+      one: { type: "integer", oneOf: [{ minimum: 0 }, { maximum: 10 }] },
+      name: { type: "string", allOf: [{ minLength: 2 }, { maxLength: 4 }], not: { enum: ["root"] } }
+    }
+  }
+  it("anyOf, oneOf, allOf and not", () => {
+    expect(SS.validate(s, { size: "10Gi", one: -1, name: "abc" })).toEqual([])
+    expect(msgs(SS.validate(s, { size: "10G", one: 5, name: "root" }))).toEqual([
+      'name: Invalid value: "root": "name" must not validate the schema (not)',
+      'one: Invalid value: 5: "one" must validate one and only one schema (oneOf)',
+      'size: Invalid value: "10G": "size" must validate at least one schema (anyOf)'
+    ])
+    expect(msgs(SS.validate(s, { name: "a" }))).toEqual(['name: Invalid value: "a": name in body should be at least 2 chars long'])
+  })
+})
