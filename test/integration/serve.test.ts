@@ -39,6 +39,15 @@ describe("svc serve", () => {
     const v = await d.request("GET", "/version", undefined, { token: null })
     expect(v.status).toBe(200)
     expect(v.body).toMatchObject({ major: "1", minor: "32" })
+    const discovery = await d.request("GET", "/api/v1/namespaces/rdd-system/configmaps/rdd-controller-manager")
+    expect(discovery.body.metadata.labels).toEqual({
+      "app.kubernetes.io/name": "rancher-desktop-daemon",
+      "app.kubernetes.io/component": "controller-manager"
+    })
+    expect(JSON.parse(discovery.body.data.embedded)).toMatchObject({ startId: record.startId, enabledControllers: ["limavm", "app"] })
+    const config = await d.request("GET", "/api/v1/namespaces/rdd-system/configmaps/config")
+    expect(JSON.parse(config.body.data["config.json"])).toMatchObject({ port: d.port, startId: record.startId, controllers: "*" })
+    expect((await d.request("GET", "/api/v1/namespaces/default")).status).toBe(200)
     const log = fs.readFileSync(d.stderrFile, "utf8")
     expect(log).toContain(`API server listening on https://127.0.0.1:${d.port}`)
     expect(log).not.toContain(d.adminToken)
