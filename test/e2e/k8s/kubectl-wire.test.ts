@@ -62,7 +62,29 @@ describe.skipIf(!hasKubectl)("kubectl 1.32 against the k8s domain algorithms", (
         }
         if (url === "/version") return json(200, { major: "1", minor: "32", gitVersion: "v1.32.4" })
         if (url === "/api") return json(200, { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [] })
-        if (url === "/apis") return json(200, { kind: "APIGroupList", apiVersion: "v1", groups: [] })
+        if (url === "/apis") {
+          const gv = { groupVersion: "example.com/v1", version: "v1" }
+          return json(200, { kind: "APIGroupList", apiVersion: "v1", groups: [{ name: "example.com", versions: [gv], preferredVersion: gv }] })
+        }
+        if (url === "/apis/example.com/v1") {
+          return json(200, { kind: "APIResourceList", apiVersion: "v1", groupVersion: "example.com/v1", resources: [resource("widgets", "Widget", true, ["wd"])] })
+        }
+        if (req.method === "GET" && url === "/apis/example.com/v1/namespaces/default/widgets") {
+          const widget = (name: string, running: boolean, restarts: number, ready: string): JsonObject => ({
+            apiVersion: "example.com/v1", kind: "Widget",
+            metadata: { name, namespace: "default", creationTimestamp: new Date(Date.now() - 3 * 3600_000 - 60_000).toISOString().replace(/\.\d{3}Z$/, "Z") },
+            spec: { running }, status: { restartCount: restarts, conditions: [{ type: "Ready", status: ready }] }
+          })
+          const columns = Table.columnsFor("example.com", "Widget", Table.printerColumnsOf({
+            additionalPrinterColumns: [
+              { name: "Running", type: "boolean", jsonPath: ".spec.running" },
+              { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+              { name: "Restarts", type: "integer", jsonPath: ".status.restartCount", priority: 1 },
+              { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" }
+            ]
+          }))
+          return json(200, Table.toTable(columns, [widget("w1", true, 2, "True"), widget("w2", false, 0, "False")], { nowMs: Date.now(), resourceVersion: "9" }))
+        }
         if (url === "/api/v1") {
           return json(200, {
             kind: "APIResourceList", apiVersion: "v1", groupVersion: "v1",
@@ -248,5 +270,12 @@ describe.skipIf(!hasKubectl)("kubectl 1.32 against the k8s domain algorithms", (
     const d = await kubectl("apply", "--server-side", "--force-conflicts", "-f", path.join(dir, "f1.json"))
     expect([d.code, d.stdout.trim()]).toEqual([0, "configmap/f1 serverside-applied"])
     expect((store.get("f1") as { data: unknown }).data).toEqual({ b: "3" })
+  }, 120_000)
+
+  it("a custom resource's printer columns: kubectl shows priority columns only with -o wide", async () => {
+    const plain = await kubectl("get", "wd")
+    expect([plain.code, plain.stdout]).toEqual([0, "NAME   RUNNING   READY   AGE\nw1     true      True    3h1m\nw2     false     False   3h1m\n"])
+    const wide = await kubectl("get", "wd", "-o", "wide")
+    expect(wide.stdout).toBe("NAME   RUNNING   READY   RESTARTS   AGE\nw1     true      True    2          3h1m\nw2     false     False   0          3h1m\n")
   }, 120_000)
 })
