@@ -18,9 +18,8 @@ import { exitCodeFor, exitCodeOf } from "./domain/ExitCode.js"
 import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Version from "./domain/Version.js"
-import { root } from "./commands/root.js"
+import { commandWords, root } from "./commands/root.js"
 import * as ServeArgs from "./commands/svc/serveArgs.js"
-import { helpTableFor, setWithHelp, wantsSetHelp } from "./commands/set.js"
 import * as Logging from "./layers/Logging.js"
 import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
 import * as NodeProcessManager from "./layers/NodeProcessManager.js"
@@ -143,12 +142,15 @@ export const run = (argv: ReadonlyArray<string>): void => {
     CliConfig.layer({ showBuiltIns: false })
   )
   // `rdd set --help` lists the properties of the installed App CRD: read before the tree is built
-  const setHelp = wantsSetHelp(g.rest) ? helpTableFor(process.stdout.columns ?? 80) : Effect.succeed(Option.none<string>())
-  const program = Effect.flatMap(setHelp, (table) => {
-    const tree = root(process.version, setWithHelp(table))
-    const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
-    return cli(["node", "rdd", ...ServeArgs.normalize(g.rest)]).pipe(muteConsoleErrors, toUsageError(tree, g.rest))
-  }).pipe(
+  const setHelp = g.rest[0] === "set"
+    ? Effect.flatMap(Effect.promise(() => import("./commands/set.js")), (m) =>
+      m.wantsSetHelp(g.rest) ? m.helpTableFor(process.stdout.columns ?? 80) : Effect.succeedNone)
+    : Effect.succeedNone
+  const program = Effect.flatMap(setHelp, (table) =>
+    Effect.flatMap(Effect.promise(() => root(commandWords(g.rest), { nodeVersion: process.version, setHelp: table })), (tree) => {
+      const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
+      return cli(["node", "rdd", ...ServeArgs.normalize(g.rest)]).pipe(muteConsoleErrors, toUsageError(tree, g.rest))
+    })).pipe(
     Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
     Effect.tapErrorCause(report),
     Effect.provide(base)
