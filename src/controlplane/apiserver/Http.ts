@@ -17,6 +17,7 @@ import { apiVersionOf, type ResourceInfo } from "./Registry.js"
 import type { ApiShape, ListResult, WriteOptions } from "./Resources.js"
 import * as Routes from "./Routes.js"
 import * as Tables from "./Tables.js"
+import { serialized } from "../storage/Store.js"
 import * as Watch from "./Watch.js"
 
 export const BodyLimit = 3 * 1024 * 1024
@@ -47,7 +48,7 @@ export interface HttpOptions {
 }
 
 const send = (res: http.ServerResponse, code: number, body: unknown) => {
-  const text = JSON.stringify(body)
+  const text = typeof body === "object" && body !== null ? serialized(body) : JSON.stringify(body)
   res.writeHead(code, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) })
   res.end(text)
 }
@@ -78,26 +79,25 @@ const writeOptions = (q: URLSearchParams, user: string): WriteOptions => {
   }
 }
 
-/**
- * One event is usually sent to many watchers: serialise it once. Stored objects are
- * immutable values, so the object identity is a safe cache key.
- */
-const lines = new WeakMap<object, { readonly type: string; readonly line: string }>()
-const eventLine = (type: string, object: unknown): string => {
-  if (typeof object !== "object" || object === null) return `${JSON.stringify({ type, object })}\n`
-  const cached = lines.get(object)
-  if (cached !== undefined && cached.type === type) return cached.line
-  const line = `${JSON.stringify({ type, object })}\n`
-  lines.set(object, { type, line })
-  return line
+/** A watch line; the object's JSON comes from the store's cache (one serialisation for all watchers). */
+const eventLine = (type: string, object: unknown): string =>
+  typeof object === "object" && object !== null
+    ? `{"type":${JSON.stringify(type)},"object":${serialized(object)}}\n`
+    : `${JSON.stringify({ type, object })}\n`
+
+/** A List as JSON text, reusing each item's cached serialisation (LIST of 10,000 objects). */
+const listText = (info: ResourceInfo, r: ListResult): string => {
+  const metadata = { resourceVersion: r.resourceVersion, ...(r.continue === undefined ? {} : { continue: r.continue }) }
+  return `{"apiVersion":${JSON.stringify(apiVersionOf(info))},"kind":${JSON.stringify(info.listKind)},"metadata":${
+    JSON.stringify(metadata)
+  },"items":[${r.items.map(serialized).join(",")}]}`
 }
 
-const listObject = (info: ResourceInfo, r: ListResult) => ({
-  apiVersion: apiVersionOf(info),
-  kind: info.listKind,
-  metadata: { resourceVersion: r.resourceVersion, ...(r.continue === undefined ? {} : { continue: r.continue }) },
-  items: r.items
-})
+const sendList = (res: http.ServerResponse, info: ResourceInfo, r: ListResult) => {
+  const text = listText(info, r)
+  res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) })
+  res.end(text)
+}
 
 export const makeHandler = (o: HttpOptions) => {
   const { api } = o
@@ -171,7 +171,7 @@ export const makeHandler = (o: HttpOptions) => {
         return run(
           res,
           api.list(info, namespace, { ...selectors, ...(limit === undefined ? {} : { limit }), ...(q.get("continue") === null ? {} : { continue: q.get("continue")! }) }),
-          (r) => send(res, 200, table ? Tables.forObjects(info, r.items, r.resourceVersion, r.continue) : listObject(info, r))
+          (r) => (table ? send(res, 200, Tables.forObjects(info, r.items, r.resourceVersion, r.continue)) : sendList(res, info, r))
         )
       }
       case "POST":
@@ -196,7 +196,7 @@ export const makeHandler = (o: HttpOptions) => {
           return run(res, api.deleteCollection(info, namespace, {
             ...(q.get("labelSelector") === null ? {} : { labelSelector: q.get("labelSelector")! }),
             ...(q.get("fieldSelector") === null ? {} : { fieldSelector: q.get("fieldSelector")! })
-          }, opts, wo), (items) => send(res, 200, listObject(info, { items, resourceVersion: String(api.store.revision()) })))
+          }, opts, wo), (items) => sendList(res, info, { items, resourceVersion: String(api.store.revision()) }))
         }
         return run(res, api.delete(info, namespace, name, opts, wo), (obj) => send(res, 200, obj))
       }

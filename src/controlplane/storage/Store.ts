@@ -93,6 +93,20 @@ const splitKey = (key: string): { collection: string; namespace: string; name: s
   return { collection: `${parts[0]}/${parts[1]}`, namespace: parts[2] ?? "", name: parts.slice(3).join("/") }
 }
 
+/**
+ * Stored objects are immutable values, and most are sent many times (GETs, LISTs,
+ * every watcher): their JSON text is computed once, when written.
+ */
+const texts = new WeakMap<object, string>()
+export const serialized = (o: object): string => {
+  let t = texts.get(o)
+  if (t === undefined) {
+    t = JSON.stringify(o)
+    texts.set(o, t)
+  }
+  return t
+}
+
 const withRv = (o: KubeObject, rev: number): KubeObject => ({
   ...o,
   metadata: { ...o.metadata, resourceVersion: String(rev) }
@@ -173,7 +187,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
           rev: e.rev,
           type: e.type,
           key: `${e.collection}/${e.namespace}/${e.name}`,
-          body: JSON.stringify(e.object),
+          body: serialized(e.object),
           at: now
         }))
         // A fixed statement text (prepared once, cached) is cheaper than the tagged-template compiler.
