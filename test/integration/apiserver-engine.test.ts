@@ -141,4 +141,26 @@ describe("API engine", () => {
       expect(same.metadata.resourceVersion).toBe(v2.metadata.resourceVersion)
       expect(store.revision()).toBe(rev)
     }).pipe(Effect.provide(storeLayer())))
+
+  it.scoped("ends watches of a custom resource when its CRD is deleted", () =>
+    Effect.gen(function*() {
+      const { api, store, registry } = yield* setup
+      const crds = registry.find("apiextensions.k8s.io", "v1", "customresourcedefinitions")!
+      yield* api.create(crds, "", {
+        metadata: { name: "things.t.io" },
+        spec: { group: "t.io", scope: "Namespaced", names: { plural: "things", kind: "Thing" }, versions: [{ name: "v1", served: true, storage: true }] }
+      }, {})
+      // serve.ts keeps the registry in step with stored CRDs; do it by hand here
+      const stored = store.get(crds, "", "things.t.io")!
+      registry.registerCrd("things.t.io", Registry.fromCrd(stored))
+      const things = registry.find("t.io", "v1", "things")!
+      yield* api.create(things, "t", { metadata: { name: "a" } }, {})
+      const w = collect()
+      yield* Watch.open(store, things, "t", {}, w.sink)
+      expect(names(w.events)).toEqual(["ADDED:a"])
+      yield* api.delete(crds, "", "things.t.io", {}, {})
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 0)))
+      expect(w.closed()).toBe(true)
+      expect(store.get(things, "t", "a")).toBeUndefined()
+    }).pipe(Effect.provide(storeLayer())))
 })

@@ -30,6 +30,7 @@ export interface WatchSink {
 }
 
 const BookmarkInterval = 30_000
+const CrdCollection = "apiextensions.k8s.io/customresourcedefinitions"
 
 export const open = (
   store: StoreShape,
@@ -81,6 +82,11 @@ export const open = (
       else if (before === true) send("DELETED", e.object)
     }
     const unsubscribe = store.subscribe((e) => {
+      // the resource itself went away with its CRD: end the stream (the client re-lists and sees 404)
+      if (info.crd !== undefined && e.type === "DELETED" && e.name === info.crd && e.collection === CrdCollection) {
+        queueMicrotask(close)
+        return
+      }
       if (live) deliver(e)
       else buffer.push(e)
     })
