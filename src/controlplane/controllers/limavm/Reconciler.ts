@@ -122,13 +122,11 @@ export const reconcile = (
       }
       if (copy.resourceVersion !== vm.status.observedTemplateResourceVersion) {
         const stored = yield* driver.storedTemplate(vm.name)
-        const phase = yield* Ref.get(rt.phase)
         const changed = stored !== copy.text
+        // ask the driver, not the phase: after a daemon restart the phase is not known yet
+        const up = changed && isUp(yield* driver.status(vm.name))
         if (changed) yield* kubeFailed(driver.create(spec))
-        yield* write({
-          observedTemplateResourceVersion: copy.resourceVersion,
-          ...(changed && (phase._tag === "Running" || phase._tag === "Starting") ? { restartNeeded: true } : {})
-        })
+        yield* write({ observedTemplateResourceVersion: copy.resourceVersion, ...(up ? { restartNeeded: true } : {}) })
       }
     }
 
