@@ -85,6 +85,30 @@ describe("svc serve", () => {
     expect((await d.request("GET", "/readyz")).status).toBe(200)
   })
 
+  it("of ten daemons started at once for one instance, exactly one runs", async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-test-"))
+    const suffix = `race${process.pid.toString(36)}`
+    const children = Array.from({ length: 10 }, () =>
+      spawn(process.execPath, [path.resolve("bin/rdd.mjs"), "--instance", suffix, "svc", "serve", "--controllers=-limavm,-app"], {
+        env: { ...process.env, HOME: home },
+        stdio: "ignore"
+      }))
+    const exits = children.map((c) => new Promise<number | null>((resolve) => c.once("exit", resolve)))
+    try {
+      const settled = await Promise.race([
+        Promise.all(exits.map((e) => Promise.race([e, new Promise<"running">((r) => setTimeout(() => r("running"), 8_000))]))),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no verdict")), 20_000))
+      ])
+      expect(settled.filter((c) => c === "running")).toHaveLength(1)
+      expect(settled.filter((c) => c === 1)).toHaveLength(9)
+      const pid = Number(fs.readFileSync(path.join(home, ".local/share", `rancher-desktop-${suffix}`, "rdd.pid"), "utf8"))
+      expect(children.find((c) => c.pid === pid)?.exitCode).toBeNull()
+    } finally {
+      for (const c of children) if (c.exitCode === null) c.kill("SIGINT")
+      await Promise.all(exits)
+    }
+  }, 40_000)
+
   it("falls back to a free port when the desired one is taken", async () => {
     const blocker = net.createServer()
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r))
