@@ -189,6 +189,19 @@ describe("LimaVM controller", () => {
       yield* until("vm1 Stopped", () => reasonOf(t.running("default", "vm1")) === "False/Stopped")
     }))
 
+  it.scoped("a spec change that needs no action still advances observedGeneration (waits never hang on it)", () =>
+    Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.source("default", "tpl")
+      yield* t.create("default", "vm1", false)
+      yield* until("Stopped", () => reasonOf(t.running("default", "vm1")) === "False/Stopped")
+      // on then off again before the controller acts on it
+      yield* t.setRunning("default", "vm1", true)
+      const off = LimaVm.fromObject(yield* t.setRunning("default", "vm1", false))
+      yield* until("observed", () => (Option.getOrThrow(t.vm("default", "vm1")).status.observedGeneration ?? 0) >= off.generation)
+      assert.strictEqual(reasonOf(t.running("default", "vm1")), "False/Stopped")
+    }))
+
   it.scoped("StopFailed: the VM keeps running, the condition says why, the stop is retried", () =>
     Effect.gen(function*() {
       const t = yield* setup()

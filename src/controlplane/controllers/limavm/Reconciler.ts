@@ -131,6 +131,9 @@ export const reconcile = (
     }
 
     yield* runningState(deps, rt, scope, vm, write, spec)
+    // a pass that changed nothing still records that status reflects this generation
+    // (the CLI's waits are guarded by observedGeneration)
+    yield* write({})
   })
 
 type Write = (change: StatusWriter.StatusChange) => Effect.Effect<LimaVm.LimaVm, ReconcileFailed>
