@@ -74,7 +74,14 @@ export const make = (
           const vm = yield* Ref.get(w.latest)
           const observe = (written: LimaVm.LimaVm) =>
             Ref.update(w.latest, (cur) => (cur.uid === written.uid && newer(written, cur) ? written : cur))
-          const result = yield* Effect.either(Reconciler.reconcile(deps, w.rt, scope, vm, observe))
+          const result = yield* Effect.either(Reconciler.reconcile(deps, w.rt, scope, vm, observe).pipe(
+            // a bug in one pass must not end this VM's worker for the rest of the daemon's life
+            Effect.catchAllDefect((defect) =>
+              Effect.zipRight(
+                Effect.logError(`LimaVM ${key}: internal error in reconcile`, defect),
+                Effect.fail(new Reconciler.ReconcileFailed({ message: `internal error: ${String(defect)}` }))
+              ))
+          ))
           if (result._tag === "Right") {
             const phase = yield* Ref.get(w.rt.phase)
             // a start "succeeds" before the guest boots: only a settled VM resets the backoff
