@@ -34,6 +34,8 @@ export const start = (
       }),
       Effect.tapError((e) => Effect.logWarning(`LimaVM watch failed: ${e.message}; retrying`)),
       Effect.retry(retry),
+      // a watch that ends is started again (it re-lists; workers ignore what they have seen)
+      Effect.repeat(retry),
       Effect.forkScoped
     )
     yield* deps.kube.watch(Core.configmaps, { labelSelector: `${LimaVm.TemplateCopyLabel}=true` }).pipe(
@@ -44,6 +46,7 @@ export const start = (
         return owner === undefined ? Effect.void : workers.poke(event.object.metadata.namespace ?? "default", owner.name)
       }),
       Effect.retry(retry),
+      Effect.repeat(retry),
       Effect.forkScoped
     )
 
