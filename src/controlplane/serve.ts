@@ -19,6 +19,7 @@ import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
+import * as v8 from "node:v8"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
 import { Failure } from "../domain/Errors.js"
 import * as Instance from "../domain/Instance.js"
@@ -97,6 +98,9 @@ export const serve = (o: ServeOptions) =>
     if (Either.isLeft(selection)) return yield* Effect.fail(fail(selection.left))
     // Everything the daemon creates (store, TLS keys, kubeconfig) is private to the user.
     process.umask(0o077)
+    // A long-lived server allocates per request: without this V8 lets garbage pile up
+    // (RSS 80 -> 190 MB over 10,000 create/delete cycles, 22 MB live); with it ~100 MB.
+    v8.setFlagsFromString("--optimize-for-size")
 
     // Signals first: from here on, the first SIGINT/SIGTERM asks for a graceful shutdown.
     const shutdown = yield* Deferred.make<string>()
