@@ -113,7 +113,7 @@ const withRv = (o: KubeObject, rev: number): KubeObject => ({
 })
 
 /** Keeps this many recent events in memory so most watches resume without a query. */
-const RingSize = 4096
+const RingSize = 1024
 
 export const make = (window: HistoryWindow = DefaultWindow) =>
   Effect.gen(function*() {
