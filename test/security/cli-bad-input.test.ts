@@ -8,7 +8,7 @@
  * the sweep ends it by pid and the test has already failed.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { runRdd, tempHome } from "../support/rdd.js"
+import { runRdd, type RunResult, tempHome } from "../support/rdd.js"
 import { type CommandInfo, discover, type Flag, parseUsage } from "./CommandTree.js"
 import { sweepDaemons } from "./Sweep.js"
 
@@ -25,6 +25,8 @@ interface Case {
   readonly env?: Readonly<Record<string, string>>
   /** the message must contain one of these (case-insensitive) */
   readonly mentions: ReadonlyArray<string>
+  /** a defect found by this suite and not fixed yet (see knownDefect) */
+  readonly known?: { readonly what: string; readonly scope: "naming" | "all" }
 }
 
 const env = {
@@ -36,23 +38,35 @@ const env = {
   RDD_KUBECTL: "/nonexistent/kubectl"
 }
 
-const expectUsageError = async (c: Case) => {
+const run = (c: Case) => {
   // a unique instance, unless the case is about the instance itself
   const own = c.args[0] === "--instance" || c.env?.["RDD_INSTANCE"] !== undefined
-  const r = await runRdd(own ? c.args : ["--instance", "fuzz", ...c.args], {
-    home,
-    env: { ...env, ...c.env },
-    timeoutMs: 20_000
-  })
+  return runRdd(own ? c.args : ["--instance", "fuzz", ...c.args], { home, env: { ...env, ...c.env }, timeoutMs: 20_000 })
+}
+
+const summary = (c: Case, r: RunResult) => `rdd ${c.args.join(" ")} -> exit ${r.code}\n${r.stderr}${r.stdout}`
+const fatalLine = (r: RunResult) => r.stderr.split("\n").filter((l) => l.trim() !== "")[0] ?? ""
+
+/** exit 2, exactly one fatal line, no stack trace */
+const expectOneUsageLine = (c: Case, r: RunResult) => {
   const lines = r.stderr.split("\n").filter((l) => l.trim() !== "")
-  const summary = `rdd ${c.args.join(" ")} -> exit ${r.code}\n${r.stderr}${r.stdout}`
-  expect(r.code, summary).toBe(2)
-  expect(lines, summary).toHaveLength(1)
-  expect(lines[0], summary).toMatch(/^time="[^"]+" level=fatal msg="/)
-  expect(r.stderr, summary).not.toMatch(/^\s+at /m)
-  const msg = lines[0]!.toLowerCase()
-  expect(c.mentions.some((m) => msg.includes(m.toLowerCase())), `message should name one of ${c.mentions.join(", ")}: ${lines[0]}`)
+  expect(r.code, summary(c, r)).toBe(2)
+  expect(lines, summary(c, r)).toHaveLength(1)
+  expect(lines[0], summary(c, r)).toMatch(/^time="[^"]+" level=fatal msg="/)
+  expect(r.stderr, summary(c, r)).not.toMatch(/^\s+at /m)
+}
+
+/** the line names the flag or word that is wrong */
+const expectNamed = (c: Case, r: RunResult) => {
+  const msg = fatalLine(r).toLowerCase()
+  expect(c.mentions.some((m) => msg.includes(m.toLowerCase())), `message should name one of ${c.mentions.join(", ")}: ${fatalLine(r)}`)
     .toBe(true)
+}
+
+const expectUsageError = async (c: Case) => {
+  const r = await run(c)
+  expectOneUsageLine(c, r)
+  expectNamed(c, r)
 }
 
 /** Plausible values for everything required, so the case fails only on what it fuzzes. */
@@ -76,19 +90,45 @@ const invalidValues = (f: Flag): ReadonlyArray<string> => {
   return [] // free text: only a missing value is certainly wrong
 }
 
-/** Commands that pass everything after their name to kubectl cannot reject unknown words. */
-const passesThrough = (cmd: CommandInfo): boolean => cmd.args.some((a) => a.repeated)
+/** `rdd kubectl` and `rdd ctl` hand everything after their name to kubectl: it is kubectl's to reject. */
+const passesThrough = (cmd: CommandInfo): boolean => cmd.path[0] === "kubectl" || cmd.path[0] === "ctl"
+const hasRepeatedArg = (cmd: CommandInfo): boolean => cmd.args.some((a) => a.repeated)
+
+/**
+ * Usage-message defects this suite found that are not fixed yet. The case still
+ * has to exit 2 with one line and no stack (unless scope is "all"); only the
+ * naming check is an `it.fails`, so a fix makes the suite say "remove me".
+ */
+const knownDefect = (cmd: CommandInfo, kind: "bool" | "unknown" | "value" | "empty", f?: Flag, v?: string): Case["known"] => {
+  const positional = cmd.args.some((a) => !a.optional && !a.repeated)
+  if (kind === "bool") return { what: "--bool=<not a boolean> is reported as an unknown argument, not as a bad value of the flag (@effect/cli)", scope: "naming" }
+  if (kind === "unknown" && positional) {
+    return { what: "an unknown flag before a positional argument is reported as the argument being unknown (@effect/cli)", scope: "naming" }
+  }
+  if (kind === "value" && f?.type !== undefined && /^(integer|PORT)$/.test(f.type) && v !== undefined && !/^-?[0-9]+$/.test(v)) {
+    return { what: "a non-integer for an integer flag says \"'abc' is not a integer\" without naming the flag (@effect/cli)", scope: "naming" }
+  }
+  if (kind === "empty" && cmd.args.some((a) => a.repeated)) {
+    return { what: "`--flag=` (empty) is taken as a PROPERTY=VALUE argument: rdd set autostarts and exits 3 instead of 2", scope: "all" }
+  }
+  if (kind === "empty" && positional) {
+    return { what: "`--flag=` (empty) before a positional argument is reported as the argument being unknown (@effect/cli)", scope: "naming" }
+  }
+  return undefined
+}
+
+const withKnown = (c: Omit<Case, "known">, known: Case["known"]): Case => (known === undefined ? c : { ...c, known })
 
 const casesFor = (cmd: CommandInfo): ReadonlyArray<Case> => {
   const cases: Array<Case> = []
   const p = cmd.path
   for (const f of cmd.flags) {
     for (const v of invalidValues(f)) {
-      cases.push({
+      cases.push(withKnown({
         title: `--${f.name}=${JSON.stringify(v)}`,
         args: [...p, ...requiredFlags(cmd, f.name), `--${f.name}=${v}`, ...requiredArgs(cmd)],
         mentions: [f.name, ...(f.alias ? [`-${f.alias}`] : [])]
-      })
+      }, f.type === undefined ? knownDefect(cmd, "bool") : v === "" ? knownDefect(cmd, "empty") : knownDefect(cmd, "value", f, v)))
     }
     if (f.type !== undefined) {
       cases.push({
@@ -99,44 +139,58 @@ const casesFor = (cmd: CommandInfo): ReadonlyArray<Case> => {
     }
   }
   if (!passesThrough(cmd)) {
-    cases.push({ title: "an unknown flag", args: [...p, "--no-such-flag", ...requiredArgs(cmd)], mentions: ["--no-such-flag"] })
-    cases.push({ title: "an unknown short flag", args: [...p, "-Z", ...requiredArgs(cmd)], mentions: ["-Z"] })
-    const all = cmd.args.map((a) => `fuzz-${a.name.toLowerCase()}`)
-    cases.push({
-      title: "a surplus argument",
-      args: [...p, ...requiredFlags(cmd, ""), ...all, "surplus-arg"],
-      // the invented values of the other arguments may be what is reported as wrong
-      mentions: ["surplus-arg", ...all]
-    })
-  }
-  const required = cmd.args.filter((a) => !a.optional)
-  if (required.length > 0) {
-    cases.push({
-      title: "missing arguments",
-      args: [...p, ...requiredFlags(cmd, "")],
-      mentions: required.map((a) => a.name)
-    })
+    cases.push(withKnown(
+      { title: "an unknown flag", args: [...p, "--no-such-flag", ...requiredArgs(cmd)], mentions: ["--no-such-flag"] },
+      knownDefect(cmd, "unknown")
+    ))
+    cases.push(withKnown(
+      { title: "an unknown short flag", args: [...p, "-Z", ...requiredArgs(cmd)], mentions: ["-Z"] },
+      knownDefect(cmd, "unknown")
+    ))
+    const required = cmd.args.filter((a) => !a.optional)
+    if (required.length > 0) {
+      cases.push({ title: "missing arguments", args: [...p, ...requiredFlags(cmd, "")], mentions: required.map((a) => a.name) })
+    }
+    if (!hasRepeatedArg(cmd)) {
+      const all = cmd.args.map((a) => `fuzz-${a.name.toLowerCase()}`)
+      cases.push({
+        title: "a surplus argument",
+        args: [...p, ...requiredFlags(cmd, ""), ...all, "surplus-arg"],
+        // the invented values of the other arguments may be what is reported as wrong
+        mentions: ["surplus-arg", ...all]
+      })
+    }
   }
   return cases
 }
 
 const badInstances = ["..", "a..b", "../x", "a/b", "/abs", "x".repeat(41), "", "-x", ".hidden", "a b", "é"]
 
-const globalCases = (cmd: CommandInfo): ReadonlyArray<Case> => {
+/** Global flags are read before the subcommand is known: the full set once per top-level command, a sample elsewhere. */
+const globalCases = (cmd: CommandInfo, full: boolean): ReadonlyArray<Case> => {
   const tail = [...cmd.path, ...requiredFlags(cmd, ""), ...requiredArgs(cmd)]
-  return [
+  const all: ReadonlyArray<Case> = [
     ...badInstances.map((i) => ({ title: `--instance=${JSON.stringify(i)}`, args: ["--instance", i, ...tail], mentions: ["instance"] })),
     { title: "RDD_INSTANCE=../x", args: tail, env: { RDD_INSTANCE: "../x" }, mentions: ["instance"] },
     { title: "--log-level=bogus", args: ["--log-level=bogus", ...tail], mentions: ["log-level"] },
     { title: "--log-level without a value", args: ["--log-level", ...tail], mentions: ["log-level"] },
     { title: "RDD_LOG_LEVEL=loud", args: tail, env: { RDD_LOG_LEVEL: "loud" }, mentions: ["RDD_LOG_LEVEL"] },
     { title: "--log-format=xml", args: ["--log-format=xml", ...tail], mentions: ["log-format", "log format"] },
-    { title: "--instance after the subcommand", args: [...tail, "--instance", "x"], mentions: ["--instance"] }
+    ...(passesThrough(cmd) ? [] : [{ title: "--instance after the subcommand", args: [...tail, "--instance", "x"], mentions: ["--instance"] }])
   ]
+  return full ? all : all.filter((c) => ["--instance=\"../x\"", "--log-level=bogus", "--log-format=xml"].includes(c.title))
 }
 
 const tree = await discover(home)
-const leaves = tree.filter((c) => !c.isGroup)
+/** aliases run the same code: test each command once */
+const canonical = (p: ReadonlyArray<string>) => p.map((w) => ({ service: "svc", lima: "limavm", logs: "log" })[w] ?? w).join(" ")
+const leaves = tree.filter((c, i) =>
+  !c.isGroup &&
+  // the daemon itself: started only by svc start with saved arguments, and a valid parse would run it
+  c.path.at(-1) !== "serve" &&
+  tree.findIndex((o) => !o.isGroup && canonical(o.path) === canonical(c.path)) === i
+)
+const firstOfTopLevel = new Set(leaves.filter((c, i) => leaves.findIndex((o) => o.path[0] === c.path[0]) === i))
 
 describe("the command tree is read from rdd --help", () => {
   it("parses usage lines of every shape @effect/cli prints", () => {
@@ -158,18 +212,39 @@ describe("the command tree is read from rdd --help", () => {
 
   it("finds the commands that certainly exist, with their flags", () => {
     const paths = leaves.map((c) => c.path.join(" "))
-    expect(paths).toEqual(expect.arrayContaining(["svc status", "svc paths", "service status", "version"]))
+    expect(paths).toEqual(expect.arrayContaining(["svc status", "svc paths", "version"]))
     expect(leaves.find((c) => c.path.join(" ") === "svc status")?.flags.map((f) => f.name)).toContain("output")
   })
 })
 
+const defineCases = (cases: ReadonlyArray<Case>, prefix: string) => {
+  for (const c of cases) {
+    const results: Array<RunResult> = []
+    if (c.known === undefined) {
+      it(`${prefix}${c.title}: exit 2, one line naming it`, async () => {
+        await expectUsageError(c)
+      })
+      continue
+    }
+    const known = c.known
+    it(`${prefix}${c.title}: ${known.scope === "naming" ? "exit 2, one line, no stack" : "runs"}`, async () => {
+      const r = await run(c)
+      results.push(r)
+      if (known.scope === "naming") expectOneUsageLine(c, r)
+      // the defect may have started a daemon (rdd set autostarts): end it now, so the final sweep stays meaningful
+      else sweepDaemons(home)
+    })
+    it.fails(`${prefix}${c.title}: ${known.scope === "naming" ? "names it" : "exit 2, one line naming it"} — KNOWN DEFECT: ${known.what}`, () => {
+      const r = results[0]!
+      expectOneUsageLine(c, r)
+      expectNamed(c, r)
+    })
+  }
+}
+
 describe.each(leaves.map((c) => [c.path.join(" "), c] as const))("rdd %s", (_name, cmd) => {
-  it.each(casesFor(cmd).map((c) => [c.title, c] as const))("%s: exit 2, one line naming it", async (_t, c) => {
-    await expectUsageError(c)
-  })
-  it.each(globalCases(cmd).map((c) => [c.title, c] as const))("global %s: exit 2, one line naming it", async (_t, c) => {
-    await expectUsageError(c)
-  })
+  defineCases(casesFor(cmd), "")
+  defineCases(globalCases(cmd, firstOfTopLevel.has(cmd)), "global ")
 })
 
 describe("unknown commands and flags at every level", () => {
