@@ -118,6 +118,17 @@ export const makeHandler = (o: HttpOptions) => {
     }).catch(() => res.destroy())
   }
 
+  /** A synchronous bug in a handler answers 500 instead of crashing the daemon. */
+  const guard = (res: http.ServerResponse, f: () => void): void => {
+    try {
+      f()
+    } catch (e) {
+      Runtime.runSync(o.runtime)(Effect.logError(`request failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`))
+      if (!res.headersSent) sendError(res, ApiError.internal("unexpected failure"))
+      else res.destroy()
+    }
+  }
+
   const isNamespaced = (g: string, v: string, r: string) => api.registry.find(g, v, r)?.namespaced === true
 
   const discovery = (path: string, res: http.ServerResponse): boolean => {
@@ -251,7 +262,7 @@ export const makeHandler = (o: HttpOptions) => {
     })
   }
 
-  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const url = req.url ?? "/"
     const qi = url.indexOf("?")
     const path = (qi < 0 ? url : url.slice(0, qi)).replace(/\/+$/, "") || "/"
@@ -278,7 +289,7 @@ export const makeHandler = (o: HttpOptions) => {
       return sendError(res, ApiError.pathNotFound())
     }
     if (req.method === "GET" || req.method === "HEAD") return resource(req, res, route, q, user, undefined)
-    Body.read(req, BodyLimit, (result) => {
+    Body.read(req, BodyLimit, (result) => guard(res, () => {
       if (result._tag === "TooLarge") {
         res.setHeader("Connection", "close")
         return sendError(res, ApiError.tooLarge())
@@ -286,6 +297,7 @@ export const makeHandler = (o: HttpOptions) => {
       if (result._tag === "Error") return res.destroy()
       const decoded = Body.decode(req.headers["content-type"], result.data, YAML.parse)
       resource(req, res, route, q, user, decoded)
-    })
+    }))
   }
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => guard(res, () => handle(req, res))
 }

@@ -205,7 +205,16 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
           ring.push(e)
         }
         if (ring.length > RingSize) ring.splice(0, ring.length - RingSize)
-        for (const e of events) for (const l of listeners) l(e)
+        for (const e of events) {
+          for (const l of listeners) {
+            try {
+              l(e)
+            } catch (error) {
+              // a broken watcher must neither fail a committed write nor starve the others
+              yield* Effect.logWarning(`store listener failed: ${error instanceof Error ? error.message : String(error)}`)
+            }
+          }
+        }
         return events.map((e) => e.object)
       })
 
