@@ -47,6 +47,9 @@ const rdd = (args: ReadonlyArray<string>, timeoutMs = 120_000): Promise<Run> =>
     })
   })
 
+/** Figures for the record (the closing note quotes them). */
+const figure = (step: string, r: Run) => console.log(JSON.stringify({ figure: `limavm.e2e.${step}`, ms: r.ms, exit: r.code }))
+
 const testImage = (...args: Array<string>): string =>
   execFileSync("bash", [path.join(repo, "scripts/test-image.sh"), ...args], { encoding: "utf8", timeout: 300_000 }).trim()
 
@@ -126,6 +129,7 @@ describe.sequential("rdd limavm with a real QEMU guest", () => {
 
   it("create --start exits 0 only after the guest signalled boot; ctl get shows Running", async () => {
     const r = await rdd(["limavm", "create", "vm1", booting, "--start", "--timeout=2m"])
+    figure("create-start-with-autostart", r)
     assert.strictEqual(r.code, 0, r.stderr)
     assert.include(messages(r.stderr), `LimaVM "vm1" started in namespace "default"`)
     const serial = fs.readFileSync(path.join(limaHome, "vm1", "serial.log"), "utf8")
@@ -154,6 +158,7 @@ describe.sequential("rdd limavm with a real QEMU guest", () => {
     assert.isTrue(await waitGone(firstPid, 5000), "the QEMU process is gone")
     assert.deepStrictEqual(ourQemus(), [])
     const s = await rdd(["limavm", "start", "vm1", "-o", "json"])
+    figure("start", s)
     assert.strictEqual(s.code, 0, s.stderr)
     assert.strictEqual(JSON.parse(s.stdout).outcome, "ready")
     assert.strictEqual((await getVm("vm1")).status.restartCount, 2)
@@ -193,6 +198,7 @@ describe.sequential("rdd limavm with a real QEMU guest", () => {
   it("svc stop with the VM running stops it gracefully within the drain cap", async () => {
     const pid = qemuPid("vm1")!
     const r = await rdd(["svc", "stop"])
+    figure("svc-stop-with-running-vm", r)
     assert.strictEqual(r.code, 0, r.stderr)
     assert.isBelow(r.ms, 45_000)
     assert.isTrue(await waitGone(pid, 5000), "QEMU ended with the control plane")
@@ -218,6 +224,7 @@ describe.sequential("rdd limavm with a real QEMU guest", () => {
     const broken = path.join(tmpl, "nokernel.yaml")
     fs.writeFileSync(broken, fs.readFileSync(booting, "utf8").replace(/location: "([^"]*)vmlinuz"/, 'location: "/nonexistent/vmlinuz"'))
     const k = await rdd(["limavm", "create", "vm3", broken, "--start", "--timeout=2m"])
+    figure("missing-kernel-fails-fast", k)
     assert.strictEqual(k.code, 1, k.stderr)
     assert.isBelow(k.ms, 30_000)
     assert.match(k.stderr, /failed to start|could not be created/)
