@@ -32,11 +32,12 @@ export const remaining = (d: Deadline): Effect.Effect<Duration.Duration> =>
 
 /**
  * A sub-deadline of at most `cap`, never past the parent's end: min(cap, remaining).
- * Never "forever", even when nothing remains (a zero budget would otherwise read as 0 = forever).
+ * When the parent ends first, the parent itself is returned, so a timeout names the
+ * budget the user gave (`timed out after 3s`, not an odd remainder like `2.999s`);
+ * and a parent with nothing left stays a spent deadline, never "0 = forever".
  */
 export const capped = (d: Deadline, cap: Duration.Duration): Effect.Effect<Deadline> =>
-  Effect.flatMap(remaining(d), (rem) =>
-    Effect.map(Clock.currentTimeMillis, (startMillis) => ({ budget: Duration.min(cap, rem), startMillis, forever: false })))
+  Effect.flatMap(remaining(d), (rem) => (Duration.lessThanOrEqualTo(rem, cap) ? Effect.succeed(d) : start(cap)))
 
 export const elapsed = (d: Deadline): Effect.Effect<Duration.Duration> =>
   Effect.map(Clock.currentTimeMillis, (now) => Duration.millis(Math.max(0, now - d.startMillis)))

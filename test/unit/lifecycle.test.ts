@@ -190,6 +190,7 @@ describe("svc stop / delete", () => {
       const short = yield* Deadline.start(Duration.seconds(30))
       yield* TestClock.adjust("10 seconds")
       const b2 = yield* Autostart.budget(short)
-      assert.strictEqual(Duration.toMillis(b2.budget), 20_000)
+      assert.strictEqual(Duration.toMillis(yield* Deadline.remaining(b2)), 20_000)
+      assert.strictEqual(Duration.toMillis(b2.budget), 30_000, "a timeout names the command's own budget")
     }))
 })
