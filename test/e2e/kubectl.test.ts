@@ -148,6 +148,22 @@ describe("kubectl against the daemon", () => {
     expect(ssa).toBe("configmap/applied serverside-applied\n")
   })
 
+  it("apply --server-side: removes fields it no longer applies, detects conflicts, --force-conflicts takes over", async () => {
+    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: e2e\ndata:\n${data}`
+    expect(await ok("apply", "--server-side", "-f", file("s1.yaml", cm("  a: \"1\"\n  b: \"2\"\n")))).toBe("configmap/ssa serverside-applied\n")
+    expect(await ok("apply", "--server-side", "-f", file("s2.yaml", cm("  a: \"1\"\n")))).toBe("configmap/ssa serverside-applied\n")
+    expect((await json("get", "cm", "ssa", "-n", "e2e")).data).toEqual({ a: "1" })
+    const conflict = await k("apply", "--server-side", "--field-manager=other", "-f", file("s3.yaml", cm("  a: \"9\"\n")))
+    expect(conflict.code).toBe(1)
+    expect(conflict.stderr).toContain(`Apply failed with 1 conflict: conflict with "kubectl": .data.a`)
+    expect(await ok("apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", file("s3.yaml", cm("  a: \"9\"\n")))).toBe(
+      "configmap/ssa serverside-applied\n"
+    )
+    expect((await json("get", "cm", "ssa", "-n", "e2e")).data).toEqual({ a: "9" })
+    const managers = (await json("get", "cm", "ssa", "-n", "e2e", "--show-managed-fields")).metadata.managedFields.map((m: { manager: string }) => m.manager)
+    expect(managers.sort()).toEqual(["kubectl", "other"])
+  })
+
   it("label, annotate, patch --type=merge|json|strategic", async () => {
     expect(await ok("label", "cm", "c1", "-n", "e2e", "tier=web")).toBe("configmap/c1 labeled\n")
     expect(await ok("annotate", "cm", "c1", "-n", "e2e", "note=hi")).toBe("configmap/c1 annotated\n")

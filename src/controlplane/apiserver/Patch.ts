@@ -42,7 +42,7 @@ export const apply = (kind: PatchKind, current: KubeObject, patch: unknown, info
   switch (kind) {
     case "merge":
     case "apply":
-      // Server-side apply is approximated by merging the applied configuration (no field ownership).
+      // (apply requests normally go through ServerSideApply.ts; this is the plain merge)
       if (!isObject(patch)) return Effect.fail(ApiError.badRequest("the patch must be a JSON object"))
       return Effect.succeed(MergePatch.apply(doc, patch as Json))
     case "json":

@@ -11,6 +11,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { KubeObject, ObjectMeta } from "../../domain/KubeObject.js"
+import type { Json } from "../../domain/k8s/Json.js"
 import * as Status from "../../domain/k8s/Status.js"
 import { type EventType, Store, type StoreShape, type WriteOp } from "../storage/Store.js"
 import type { AdmissionChain, Operation } from "./Admission.js"
@@ -21,6 +22,7 @@ import { checkNamespace, decodeBody, finalState, kindDefaults, parseContinue } f
 import * as Patch from "./Patch.js"
 import * as Registry from "./Registry.js"
 import * as Selectors from "./Selectors.js"
+import * as ServerSideApply from "./ServerSideApply.js"
 import * as Validation from "./Validation.js"
 
 export interface WriteOptions {
@@ -225,7 +227,6 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
         deletionTimestamp: undefined,
         deletionGracePeriodSeconds: undefined,
         generation: 1,
-        managedFields: undefined,
         selfLink: undefined
       })
       let object: KubeObject = { ...body, metadata: meta }
@@ -264,7 +265,9 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
       generation: current.metadata.generation,
       resourceVersion: current.metadata.resourceVersion,
       namespace: current.metadata.namespace,
-      managedFields: undefined
+      // server-side apply computes them; other writers keep what is recorded
+      managedFields: (incoming.metadata as { managedFields?: unknown }).managedFields ??
+        (current.metadata as { managedFields?: unknown }).managedFields
     }
     if (subresource === "status") {
       return { ...current, status: incoming["status"] }
@@ -359,14 +362,32 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
       if (kind === "strategic" && info.fields === undefined) {
         return yield* Effect.fail(ApiError.unsupportedMediaType(Status.customResourcePatchTypes))
       }
-      const existing = store.get(collection(info), namespace, name)
-      if (kind === "apply" && existing === undefined) {
-        const body = Meta.isObject(p.body) ? { ...p.body, metadata: { ...(Meta.isObject(p.body["metadata"]) ? p.body["metadata"] : {}), name } } : p.body
-        const object = yield* create(info, namespace, body, o)
-        return { object, created: true }
-      }
+      if (kind === "apply") return yield* serverSideApply(info, namespace, name, p, o, subresource)
       const r = yield* updateWith(info, namespace, name, o, subresource, (current) =>
         Effect.map(Patch.apply(kind, current, p.body, info), (patched) => decodeBody(info, patched)).pipe(Effect.flatten))
+      return { object: r.object, created: false }
+    })
+
+  const serverSideApply = (
+    info: Registry.ResourceInfo,
+    namespace: string,
+    name: string,
+    p: PatchRequest,
+    o: WriteOptions,
+    subresource: string
+  ) =>
+    Effect.gen(function*() {
+      if (!Meta.isObject(p.body)) return yield* Effect.fail(ApiError.badRequest("the apply configuration must be an object"))
+      const manager = o.fieldManager ?? ""
+      if (manager === "") return yield* Effect.fail(ApiError.badRequest("fieldManager is required for apply requests"))
+      const applied = { ...p.body, metadata: { ...(Meta.isObject(p.body["metadata"]) ? p.body["metadata"] : {}), name } }
+      const request = { gr: gr(info), name, manager, force: p.force === true, apiVersion: Registry.apiVersionOf(info), now: Meta.now() }
+      if (store.get(collection(info), namespace, name) === undefined) {
+        const initial = yield* ServerSideApply.apply(undefined, applied as unknown as Json, request)
+        return { object: yield* create(info, namespace, initial, o), created: true }
+      }
+      const r = yield* updateWith(info, namespace, name, o, subresource, (current) =>
+        Effect.flatMap(ServerSideApply.apply(current, applied as unknown as Json, request), (next) => decodeBody(info, next)))
       return { object: r.object, created: false }
     })
 
