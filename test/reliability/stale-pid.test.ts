@@ -1,14 +1,16 @@
 /**
  * Stale pid files never make rdd lie or block (SPEC 2.7, 6; reference §10.7,
  * 10.27): whatever `rdd.pid` holds — a dead pid, a pid reused by another program
- * or by another instance's daemon, garbage — `svc status` reports "not started"
- * (and never signals that process).
+ * or by another instance's daemon, garbage — `svc status` reports "not started",
+ * and `svc start` starts a daemon that replaces the file, without signalling the
+ * process the stale pid belongs to.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { existsSync, readFileSync } from "node:fs"
 import * as path from "node:path"
 import { messages, runRdd, tempHome } from "../support/rdd.js"
 import { sweepDaemons } from "../security/Sweep.js"
+import { daemonsOf, isAlive } from "./support/Instance.js"
 import { variants } from "./support/StalePid.js"
 
 const cleanups: Array<() => void> = []
@@ -45,4 +47,28 @@ describe.each(variants.map((v) => [v.name, v] as const))("rdd.pid holding %s", (
     const j = await rdd(home, "svc", "status", "-o", "json")
     expect(JSON.parse(j.stdout)).toMatchObject({ started: false, pid: 0 })
   })
+})
+
+describe.each(variants.map((v) => [v.name, v] as const))("rdd.pid holding %s, then svc start", (_name, v) => {
+  it("starts a new daemon that replaces the pid file; the stale pid's process is left alone", async () => {
+    const { home, serviceDir } = setup()
+    const created = await rdd(home, "svc", "create")
+    expect(created.code, created.stderr).toBe(0)
+    cleanups.push(await v.plant(serviceDir))
+    const planted = readFileSync(path.join(serviceDir, "rdd.pid"), "utf8").trim()
+    const plantedPid = Number(planted)
+    const wasAlive = Number.isInteger(plantedPid) && plantedPid > 1 && isAlive(plantedPid)
+    const r = await rdd(home, "svc", "start", "--timeout=60s")
+    try {
+      expect(r.code, r.stderr).toBe(0)
+      const daemons = daemonsOf("stale")
+      expect(daemons).toHaveLength(1)
+      expect(readFileSync(path.join(serviceDir, "rdd.pid"), "utf8").trim()).toBe(String(daemons[0]))
+      if (wasAlive) expect(isAlive(plantedPid), "the unrelated process was signalled").toBe(true)
+    } finally {
+      const stop = await rdd(home, "svc", "stop", "--timeout=30s")
+      expect(stop.code, stop.stderr).toBe(0)
+    }
+    if (wasAlive) expect(isAlive(plantedPid), "svc stop signalled the unrelated process").toBe(true)
+  }, 120_000)
 })
