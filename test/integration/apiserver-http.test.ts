@@ -125,6 +125,13 @@ describe("HTTP API", () => {
     expect(v1.body.resources.find((r: any) => r.name === "namespaces/status")).toBeDefined() // eslint-disable-line @typescript-eslint/no-explicit-any
     const apis = await d.request("GET", "/apis")
     expect(apis.body.groups.map((g: any) => g.name)).toEqual(expect.arrayContaining(["apiextensions.k8s.io", "coordination.k8s.io"])) // eslint-disable-line @typescript-eslint/no-explicit-any
+    const aggregatedAccept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+    const agg = await d.request("GET", "/api", undefined, { headers: { Accept: aggregatedAccept } })
+    expect(agg.headers["content-type"]).toBe("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+    const coreCm = agg.body.items[0].versions[0].resources.find((r: any) => r.resource === "configmaps") // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(coreCm).toMatchObject({ scope: "Namespaced", responseKind: { group: "", version: "v1", kind: "ConfigMap" }, shortNames: ["cm"] })
+    const aggApis = await d.request("GET", "/apis", undefined, { headers: { Accept: aggregatedAccept } })
+    expect(aggApis.body.items.map((i: any) => i.metadata.name)).toContain("apiextensions.k8s.io") // eslint-disable-line @typescript-eslint/no-explicit-any
     const root = await d.request("GET", "/openapi/v3")
     const url = root.body.paths["api/v1"].serverRelativeURL
     expect(url).toMatch(/^\/openapi\/v3\/api\/v1\?hash=/)

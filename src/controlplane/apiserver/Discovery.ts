@@ -64,3 +64,43 @@ export const apiResourceList = (registry: Registry, group: string, version: stri
     resources: resources.flatMap(entries)
   }
 }
+
+/** kubectl 1.32 asks for aggregated discovery first; it is recognised by the response Content-Type. */
+export const AggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+export const wantsAggregated = (accept: string | undefined): boolean =>
+  accept !== undefined && /as=APIGroupDiscoveryList/.test(accept) && /g=apidiscovery\.k8s\.io;v=v2(;|,|$)/.test(accept.replace(/\s/g, ""))
+
+const aggregatedResource = (r: ResourceInfo) => {
+  const responseKind = { group: r.group, version: r.version, kind: r.kind }
+  return {
+    resource: r.resource,
+    responseKind,
+    scope: r.namespaced ? "Namespaced" : "Cluster",
+    singularResource: r.singular,
+    verbs: [...Verbs],
+    ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
+    ...(r.categories.length > 0 ? { categories: r.categories } : {}),
+    ...(r.statusSubresource ? { subresources: [{ subresource: "status", responseKind, verbs: ["get", "patch", "update"] }] } : {})
+  }
+}
+
+/** APIGroupDiscoveryList for `/api` (core, group "") or `/apis` (every other group). */
+export const aggregated = (registry: Registry, core: boolean) => {
+  const groups = new Map<string, Map<string, Array<ResourceInfo>>>()
+  for (const r of registry.all()) {
+    if ((r.group === "") !== core) continue
+    const versions = groups.get(r.group) ?? new Map<string, Array<ResourceInfo>>()
+    versions.set(r.version, [...(versions.get(r.version) ?? []), r])
+    groups.set(r.group, versions)
+  }
+  return {
+    kind: "APIGroupDiscoveryList",
+    apiVersion: "apidiscovery.k8s.io/v2",
+    metadata: {},
+    items: [...groups].map(([name, versions]) => ({
+      metadata: { name },
+      versions: [...versions].map(([version, resources]) => ({ version, freshness: "Current", resources: resources.map(aggregatedResource) }))
+    }))
+  }
+}

@@ -131,9 +131,15 @@ export const makeHandler = (o: HttpOptions) => {
 
   const isNamespaced = (g: string, v: string, r: string) => api.registry.find(g, v, r)?.namespaced === true
 
-  const discovery = (path: string, res: http.ServerResponse): boolean => {
+  const discovery = (path: string, accept: string | undefined, res: http.ServerResponse): boolean => {
     const parts = path.split("/").slice(1)
     const reg = api.registry
+    if ((path === "/api" || path === "/apis") && Discovery.wantsAggregated(accept)) {
+      const text = JSON.stringify(Discovery.aggregated(reg, path === "/api"))
+      res.writeHead(200, { "Content-Type": Discovery.AggregatedContentType, "Content-Length": Buffer.byteLength(text) })
+      res.end(text)
+      return true
+    }
     let doc: unknown
     if (path === "/api") doc = Discovery.apiVersions(o.address())
     else if (path === "/apis") doc = Discovery.apiGroupList(reg)
@@ -282,7 +288,7 @@ export const makeHandler = (o: HttpOptions) => {
       req.resume()
       return send(res, 401, ApiError.of({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 }).status)
     }
-    if (req.method === "GET" && discovery(path, res)) return
+    if (req.method === "GET" && discovery(path, req.headers.accept, res)) return
     const route = Routes.parse(path, isNamespaced)
     if (route._tag === "Other") {
       req.resume()
