@@ -6,7 +6,7 @@
  * decided in ExitCode. The exact messages follow the Go tool.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
-import { Effect, Option } from "effect"
+import { Duration, Effect, Option } from "effect"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
 import * as Deadline from "../domain/Deadline.js"
 import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
@@ -24,7 +24,7 @@ import type { Progress } from "./Progress.js"
 import { withProgress } from "./Progress.js"
 import { awaitReady } from "./Readiness.js"
 import * as StartGate from "./StartGate.js"
-import { poll, waitFor } from "./Wait.js"
+import { poll, pollUntil, waitFor } from "./Wait.js"
 
 export { noSettings, type Settings } from "./DaemonSettings.js"
 
@@ -174,6 +174,20 @@ const target = Effect.flatMap(findDaemon, (d) =>
   Option.isSome(d) ? Effect.succeed(Option.some(d.value.pid)) : StartGate.findStarting)
 
 /**
+ * A drained daemon exits within a few hundred ms of SIGINT: look every 20ms for
+ * the first second (a stop should not lose most of a 100ms tick), then at the
+ * usual liveness interval.
+ */
+const QuickLook = { interval: Duration.millis(20), window: Duration.seconds(1) }
+
+export const awaitExit = (pid: number) =>
+  Effect.flatMap(ProcessManager, (pm) =>
+    pollUntil(Effect.map(pm.isAlive(pid), (alive) => !alive), QuickLook.interval).pipe(
+      Effect.timeoutOption(QuickLook.window),
+      Effect.flatMap(Option.match({ onNone: () => pm.awaitExit(pid), onSome: () => Effect.void }))
+    ))
+
+/**
  * Waits for `pid` to exit within the deadline. At the deadline: sends the
  * forceful signal (the daemon's second signal: it exits at once), confirms for up
  * to StopConfirm, and fails with a timeout saying whether the process is gone.
@@ -183,7 +197,7 @@ export const awaitStopped = (pid: number, deadline: Deadline.Deadline, extra = "
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const what = `${quoted(dir.instance)} control plane with pid ${pid} to stop`
-    yield* waitFor(what, deadline, withProgress(`${quoted(dir.instance)} control plane (pid ${pid}) to stop`, deadline)(pm.awaitExit(pid))).pipe(
+    yield* waitFor(what, deadline, withProgress(`${quoted(dir.instance)} control plane (pid ${pid}) to stop`, deadline)(awaitExit(pid))).pipe(
       Effect.catchTag("WaitTimeout", (e) =>
         Effect.gen(function*() {
           yield* pm.signal(pid, "forceful")
