@@ -3,12 +3,13 @@
  * a body into the addressed kind (apiVersion/kind defaulted from the URL, typed
  * ObjectMeta fields), NamespaceLifecycle (no writes into missing or terminating
  * namespaces), kind defaults (Secret stringData, Namespace finalizer and phase),
- * when a finalized object is gone for good, and list continue tokens.
+ * when a finalized object is gone for good, how an update merges with the stored
+ * object (server-owned metadata, status, generation), CRD cascades, continue tokens.
  */
 import { Effect, Either } from "effect"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
-import type { EventType, StoreShape } from "../storage/Store.js"
+import type { EventType, StoreShape, WriteOp } from "../storage/Store.js"
 import * as ApiError from "./ApiError.js"
 import * as Meta from "./Meta.js"
 import * as Registry from "./Registry.js"
@@ -121,3 +122,55 @@ export const parseContinue = (token: string | undefined): Either.Either<string |
   return Either.left(ApiError.badRequest("continue key is not valid: invalid token"))
 }
 
+/** The object an update/patch would store, from the current one and the client's version. */
+export const merged = (
+  info: Registry.ResourceInfo,
+  current: KubeObject,
+  incoming: KubeObject,
+  subresource: string
+): KubeObject => {
+  const keep = {
+    uid: current.metadata.uid,
+    creationTimestamp: current.metadata.creationTimestamp,
+    deletionTimestamp: current.metadata.deletionTimestamp,
+    deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
+    generation: current.metadata.generation,
+    resourceVersion: current.metadata.resourceVersion,
+    namespace: current.metadata.namespace,
+    // server-side apply computes them; other writers keep what is recorded
+    managedFields: (incoming.metadata as { managedFields?: unknown }).managedFields ??
+      (current.metadata as { managedFields?: unknown }).managedFields
+  }
+  if (subresource === "status") {
+    return { ...current, status: incoming["status"] }
+  }
+  let next: KubeObject = { ...incoming, metadata: Meta.compactMeta({ ...incoming.metadata, ...keep }) }
+  if (info.statusSubresource) {
+    const { status: _s, ...rest } = next
+    next = (current["status"] === undefined ? rest : { ...rest, status: current["status"] }) as KubeObject
+  }
+  if (info.group === "" && info.resource === "namespaces" && current.metadata.deletionTimestamp !== undefined) {
+    next = { ...next, status: current["status"] }
+  }
+  const specChanged = !Meta.deepEqual(Meta.specPart(next), Meta.specPart(current))
+  const tracksGeneration = info.statusSubresource || info.crd !== undefined
+  if (specChanged && tracksGeneration && current.metadata.generation !== undefined) {
+    next = { ...next, metadata: { ...next.metadata, generation: current.metadata.generation + 1 } }
+  }
+  return next
+}
+
+/** Removing a CRD removes its custom objects in the same commit. */
+export const cascadeOps = (store: StoreShape, info: Registry.ResourceInfo, removed: KubeObject): ReadonlyArray<WriteOp> => {
+  if (info.group !== "apiextensions.k8s.io" || info.resource !== "customresourcedefinitions") return []
+  const spec = removed["spec"] as { group?: string; names?: { plural?: string } } | undefined
+  if (spec?.group === undefined || spec.names?.plural === undefined) return []
+  const c = { group: spec.group, resource: spec.names.plural }
+  return store.list(c).map((obj) => ({
+    type: "DELETED" as const,
+    collection: c,
+    namespace: obj.metadata.namespace ?? "",
+    name: obj.metadata.name ?? "",
+    object: obj
+  }))
+}

@@ -18,7 +18,7 @@ import type { AdmissionChain, Operation } from "./Admission.js"
 import * as ApiError from "./ApiError.js"
 import * as CustomResources from "./CustomResources.js"
 import * as Meta from "./Meta.js"
-import { checkNamespace, decodeBody, finalState, kindDefaults, parseContinue } from "./ObjectRules.js"
+import { cascadeOps, checkNamespace, decodeBody, finalState, kindDefaults, merged, parseContinue } from "./ObjectRules.js"
 import * as Patch from "./Patch.js"
 import * as Registry from "./Registry.js"
 import * as Selectors from "./Selectors.js"
@@ -250,44 +250,6 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
       return result.object
     })
 
-  /** The object an update/patch would store, from the current one and the client's version. */
-  const merged = (
-    info: Registry.ResourceInfo,
-    current: KubeObject,
-    incoming: KubeObject,
-    subresource: string
-  ): KubeObject => {
-    const keep = {
-      uid: current.metadata.uid,
-      creationTimestamp: current.metadata.creationTimestamp,
-      deletionTimestamp: current.metadata.deletionTimestamp,
-      deletionGracePeriodSeconds: current.metadata.deletionGracePeriodSeconds,
-      generation: current.metadata.generation,
-      resourceVersion: current.metadata.resourceVersion,
-      namespace: current.metadata.namespace,
-      // server-side apply computes them; other writers keep what is recorded
-      managedFields: (incoming.metadata as { managedFields?: unknown }).managedFields ??
-        (current.metadata as { managedFields?: unknown }).managedFields
-    }
-    if (subresource === "status") {
-      return { ...current, status: incoming["status"] }
-    }
-    let next: KubeObject = { ...incoming, metadata: Meta.compactMeta({ ...incoming.metadata, ...keep }) }
-    if (info.statusSubresource) {
-      const { status: _s, ...rest } = next
-      next = (current["status"] === undefined ? rest : { ...rest, status: current["status"] }) as KubeObject
-    }
-    if (info.group === "" && info.resource === "namespaces" && current.metadata.deletionTimestamp !== undefined) {
-      next = { ...next, status: current["status"] }
-    }
-    const specChanged = !Meta.deepEqual(Meta.specPart(next), Meta.specPart(current))
-    const tracksGeneration = info.statusSubresource || info.crd !== undefined
-    if (specChanged && tracksGeneration && current.metadata.generation !== undefined) {
-      next = { ...next, metadata: { ...next.metadata, generation: current.metadata.generation + 1 } }
-    }
-    return next
-  }
-
   /** Shared tail of update and patch: validation, admission, finalizer-driven removal. */
   const updateWith = (
     info: Registry.ResourceInfo,
@@ -327,24 +289,9 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
           _tag: "Write",
           type,
           object: final,
-          ...(type === "DELETED" ? { extra: cascadeOps(info, final) } : {})
+          ...(type === "DELETED" ? { extra: cascadeOps(store, info, final) } : {})
         } as Decision
       }))
-
-  /** Removing a CRD removes its custom objects in the same commit. */
-  const cascadeOps = (info: Registry.ResourceInfo, removed: KubeObject): ReadonlyArray<WriteOp> => {
-    if (info.group !== "apiextensions.k8s.io" || info.resource !== "customresourcedefinitions") return []
-    const spec = removed["spec"] as { group?: string; names?: { plural?: string } } | undefined
-    if (spec?.group === undefined || spec.names?.plural === undefined) return []
-    const c = { group: spec.group, resource: spec.names.plural }
-    return store.list(c).map((obj) => ({
-      type: "DELETED" as const,
-      collection: c,
-      namespace: obj.metadata.namespace ?? "",
-      name: obj.metadata.name ?? "",
-      object: obj
-    }))
-  }
 
   const update: ApiShape["update"] = (info, namespace, name, rawBody, o, subresource = "") =>
     Effect.gen(function*() {
@@ -425,7 +372,7 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
             })
           }
           const type = finalState(info, next)
-          if (type === "DELETED") return { _tag: "Write", type, object: current, extra: cascadeOps(info, current) } as Decision
+          if (type === "DELETED") return { _tag: "Write", type, object: current, extra: cascadeOps(store, info, current) } as Decision
           if (Meta.deepEqual(next, current)) return { _tag: "Noop", object: current } as Decision
           return { _tag: "Write", type, object: next } as Decision
         }))
