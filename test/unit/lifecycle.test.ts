@@ -87,6 +87,24 @@ describe("svc start", () => {
       }
     }))
 
+  it.effect("an already-running daemon that exits while start waits for it: exit 1 at once, no raw file error", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      w.setScript({ ...quickDaemon, readyAfter: Duration.minutes(10), crashAfter: Duration.seconds(3) })
+      yield* Effect.flatMap(startOpts("90 seconds", false), ControlPlane.start).pipe(provide(w, []))
+      yield* TestClock.adjust("1 second") // it owns the instance and serves /readyz, not ready
+      const logs: Array<string> = []
+      const fiber = yield* Effect.fork(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, logs), Effect.flip))
+      yield* TestClock.adjust("3500 millis")
+      const e = Option.getOrThrow(yield* Fiber.poll(fiber))
+      assert.strictEqual(e._tag, "Success")
+      if (e._tag === "Success") {
+        assert.strictEqual(exitCodeFor(e.value), 1)
+        assert.include(e.value.message, `${N} control plane exited while waiting for it to be ready (pid 1000)`)
+      }
+      assert.strictEqual(logs[0], `${N} control plane is already running`)
+    }))
+
   it.effect("timeout: exit 4, the daemon is left starting and the message says so", () =>
     Effect.gen(function*() {
       const w = yield* makeWorld()
