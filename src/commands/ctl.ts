@@ -10,6 +10,7 @@ import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as NodeKubectl from "../layers/NodeKubectl.js"
 import { ensureRunning } from "../services/Autostart.js"
 import { InstanceDir } from "../services/InstanceDir.js"
+import { Kubectl } from "../services/Kubectl.js"
 import * as WaitCondition from "./ctl-wait-condition.js"
 import { passThroughArgs, runKubectl } from "./kubectl.js"
 
@@ -17,6 +18,8 @@ export const ctl = Command.make("ctl", { args: passThroughArgs }, ({ args }) =>
   Effect.gen(function*() {
     if (args[0] === WaitCondition.Name) return yield* WaitCondition.waitCondition(args.slice(1))
     const dir = yield* InstanceDir
+    // no kubectl: say so at once, without starting the control plane for nothing
+    yield* Effect.flatMap(Kubectl, (k) => k.locate)
     // ctl has no deadline of its own: autostart's 90s cap is the bound
     yield* ensureRunning(yield* Deadline.forever)
     yield* runKubectl(args, { KUBECONFIG: dir.paths.config })

@@ -47,17 +47,20 @@ export const locate = (env: NodeJS.ProcessEnv, self: ReadonlyArray<string>): str
 /** Our own entry points: the bundle's bin and what argv[1] names (maybe a `kubectl` symlink to it). */
 const selfPaths = (): ReadonlyArray<string> => [process.argv[1] ?? "", ...(process.argv[1] === undefined ? [] : [path.join(path.dirname(realpath(process.argv[1]) ?? process.argv[1]), "rdd.mjs")])]
 
+const found: Effect.Effect<string, Failure> = Effect.suspend(() => {
+  const bin = locate(process.env, selfPaths())
+  if (bin !== undefined) return Effect.succeed(bin)
+  const explicit = process.env["RDD_KUBECTL"]
+  return Effect.fail(new Failure({
+    message: explicit !== undefined && explicit !== "" ? `RDD_KUBECTL=${explicit} is not an executable file; ${InstallHint}` : InstallHint
+  }))
+})
+
 export const layer = Layer.succeed(Kubectl, {
+  locate: found,
   run: (args, env = {}) =>
-    Effect.suspend(() => {
-      const bin = locate(process.env, selfPaths())
-      if (bin === undefined) {
-        const explicit = process.env["RDD_KUBECTL"]
-        return Effect.fail(new Failure({
-          message: explicit !== undefined && explicit !== "" ? `RDD_KUBECTL=${explicit} is not an executable file; ${InstallHint}` : InstallHint
-        }))
-      }
-      return Effect.async<number, Failure>((resume) => {
+    Effect.flatMap(found, (bin) =>
+      Effect.async<number, Failure>((resume) => {
         const child = spawn(bin, [...args], { stdio: "inherit", env: { ...process.env, ...env } })
         child.once("error", (e) => resume(Effect.fail(new Failure({ message: `cannot run ${bin}: ${e.message}`, cause: e }))))
         child.once("exit", (code, signal) =>
@@ -66,6 +69,5 @@ export const layer = Layer.succeed(Kubectl, {
         return Effect.sync(() => {
           if (child.exitCode === null) child.kill("SIGTERM")
         })
-      })
-    })
+      }))
 })

@@ -8,6 +8,8 @@ import { Context, type Effect } from "effect"
 import type { Failure } from "../domain/Errors.js"
 
 export interface KubectlShape {
+  /** The kubectl that `run` would use; a Failure saying how to install it when there is none. */
+  readonly locate: Effect.Effect<string, Failure>
   /** Runs kubectl with `args` unchanged; `env` entries are added to (and override) rdd's environment. */
   readonly run: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Effect.Effect<number, Failure>
 }

@@ -55,6 +55,11 @@ describe("rdd kubectl", () => {
     const none = await run(process.execPath, [bin.bin, "kubectl", "version"], { PATH: dir })
     expect(none.code).toBe(1)
     expect(none.stderr).toContain("kubectl was not found: install it")
+    // rdd ctl says so before starting anything
+    const ctl = await run(process.execPath, [bin.bin, "--instance", "nokubectl", "ctl", "get", "ns"], { PATH: dir })
+    expect(ctl.code).toBe(1)
+    expect(ctl.stderr).toContain("kubectl was not found: install it")
+    expect(fs.existsSync(path.join(dir, ".local", "share", "rancher-desktop-nokubectl"))).toBe(false)
     const bad = await run(process.execPath, [bin.bin, "kubectl", "version"], { RDD_KUBECTL: "/no/such/kubectl" })
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain("RDD_KUBECTL=/no/such/kubectl is not an executable file")
