@@ -163,4 +163,21 @@ describe("API engine", () => {
       expect(w.closed()).toBe(true)
       expect(store.get(things, "t", "a")).toBeUndefined()
     }).pipe(Effect.provide(storeLayer())))
+
+  it.scoped("sends bookmarks with the current revision when allowed, and none otherwise", () =>
+    Effect.gen(function*() {
+      const { api, store, cm } = yield* setup
+      const w = collect()
+      const plain = collect()
+      const cancel = yield* Watch.open(store, cm, "t", { allowWatchBookmarks: true, bookmarkIntervalMs: 20 }, w.sink)
+      const cancelPlain = yield* Watch.open(store, cm, "t", { bookmarkIntervalMs: 20 }, plain.sink)
+      yield* api.create(cm, "t", { metadata: { name: "b1" } }, {})
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 80)))
+      cancel()
+      cancelPlain()
+      const bookmarks = w.events.filter((e) => e.type === "BOOKMARK")
+      expect(bookmarks.length).toBeGreaterThan(0)
+      expect(bookmarks.at(-1)!.object).toMatchObject({ apiVersion: "v1", kind: "ConfigMap", metadata: { resourceVersion: String(store.revision()) } })
+      expect(plain.events.map((e) => e.type)).toEqual(["ADDED"])
+    }).pipe(Effect.provide(storeLayer())))
 })

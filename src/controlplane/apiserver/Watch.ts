@@ -21,6 +21,8 @@ export interface WatchQuery {
   readonly resourceVersion?: string
   readonly allowWatchBookmarks?: boolean
   readonly timeoutSeconds?: number
+  /** how often a BOOKMARK is sent when bookmarks are allowed (default 30s) */
+  readonly bookmarkIntervalMs?: number
 }
 
 export interface WatchSink {
@@ -114,9 +116,10 @@ export const open = (
         if (closed) return
         const object: KubeObject = { apiVersion: apiVersionOf(info), kind: info.kind, metadata: { resourceVersion: String(store.revision()) } }
         send("BOOKMARK", object)
-        timers.push(setTimeout(bookmark, BookmarkInterval).unref())
+        timers.push(setTimeout(bookmark, interval).unref())
       }
-      timers.push(setTimeout(bookmark, BookmarkInterval).unref())
+      const interval = q.bookmarkIntervalMs ?? BookmarkInterval
+      timers.push(setTimeout(bookmark, interval).unref())
     }
     if (q.timeoutSeconds !== undefined && q.timeoutSeconds > 0) {
       timers.push(setTimeout(close, q.timeoutSeconds * 1000).unref())
