@@ -29,17 +29,20 @@ export const controllers = Options.text("controllers").pipe(
     }))
 )
 
-export const securePort = Options.integer("secure-port").pipe(
-  Options.withPseudoName("PORT"),
+/** Parsed here rather than with Options.integer, whose error ("'x' is not a integer") does not name the flag. */
+export const securePort = Options.text("secure-port").pipe(
+  Options.withPseudoName("N"),
   Options.withDescription("API server port on 127.0.0.1 (default 6443 + instance index; a taken port falls back to a free one)"),
   Options.optional,
   Options.mapEffect((o) =>
     Option.match(o, {
       onNone: () => Effect.succeed(Option.none<number>()),
-      onSome: (p) =>
-        p >= 1 && p <= 65535
+      onSome: (raw) => {
+        const p = /^[0-9]{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
+        return p >= 1 && p <= 65535
           ? Effect.succeed(Option.some(p))
-          : Effect.fail(invalid(`invalid value ${p} for --secure-port: expected a port number 1..65535`))
+          : Effect.fail(invalid(`invalid value ${JSON.stringify(raw)} for --secure-port: expected a port number 1..65535`))
+      }
     }))
 )
 
