@@ -79,4 +79,39 @@ describe("client-node informer", () => {
     for (let i = 0; i < 20; i++) expect(adds.get(`c${i}`), `adds of c${i}`).toBe(1)
     for (let i = 1; i < rvs.length; i++) expect(rvs[i]!).toBeGreaterThan(rvs[i - 1]!)
   }, 60_000)
+
+  it("rdd's KubeClient watch stream resumes across a daemon restart without loss or duplicates", async () => {
+    let d = await startDaemon({ args: ["--controllers=-limavm,-app"] })
+    const ns = "kc"
+    expect((await d.request("POST", "/api/v1/namespaces", { metadata: { name: ns } })).status).toBe(201)
+    const { KubeClient } = await import("../../src/services/KubeClient.js")
+    const { forKubeconfig } = await import("../../src/layers/KubeClientLive.js")
+    const { Core } = await import("../../src/domain/KubeObject.js")
+    const { Effect, Fiber, Stream } = await import("effect")
+    const seen: Array<string> = []
+    const fiber = Effect.runFork(
+      Effect.flatMap(KubeClient, (c) =>
+        c.watch(Core.configmaps, { namespace: ns }).pipe(
+          Stream.runForEach((e) => Effect.sync(() => {
+            if (e.type !== "BOOKMARK") seen.push(`${e.type}:${e.object.metadata.name}`)
+          }))
+        )).pipe(Effect.provide(forKubeconfig(d.kubeconfig)))
+    )
+    try {
+      const create = async (name: string) =>
+        expect((await d.request("POST", `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name } })).status).toBe(201)
+      for (let i = 0; i < 5; i++) await create(`k${i}`)
+      await until("five adds", () => seen.length === 5)
+      const { home, suffix } = d
+      expect(await d.stop()).toBe(0)
+      d = await startDaemon({ home, suffix, args: ["--controllers=-limavm,-app"] })
+      for (let i = 5; i < 10; i++) await create(`k${i}`)
+      await until("ten adds after the restart", () => seen.filter((s) => s.startsWith("ADDED:")).length >= 10)
+      const added = seen.filter((s) => s.startsWith("ADDED:"))
+      expect(new Set(added).size).toBe(added.length)
+      expect(added).toHaveLength(10)
+    } finally {
+      await Effect.runPromise(Fiber.interrupt(fiber))
+    }
+  }, 60_000)
 })
