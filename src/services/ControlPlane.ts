@@ -84,7 +84,7 @@ export const launch = (
   deadline: Deadline.Deadline,
   session: Settings,
   options: { readonly hold: boolean; readonly leftBehind: (pid: Option.Option<number>) => string }
-): Effect.Effect<Option.Option<Spawned>, Failure | WaitTimeout, Exclude<StartEnv, KubeClient | Progress>> =>
+): Effect.Effect<Option.Option<Spawned>, Failure | WaitTimeout, Exclude<StartEnv, KubeClient>> =>
   Effect.scoped(Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager

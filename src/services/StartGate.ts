@@ -16,6 +16,7 @@ import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
 import { parsePid, quoted } from "../domain/Instance.js"
 import { InstanceDir } from "./InstanceDir.js"
 import { isDaemonOf, ProcessManager } from "./ProcessManager.js"
+import { type Progress, withProgress } from "./Progress.js"
 import { poll, waitFor } from "./Wait.js"
 
 /** The marker's name inside the service dir (removed with it by `svc delete`). */
@@ -56,7 +57,7 @@ export interface OnTimeout {
 export const hold = (
   deadline: Deadline.Deadline,
   onTimeout?: OnTimeout
-): Effect.Effect<Gate, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem | Scope.Scope> =>
+): Effect.Effect<Gate, Failure | WaitTimeout, InstanceDir | ProcessManager | FileSystem.FileSystem | Progress | Scope.Scope> =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
@@ -113,7 +114,11 @@ export const hold = (
       // acquisition is uninterruptible by default: the wait must stay interruptible, or its own
       // deadline (Effect.timeout interrupts it) could never end it
       Effect.interruptible(
-        waitFor(onTimeout?.what ?? `another rdd command to finish starting the ${quoted(dir.instance)} control plane`, deadline, poll(tryOnce))
+        waitFor(
+          onTimeout?.what ?? `another rdd command to finish starting the ${quoted(dir.instance)} control plane`,
+          deadline,
+          withProgress("another rdd process to finish starting it", deadline)(poll(tryOnce))
+        )
       ).pipe(
         Effect.catchTag("WaitTimeout", (e) =>
           onTimeout === undefined ? Effect.fail(e) : Effect.flatMap(Ref.get(lastHolder), (h) => Effect.fail(leavingBehind(onTimeout.leftBehind(h))(e))))
