@@ -15,9 +15,14 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(stopAll, 30_000)
 
+interface WatchLine {
+  readonly type: string
+  readonly object: { readonly apiVersion: string; readonly kind: string; readonly metadata: { readonly name: string } }
+}
+
 /** Opens a watch; resolves when the response headers arrive. */
 const openWatch = (path: string) =>
-  new Promise<{ lines: Array<any>; res: import("node:http").IncomingMessage; req: import("node:http").ClientRequest; ended: Promise<void> }>( // eslint-disable-line @typescript-eslint/no-explicit-any
+  new Promise<{ lines: Array<WatchLine>; res: import("node:http").IncomingMessage; req: import("node:http").ClientRequest; ended: Promise<void> }>(
     (resolve, reject) => {
       const lines: Array<unknown> = []
       const req = https.request({ host: "127.0.0.1", port: d.port, path, ca: d.ca, headers: { Authorization: `Bearer ${d.adminToken}` } }, (res) => {
@@ -31,12 +36,17 @@ const openWatch = (path: string) =>
             buf = buf.slice(i + 1)
           }
         })
-        resolve({ lines: lines as Array<never>, res, req, ended })
+        resolve({ lines: lines as Array<WatchLine>, res, req, ended })
       })
       req.on("error", reject)
       req.end()
     }
   )
+
+type Row = Readonly<Record<string, unknown>>
+const pluck = (xs: ReadonlyArray<Row>, k: string) => xs.map((x) => x[k])
+const findBy = (xs: ReadonlyArray<Row>, k: string, v: unknown) => xs.find((x) => x[k] === v)
+const names = (xs: ReadonlyArray<{ readonly metadata: { readonly name: string } }>) => xs.map((x) => x.metadata.name)
 
 const until = async (check: () => boolean, ms = 5_000) => {
   const end = Date.now() + ms
@@ -63,14 +73,14 @@ describe("HTTP API", () => {
     for (const n of ["p1", "p2", "p3"]) expect((await d.request("POST", "/api/v1/namespaces/h/configmaps", { metadata: { name: n } })).status).toBe(201)
     await until(() => w.lines.length === 3)
     expect(w.lines.map((l) => `${l.type}:${l.object.metadata.name}`)).toEqual(["ADDED:p1", "ADDED:p2", "ADDED:p3"])
-    expect(w.lines[0].object).toMatchObject({ apiVersion: "v1", kind: "ConfigMap" })
+    expect(w.lines[0]?.object).toMatchObject({ apiVersion: "v1", kind: "ConfigMap" })
     w.req.destroy()
     const page1 = await d.request("GET", "/api/v1/namespaces/h/configmaps?limit=2")
-    expect(page1.body.items.map((i: any) => i.metadata.name)).toEqual(["p1", "p2"]) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(names(page1.body.items)).toEqual(["p1", "p2"])
     const token = page1.body.metadata.continue
     expect(typeof token).toBe("string")
     const page2 = await d.request("GET", `/api/v1/namespaces/h/configmaps?limit=2&continue=${encodeURIComponent(token)}`)
-    expect(page2.body.items.map((i: any) => i.metadata.name)).toEqual(["p3"]) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(names(page2.body.items)).toEqual(["p3"])
     expect(page2.body.metadata.continue).toBeUndefined()
     expect((await d.request("GET", "/api/v1/namespaces/h/configmaps?continue=garbage")).status).toBe(400)
   })
@@ -82,7 +92,7 @@ describe("HTTP API", () => {
     expect((await d.request("POST", "/api/v1/namespaces/h/events", event)).status).toBe(201)
     const q = encodeURIComponent("involvedObject.name=p2,involvedObject.namespace=h,involvedObject.kind=ConfigMap")
     const events = await d.request("GET", `/api/v1/namespaces/h/events?fieldSelector=${q}&limit=500`)
-    expect(events.body.items.map((e: any) => e.reason)).toEqual(["Tested"]) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(pluck(events.body.items, "reason")).toEqual(["Tested"])
     const none = await d.request("GET", `/api/v1/namespaces/h/events?fieldSelector=${encodeURIComponent("involvedObject.name=zzz")}`)
     expect(none.body.items).toEqual([])
     expect((await d.request("GET", "/api/v1/namespaces/h/configmaps?labelSelector=a%20in%20(")).status).toBe(400)
@@ -105,7 +115,7 @@ describe("HTTP API", () => {
     const badRv = await d.request("GET", "/api/v1/namespaces/h/configmaps?watch=true&resourceVersion=abc")
     expect(badRv.status).toBe(400)
     const list = await d.request("GET", "/api/v1/namespaces/h/configmaps")
-    expect(list.body.items.map((i: any) => i.metadata.name)).toEqual(["p1", "p2", "p3"]) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(names(list.body.items)).toEqual(["p1", "p2", "p3"])
   })
 
   it("accepts YAML bodies and defaults apiVersion and kind (client-node sends neither)", async () => {
@@ -120,18 +130,18 @@ describe("HTTP API", () => {
 
   it("serves discovery and OpenAPI documents kubectl relies on", async () => {
     const v1 = await d.request("GET", "/api/v1")
-    const cm = v1.body.resources.find((r: any) => r.name === "configmaps") // eslint-disable-line @typescript-eslint/no-explicit-any
+    const cm = findBy(v1.body.resources, "name", "configmaps")
     expect(cm).toMatchObject({ namespaced: true, kind: "ConfigMap", shortNames: ["cm"] })
-    expect(v1.body.resources.find((r: any) => r.name === "namespaces/status")).toBeDefined() // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(findBy(v1.body.resources, "name", "namespaces/status")).toBeDefined()
     const apis = await d.request("GET", "/apis")
-    expect(apis.body.groups.map((g: any) => g.name)).toEqual(expect.arrayContaining(["apiextensions.k8s.io", "coordination.k8s.io"])) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(pluck(apis.body.groups, "name")).toEqual(expect.arrayContaining(["apiextensions.k8s.io", "coordination.k8s.io"]))
     const aggregatedAccept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
     const agg = await d.request("GET", "/api", undefined, { headers: { Accept: aggregatedAccept } })
     expect(agg.headers["content-type"]).toBe("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
-    const coreCm = agg.body.items[0].versions[0].resources.find((r: any) => r.resource === "configmaps") // eslint-disable-line @typescript-eslint/no-explicit-any
+    const coreCm = findBy(agg.body.items[0].versions[0].resources, "resource", "configmaps")
     expect(coreCm).toMatchObject({ scope: "Namespaced", responseKind: { group: "", version: "v1", kind: "ConfigMap" }, shortNames: ["cm"] })
     const aggApis = await d.request("GET", "/apis", undefined, { headers: { Accept: aggregatedAccept } })
-    expect(aggApis.body.items.map((i: any) => i.metadata.name)).toContain("apiextensions.k8s.io") // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(names(aggApis.body.items)).toContain("apiextensions.k8s.io")
     const root = await d.request("GET", "/openapi/v3")
     const url = root.body.paths["api/v1"].serverRelativeURL
     expect(url).toMatch(/^\/openapi\/v3\/api\/v1\?hash=/)
@@ -143,7 +153,7 @@ describe("HTTP API", () => {
       headers: { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" }
     })
     expect(table.body.kind).toBe("Table")
-    expect(table.body.columnDefinitions.map((c: any) => c.name)).toEqual(["Name", "Data", "Age"]) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(pluck(table.body.columnDefinitions, "name")).toEqual(["Name", "Data", "Age"])
     expect(table.body.rows[0].object.kind).toBe("PartialObjectMetadata")
   })
 
@@ -189,7 +199,7 @@ describe("HTTP API", () => {
     }
     expect((await d.request("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status).toBe(201)
     const got = await d.request("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.test.rdd")
-    expect(got.body.status.conditions.find((c: any) => c.type === "Established").status).toBe("True") // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(findBy(got.body.status.conditions, "type", "Established")?.["status"]).toBe("True")
     const base = "/apis/test.rdd/v1/gizmos"
     const created = await d.request("POST", base, { metadata: { name: "g1" }, spec: { ref: "a" } })
     expect(created.status).toBe(201)
@@ -208,7 +218,7 @@ describe("HTTP API", () => {
     const badType = await d.request("PATCH", `${base}/g1`, { spec: { on: "yes" } }, { headers: merge })
     expect(badType.status).toBe(422)
     const discovery = await d.request("GET", "/apis/test.rdd/v1")
-    expect(discovery.body.resources.map((r: any) => r.name)).toEqual(["gizmos", "gizmos/status"]) // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(pluck(discovery.body.resources, "name")).toEqual(["gizmos", "gizmos/status"])
     expect((await d.request("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.test.rdd")).status).toBe(200)
     expect((await d.request("GET", `${base}/g1`)).status).toBe(404)
   })
