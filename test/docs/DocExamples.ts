@@ -8,8 +8,10 @@
  *   in a temp HOME and working directory, with the page's own instance
  *   (RDD_INSTANCE) and `rdd` on PATH;
  * - output and other text go in ```console, ```text, ```json or ```yaml blocks,
- *   which are never run; ```bash / ```shell / untagged blocks that look like rdd
- *   commands are refused, so an example cannot slip past the test.
+ *   which are never run; ```bash / ```shell / untagged blocks that hold rdd
+ *   commands, and ```console blocks with a `$ rdd` prompt, are refused, so an rdd
+ *   example cannot slip past the test (other tools, e.g. `$ npm run bench`, may
+ *   be shown in ```console blocks).
  */
 
 export interface Example {
@@ -52,8 +54,8 @@ export const parsePage = (markdown: string): Page => {
       if (["bash", "shell", "zsh", ""].includes(lang) && looksLikeRdd(body)) {
         problems.push(`${start + 1}: rdd commands in a \`\`\`${lang} block: tag it \`\`\`sh (run by test/docs) or \`\`\`console (output)`)
       }
-      if (lang === "console" && body.some((l) => /^\s*\$\s/.test(l))) {
-        problems.push(`${start + 1}: a \`\`\`console block with a $ prompt: put commands in a \`\`\`sh block so they are run`)
+      if (lang === "console" && body.some((l) => /^\s*\$\s+rdd(\s|$)/.test(l))) {
+        problems.push(`${start + 1}: a \`\`\`console block with a $ rdd prompt: put rdd commands in a \`\`\`sh block so they are run`)
       }
       continue
     }

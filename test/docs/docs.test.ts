@@ -4,11 +4,12 @@
  * blocks run in order in one bash session per page, in a temp HOME with the
  * page's own instance, and each command's exit code must match its `# exit N`
  * comment (0 when there is none). Whatever a page started is stopped afterwards
- * (`svc stop`, then by pid as a last resort).
+ * (`svc stop`, then by pid as a last resort). Pages may use `./vm.yaml`: the test
+ * guest's template is put there for them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { spawn, spawnSync } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { execFileSync, spawn, spawnSync } from "node:child_process"
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { rddBin, tempHome } from "../support/rdd.js"
 import { sweepDaemons } from "../security/Sweep.js"
@@ -54,14 +55,31 @@ interface Ran {
   readonly stderr: string
 }
 
+/**
+ * Files the pages may use from their working directory. `./vm.yaml` is the tiny
+ * QEMU test guest's template (scripts/test-image.sh builds or finds it in the
+ * cache of the real HOME), so VM examples boot a real VM in seconds.
+ */
+interface Fixtures {
+  readonly vmTemplate?: string
+}
+
+const fixturesFor = (markdown: string): Fixtures => {
+  if (!markdown.includes("./vm.yaml")) return {}
+  const repo = path.resolve(import.meta.dirname, "../..")
+  const template = execFileSync("bash", [path.join(repo, "scripts/test-image.sh")], { encoding: "utf8", timeout: 300_000 }).trim()
+  return { vmTemplate: template }
+}
+
 /** Runs a page's examples; resolves with the result of each, by line. */
-const runPage = (name: string, examples: ReadonlyArray<Example>, home: string): Promise<Map<number, Ran>> => {
+const runPage = (name: string, examples: ReadonlyArray<Example>, home: string, fixtures: Fixtures): Promise<Map<number, Ran>> => {
   const work = path.join(home, "work")
   const out = path.join(home, "out")
   const bin = path.join(home, "bin")
   for (const d of [work, out, bin]) mkdirSync(d, { recursive: true })
   writeFileSync(path.join(bin, "rdd"), `#!/bin/sh\nexec "${process.execPath}" "${rddBin}" "$@"\n`)
   chmodSync(path.join(bin, "rdd"), 0o755)
+  if (fixtures.vmTemplate !== undefined) copyFileSync(fixtures.vmTemplate, path.join(work, "vm.yaml"))
   const rc = path.join(home, "rc")
   writeFileSync(rc, "")
   writeFileSync(path.join(home, "page.sh"), script(examples))
@@ -115,14 +133,15 @@ const stopEverything = (home: string) => {
 }
 
 describe.each(pages)("docs/%s", (name) => {
-  const page = parsePage(readFileSync(path.join(docsDir, name), "utf8"))
+  const markdown = readFileSync(path.join(docsDir, name), "utf8")
+  const page = parsePage(markdown)
   const { home, cleanup } = tempHome("rdd-docs-")
   let results = new Map<number, Ran>()
   let left: ReadonlyArray<number> = []
 
   beforeAll(async () => {
-    if (page.examples.length > 0) results = await runPage(name, page.examples, home)
-  }, 250_000)
+    if (page.examples.length > 0) results = await runPage(name, page.examples, home, fixturesFor(markdown))
+  }, 550_000)
   afterAll(() => {
     left = stopEverything(home)
     cleanup()
