@@ -86,7 +86,7 @@ type R = InstanceDir | ProcessManager | KubeClient | Progress
 /**
  * Waits, within `deadline`, until the instance's control plane is ready. `spawned`
  * is the daemon this command just started, if any (it may still be before its
- * lock and pid file). `what`/`leftBehind` name the wait in a timeout error.
+ * lock and pid file). `leftBehind` says, from the pid waited for, what a timeout leaves.
  */
 export const awaitReady = (
   deadline: Deadline.Deadline,
