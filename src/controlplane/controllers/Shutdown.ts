@@ -8,7 +8,7 @@
  * are deleted at startup. Any ConfigMap with the label takes part, so external
  * managers can join the protocol too.
  */
-import { Duration, Effect, Option, Stream } from "effect"
+import { Duration, Effect, Stream } from "effect"
 import { Core, type KubeObject } from "../../domain/KubeObject.js"
 import { KubeClient } from "../../services/KubeClient.js"
 import { type Controller, Daemon, NotificationLabel, ShutdownAnnotation, SystemNamespace } from "./Controller.js"
@@ -82,5 +82,3 @@ export const drain = Effect.gen(function*() {
     Stream.runDrain
   )
 }).pipe(Effect.asVoid)
-
-export const notificationOf = (o: KubeObject): Option.Option<string> => Option.fromNullable(annotation(o))
