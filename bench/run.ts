@@ -90,7 +90,12 @@ const commit = (): string => {
 }
 
 const main = Effect.gen(function*() {
-  const args = parseArgs(process.argv.slice(2))
+  const args = yield* Effect.try({ try: () => parseArgs(process.argv.slice(2)), catch: (e) => (e as Error).message }).pipe(
+    Effect.tapError((message) => Effect.sync(() => {
+      process.stderr.write(`bench: ${message}\n`)
+      process.exitCode = 2
+    }))
+  )
   const startedAt = new Date()
   const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100)
   const dir = path.join(repoRoot, "bench", "results")
@@ -168,4 +173,4 @@ const main = Effect.gen(function*() {
   if (errors.length > 0 || scalingNote?.startsWith("failed") === true || (args.strict && report.misses.length > 0)) process.exitCode = 1
 })
 
-NodeRuntime.runMain(Effect.scoped(main))
+NodeRuntime.runMain(Effect.scoped(main).pipe(Effect.catchAll(() => Effect.void)))
