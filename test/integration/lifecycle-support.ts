@@ -37,6 +37,7 @@ export const privateBin = async (): Promise<{ readonly bin: string; readonly rem
     }
     await new Promise((r) => setTimeout(r, 200))
   }
+  fs.rmSync(target, { recursive: true, force: true })
   throw new Error("bin/ never became complete within 60s; run npm run build")
 }
 
