@@ -25,8 +25,6 @@ interface Case {
   readonly env?: Readonly<Record<string, string>>
   /** the message must contain one of these (case-insensitive) */
   readonly mentions: ReadonlyArray<string>
-  /** a defect found by this suite and not fixed yet (see knownDefect) */
-  readonly known?: { readonly what: string; readonly scope: "naming" | "all" }
 }
 
 const env = {
@@ -94,41 +92,16 @@ const invalidValues = (f: Flag): ReadonlyArray<string> => {
 const passesThrough = (cmd: CommandInfo): boolean => cmd.path[0] === "kubectl" || cmd.path[0] === "ctl"
 const hasRepeatedArg = (cmd: CommandInfo): boolean => cmd.args.some((a) => a.repeated)
 
-/**
- * Usage-message defects this suite found that are not fixed yet. The case still
- * has to exit 2 with one line and no stack (unless scope is "all"); only the
- * naming check is an `it.fails`, so a fix makes the suite say "remove me".
- */
-const knownDefect = (cmd: CommandInfo, kind: "bool" | "unknown" | "value" | "empty", f?: Flag, v?: string): Case["known"] => {
-  const positional = cmd.args.some((a) => !a.optional && !a.repeated)
-  if (kind === "bool") return { what: "--bool=<not a boolean> is reported as an unknown argument, not as a bad value of the flag (@effect/cli)", scope: "naming" }
-  if (kind === "unknown" && positional) {
-    return { what: "an unknown flag before a positional argument is reported as the argument being unknown (@effect/cli)", scope: "naming" }
-  }
-  if (kind === "value" && f?.type !== undefined && /^(integer|PORT)$/.test(f.type) && v !== undefined && !/^-?[0-9]+$/.test(v)) {
-    return { what: "a non-integer for an integer flag says \"'abc' is not a integer\" without naming the flag (@effect/cli)", scope: "naming" }
-  }
-  if (kind === "empty" && cmd.args.some((a) => a.repeated)) {
-    return { what: "`--flag=` (empty) is taken as a PROPERTY=VALUE argument: rdd set autostarts and exits 3 instead of 2", scope: "all" }
-  }
-  if (kind === "empty" && positional) {
-    return { what: "`--flag=` (empty) before a positional argument is reported as the argument being unknown (@effect/cli)", scope: "naming" }
-  }
-  return undefined
-}
-
-const withKnown = (c: Omit<Case, "known">, known: Case["known"]): Case => (known === undefined ? c : { ...c, known })
-
 const casesFor = (cmd: CommandInfo): ReadonlyArray<Case> => {
   const cases: Array<Case> = []
   const p = cmd.path
   for (const f of cmd.flags) {
     for (const v of invalidValues(f)) {
-      cases.push(withKnown({
+      cases.push({
         title: `--${f.name}=${JSON.stringify(v)}`,
         args: [...p, ...requiredFlags(cmd, f.name), `--${f.name}=${v}`, ...requiredArgs(cmd)],
         mentions: [f.name, ...(f.alias ? [`-${f.alias}`] : [])]
-      }, f.type === undefined ? knownDefect(cmd, "bool") : v === "" ? knownDefect(cmd, "empty") : knownDefect(cmd, "value", f, v)))
+      })
     }
     if (f.type !== undefined) {
       cases.push({
@@ -139,14 +112,8 @@ const casesFor = (cmd: CommandInfo): ReadonlyArray<Case> => {
     }
   }
   if (!passesThrough(cmd)) {
-    cases.push(withKnown(
-      { title: "an unknown flag", args: [...p, "--no-such-flag", ...requiredArgs(cmd)], mentions: ["--no-such-flag"] },
-      knownDefect(cmd, "unknown")
-    ))
-    cases.push(withKnown(
-      { title: "an unknown short flag", args: [...p, "-Z", ...requiredArgs(cmd)], mentions: ["-Z"] },
-      knownDefect(cmd, "unknown")
-    ))
+    cases.push({ title: "an unknown flag", args: [...p, "--no-such-flag", ...requiredArgs(cmd)], mentions: ["--no-such-flag"] })
+    cases.push({ title: "an unknown short flag", args: [...p, "-Z", ...requiredArgs(cmd)], mentions: ["-Z"] })
     const required = cmd.args.filter((a) => !a.optional)
     if (required.length > 0) {
       cases.push({ title: "missing arguments", args: [...p, ...requiredFlags(cmd, "")], mentions: required.map((a) => a.name) })
@@ -219,25 +186,8 @@ describe("the command tree is read from rdd --help", () => {
 
 const defineCases = (cases: ReadonlyArray<Case>, prefix: string) => {
   for (const c of cases) {
-    const results: Array<RunResult> = []
-    if (c.known === undefined) {
-      it(`${prefix}${c.title}: exit 2, one line naming it`, async () => {
-        await expectUsageError(c)
-      })
-      continue
-    }
-    const known = c.known
-    it(`${prefix}${c.title}: ${known.scope === "naming" ? "exit 2, one line, no stack" : "runs"}`, async () => {
-      const r = await run(c)
-      results.push(r)
-      if (known.scope === "naming") expectOneUsageLine(c, r)
-      // the defect may have started a daemon (rdd set autostarts): end it now, so the final sweep stays meaningful
-      else sweepDaemons(home)
-    })
-    it.fails(`${prefix}${c.title}: ${known.scope === "naming" ? "names it" : "exit 2, one line naming it"} — KNOWN DEFECT: ${known.what}`, () => {
-      const r = results[0]!
-      expectOneUsageLine(c, r)
-      expectNamed(c, r)
+    it(`${prefix}${c.title}: exit 2, one line naming it`, async () => {
+      await expectUsageError(c)
     })
   }
 }
@@ -245,6 +195,33 @@ const defineCases = (cases: ReadonlyArray<Case>, prefix: string) => {
 describe.each(leaves.map((c) => [c.path.join(" "), c] as const))("rdd %s", (_name, cmd) => {
   defineCases(casesFor(cmd), "")
   defineCases(globalCases(cmd, firstOfTopLevel.has(cmd)), "global ")
+})
+
+describe("explicit cases (a guard in case reading the help ever misses a command)", () => {
+  const explicit: ReadonlyArray<readonly [ReadonlyArray<string>, ReadonlyArray<string>]> = [
+    [["svc", "start", "--timeout=garbage"], ["timeout"]],
+    [["svc", "start", "--timeout=-5s"], ["timeout"]],
+    [["svc", "start", "--timeout=10"], ["timeout"]],
+    [["svc", "stop", "--timeout=5 minutes"], ["timeout"]],
+    [["svc", "status", "--output=bogus"], ["output"]],
+    [["svc", "paths", "-o", "yaml"], ["output", "yaml"]],
+    [["--log-level=bogus", "svc", "status"], ["log-level"]],
+    [["--log-format=bogus", "svc", "status"], ["log-format", "log format"]],
+    [["--instance=..", "svc", "status"], ["instance"]],
+    [["--instance=a/b", "svc", "status"], ["instance"]],
+    [["--instance=" + "a".repeat(41), "svc", "status"], ["instance"]],
+    [["--instance=", "svc", "status"], ["instance"]],
+    [["svc", "create", "--controllers=bogus"], ["controllers"]],
+    [["svc", "create", "--secure-port=0"], ["secure-port"]],
+    [["svc", "create", "--secure-port=70000"], ["secure-port"]],
+    [["svc", "start", "--bogus-flag"], ["--bogus-flag"]],
+    [["limavm", "start"], ["name"]],
+    [["limavm", "start", "a", "b"], ["b", "a"]],
+    [["limavm", "create", "only-a-name"], ["template"]]
+  ]
+  it.each(explicit.map(([args, mentions]) => [args.join(" "), args, mentions] as const))("rdd %s", async (_t, args, mentions) => {
+    await expectUsageError({ title: args.join(" "), args, mentions })
+  })
 })
 
 describe("unknown commands and flags at every level", () => {
