@@ -1,6 +1,9 @@
 /** The command line of pass-through commands: multicall via a `kubectl` name, and `--` so @effect/cli parses none of their words. */
+import { Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { passThroughArgv } from "../../src/cli.js"
+import { ChildExit } from "../../src/domain/Errors.js"
+import { exitCodeFor, exitCodeOf } from "../../src/domain/ExitCode.js"
 
 const argv = (invokedAs: string, ...args: Array<string>) => ["/usr/bin/node", invokedAs, ...args]
 
@@ -16,4 +19,12 @@ describe("passThroughArgv", () => {
     [argv("/usr/local/bin/kubectl.exe", "version"), ["kubectl", "--", "version"]],
     [argv("/usr/local/bin/kubectllike", "version"), ["version"]]
   ])("%j → %j", (input, expected) => expect(passThroughArgv(input)).toEqual(expected))
+})
+
+describe("a pass-through child's exit code", () => {
+  it("is rdd's exit code, through the one mapping", () => {
+    expect(exitCodeFor(new ChildExit({ code: 7, message: "kubectl exited with code 7" }))).toBe(7)
+    expect(exitCodeOf(Exit.fail(new ChildExit({ code: 1, message: "x" })))).toBe(1)
+    expect(exitCodeOf(Exit.fail(new ChildExit({ code: 130, message: "x" })))).toBe(130)
+  })
 })
