@@ -49,7 +49,7 @@ export type Decoded =
   | { readonly _tag: "Empty" }
   | { readonly _tag: "Invalid"; readonly error: ApiError.ApiError }
 
-export const decode = (contentType: string | undefined, data: Buffer, parseYaml: (text: string) => unknown): Decoded => {
+const decodeRaw = (contentType: string | undefined, data: Buffer, parseYaml: (text: string) => unknown): Decoded => {
   if (data.length === 0) return { _tag: "Empty" }
   const type = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase()
   if (type === Protobuf.contentType || Protobuf.hasMagic(data)) {
@@ -80,6 +80,40 @@ export const decode = (contentType: string | undefined, data: Buffer, parseYaml:
   return { _tag: "Invalid", error: ApiError.unsupportedMediaType(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]) }
 }
 
+/**
+ * Kubernetes objects are shallow; a body nested deeper than this is refused up
+ * front (400), so no recursive algorithm downstream can run out of stack.
+ */
+export const MaxDepth = 200
+
+/** Iterative, so it cannot overflow the stack itself. */
+const tooDeep = (root: unknown): boolean => {
+  const stack: Array<readonly [unknown, number]> = [[root, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v !== "object" || v === null) continue
+    if (depth > MaxDepth) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1])
+    }
+  }
+  return false
+}
+
+export const decode = (contentType: string | undefined, data: Buffer, parseYaml: (text: string) => unknown): Decoded => {
+  let d: Decoded
+  try {
+    d = decodeRaw(contentType, data, parseYaml)
+  } catch (e) {
+    // e.g. a parser running out of stack on absurd nesting
+    return { _tag: "Invalid", error: ApiError.badRequest(`the request body could not be decoded: ${(e as Error).message}`) }
+  }
+  if (d._tag === "Value" && tooDeep(d.value)) {
+    return { _tag: "Invalid", error: ApiError.badRequest(`the request body is nested more than ${MaxDepth} levels deep`) }
+  }
+  return d
+}
+
 export const value = (d: Decoded | undefined): Effect.Effect<unknown, ApiError.ApiError> => {
   if (d === undefined || d._tag === "Empty") return Effect.fail(ApiError.badRequest("the body of the request is empty"))
   if (d._tag === "Invalid") return Effect.fail(d.error)
@@ -92,10 +126,21 @@ export const object = (d: Decoded | undefined): Effect.Effect<unknown, ApiError.
       ? Effect.succeed(v)
       : Effect.fail(ApiError.badRequest("the body of the request must be a JSON object")))
 
-/** DeleteOptions from the body (kubectl sends `{"propagationPolicy":...}`) or the query. */
-export const deleteOptions = (d: Decoded | undefined, q: URLSearchParams): DeleteOptions => {
-  const body = d?._tag === "Value" && typeof d.value === "object" && d.value !== null ? (d.value as Record<string, unknown>) : {}
+const Policies = ["Background", "Foreground", "Orphan"]
+
+/** DeleteOptions from the body (kubectl sends `{"propagationPolicy":...}`) or the query; 400 when undecodable. */
+export const deleteOptions = (d: Decoded | undefined, q: URLSearchParams): Effect.Effect<DeleteOptions, ApiError.ApiError> => {
+  if (d?._tag === "Invalid") return Effect.fail(d.error)
+  if (d?._tag === "Value" && (typeof d.value !== "object" || d.value === null || Array.isArray(d.value))) {
+    return Effect.fail(ApiError.badRequest("the DeleteOptions in the request body must be an object"))
+  }
+  const body = d?._tag === "Value" ? (d.value as Record<string, unknown>) : {}
   const policy = typeof body["propagationPolicy"] === "string" ? body["propagationPolicy"] : q.get("propagationPolicy") ?? undefined
+  if (policy !== undefined && !Policies.includes(policy)) {
+    return Effect.fail(ApiError.badRequest(
+      `propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Background", "Foreground", "Orphan"`
+    ))
+  }
   const orphan = body["orphanDependents"] === true || q.get("orphanDependents") === "true"
   const pre = body["preconditions"]
   const preconditions = typeof pre === "object" && pre !== null
@@ -107,8 +152,8 @@ export const deleteOptions = (d: Decoded | undefined, q: URLSearchParams): Delet
     }
     : undefined
   const effective = policy ?? (orphan ? "Orphan" : undefined)
-  return {
+  return Effect.succeed({
     ...(effective === undefined ? {} : { propagationPolicy: effective }),
     ...(preconditions === undefined ? {} : { preconditions })
-  }
+  })
 }

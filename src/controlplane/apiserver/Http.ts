@@ -69,6 +69,29 @@ const intParam = (q: URLSearchParams, name: string): number | undefined => {
   return Number.isFinite(n) ? n : undefined
 }
 
+/** Malformed query parameters are a 400, as in Kubernetes, never silently ignored. */
+const queryError = (q: URLSearchParams, write: boolean): ApiError.ApiError | undefined => {
+  for (const k of ["limit", "timeoutSeconds"]) {
+    const v = q.get(k)
+    if (v !== null && v !== "" && !/^-?[0-9]+$/.test(v)) {
+      return ApiError.badRequest(`invalid value ${JSON.stringify(v)} for ${k}: strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`)
+    }
+  }
+  const rv = q.get("resourceVersion")
+  if (rv !== null && rv !== "" && !/^[0-9]+$/.test(rv)) {
+    return ApiError.badRequest(`resourceVersion: Invalid value: ${JSON.stringify(rv)}: must be a non-negative integer`)
+  }
+  const match = q.get("resourceVersionMatch")
+  if (match !== null && match !== "" && match !== "Exact" && match !== "NotOlderThan") {
+    return ApiError.badRequest(`resourceVersionMatch: Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan"`)
+  }
+  if (write) {
+    const bad = q.getAll("dryRun").find((v) => v !== "All")
+    if (bad !== undefined) return ApiError.badRequest(`dryRun: Unsupported value: ${JSON.stringify(bad)}: supported values: "All"`)
+  }
+  return undefined
+}
+
 const writeOptions = (q: URLSearchParams, user: string): WriteOptions => {
   const dryRun = q.getAll("dryRun")
   return {
@@ -173,6 +196,8 @@ export const makeHandler = (o: HttpOptions) => {
       return sendError(res, ApiError.pathNotFound())
     }
     if (info.namespaced && namespace === "" && req.method !== "GET") return sendError(res, ApiError.pathNotFound())
+    const invalidQuery = queryError(q, req.method !== "GET")
+    if (invalidQuery !== undefined) return sendError(res, invalidQuery)
     const table = Tables.wantsTable(req.headers.accept)
     const render = (obj: KubeObject) => (table ? Tables.forObjects(info, [obj], String(obj.metadata.resourceVersion ?? "")) : obj)
     const wo = writeOptions(q, user)
@@ -210,12 +235,13 @@ export const makeHandler = (o: HttpOptions) => {
       case "DELETE": {
         const opts = Body.deleteOptions(body, q)
         if (name === "") {
-          return run(res, api.deleteCollection(info, namespace, {
-            ...(q.get("labelSelector") === null ? {} : { labelSelector: q.get("labelSelector")! }),
-            ...(q.get("fieldSelector") === null ? {} : { fieldSelector: q.get("fieldSelector")! })
-          }, opts, wo), (items) => sendList(res, info, { items, resourceVersion: String(api.store.revision()) }))
+          return run(res, Effect.flatMap(opts, (d) =>
+            api.deleteCollection(info, namespace, {
+              ...(q.get("labelSelector") === null ? {} : { labelSelector: q.get("labelSelector")! }),
+              ...(q.get("fieldSelector") === null ? {} : { fieldSelector: q.get("fieldSelector")! })
+            }, d, wo)), (items) => sendList(res, info, { items, resourceVersion: String(api.store.revision()) }))
         }
-        return run(res, api.delete(info, namespace, name, opts, wo), (obj) => send(res, 200, obj))
+        return run(res, Effect.flatMap(opts, (d) => api.delete(info, namespace, name, d, wo)), (obj) => send(res, 200, obj))
       }
       default:
         return sendError(res, ApiError.methodNotAllowed(`the server does not allow this method on the requested resource`))

@@ -186,7 +186,7 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
 
   const list: ApiShape["list"] = (info, namespace, q) =>
     Effect.gen(function*() {
-      const pred = yield* Selectors.compile(q.labelSelector, q.fieldSelector)
+      const pred = yield* Selectors.compile(q.labelSelector, q.fieldSelector, info)
       const after = yield* parseContinue(q.continue)
       const resourceVersion = String(store.revision())
       const all = store.list(collection(info), info.namespaced && namespace !== "" ? namespace : undefined)
@@ -267,6 +267,10 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
         const rv = body.metadata.resourceVersion
         if (rv !== undefined && rv !== "" && rv !== current.metadata.resourceVersion) {
           return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name)))
+        }
+        const bodyNamespace = body.metadata.namespace
+        if (info.namespaced && bodyNamespace !== undefined && bodyNamespace !== "" && bodyNamespace !== namespace) {
+          return yield* Effect.fail(ApiError.badRequest("the namespace of the provided object does not match the namespace sent on the request"))
         }
         if (body.metadata.name !== undefined && body.metadata.name !== name) {
           return yield* Effect.fail(ApiError.badRequest(

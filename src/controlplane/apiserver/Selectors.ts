@@ -21,7 +21,23 @@ const fieldValue = (o: KubeObject, path: string): string | undefined => {
   return v === undefined || v === null ? "" : typeof v === "string" ? v : String(v)
 }
 
-export const compile = (labelSelector: string | undefined, fieldSelector: string | undefined): Either.Either<Predicate, ApiError.ApiError> => {
+const common = ["metadata.name", "metadata.namespace"]
+/** The field labels Kubernetes supports per kind (others are a 400, not a silent empty result). */
+const supportedFields: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "/events": [
+    ...common, "involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+    "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+    "reportingComponent", "source", "type"
+  ],
+  "/secrets": [...common, "type"],
+  "/namespaces": [...common, "status.phase"]
+}
+
+export const compile = (
+  labelSelector: string | undefined,
+  fieldSelector: string | undefined,
+  info?: { readonly group: string; readonly resource: string }
+): Either.Either<Predicate, ApiError.ApiError> => {
   const preds: Array<Predicate> = []
   if (labelSelector !== undefined && labelSelector.trim() !== "") {
     const parsed = LabelSelector.parse(labelSelector)
@@ -33,6 +49,11 @@ export const compile = (labelSelector: string | undefined, fieldSelector: string
     const parsed = FieldSelector.parse(fieldSelector)
     if (Either.isLeft(parsed)) return Either.left(ApiError.badRequest(parsed.left))
     const selector = parsed.right
+    if (info !== undefined) {
+      const allowed = supportedFields[`${info.group}/${info.resource}`] ?? common
+      const unsupported = FieldSelector.fields(selector).find((f) => !allowed.includes(f))
+      if (unsupported !== undefined) return Either.left(ApiError.badRequest(`field label not supported: ${unsupported}`))
+    }
     preds.push((o) => FieldSelector.matches(selector, (path) => fieldValue(o, path)))
   }
   return Either.right(preds.length === 0 ? () => true : (o) => preds.every((p) => p(o)))

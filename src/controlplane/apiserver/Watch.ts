@@ -42,7 +42,7 @@ export const open = (
   sink: WatchSink
 ): Effect.Effect<() => void, ApiError.ApiError> =>
   Effect.gen(function*() {
-    const pred = yield* Selectors.compile(q.labelSelector, q.fieldSelector)
+    const pred = yield* Selectors.compile(q.labelSelector, q.fieldSelector, info)
     const rvText = q.resourceVersion ?? ""
     const fromScratch = rvText === "" || rvText === "0"
     const rv = fromScratch ? 0 : Number(rvText)

@@ -112,6 +112,14 @@ const withRv = (o: KubeObject, rev: number): KubeObject => ({
   metadata: { ...o.metadata, resourceVersion: String(rev) }
 })
 
+/** A store failure as a Status that names the cause SQLite reported (e.g. a full disk). */
+const storageError = (e: { readonly message: string; readonly cause?: unknown }): ApiError.ApiError => {
+  const cause = e.cause as { readonly code?: unknown; readonly message?: unknown } | undefined
+  const detail = typeof cause?.message === "string" ? `: ${cause.message}` : ""
+  const code = typeof cause?.code === "string" ? ` (${cause.code})` : ""
+  return ApiError.internal(`storage: ${e.message}${detail}${code}`)
+}
+
 /** Keeps this many recent events in memory so most watches resume without a query. */
 const RingSize = 1024
 
@@ -194,7 +202,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
         yield* sql.unsafe(
           `INSERT INTO events (rev, type, key, body, at) VALUES ${rows.map(() => "(?, ?, ?, ?, ?)").join(", ")}`,
           rows.flatMap((r) => [r.rev, r.type, r.key, r.body, r.at])
-        ).pipe(Effect.mapError((e) => ApiError.internal(`storage: ${e.message}`)))
+        ).pipe(Effect.mapError(storageError))
         // Durable: now make it visible.
         for (const e of events) {
           revision = e.rev
@@ -227,7 +235,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
         const first = ring[0]
         if (first !== undefined && first.rev <= rev + 1) return ring.filter((e) => e.rev > rev)
         const rows = yield* sql<EventRow>`SELECT rev, type, key, body FROM events WHERE rev > ${rev} AND rev <= ${revision} ORDER BY rev`
-          .pipe(Effect.mapError((e) => ApiError.internal(`storage: ${e.message}`)))
+          .pipe(Effect.mapError(storageError))
         return rows.map((r): StoredEvent => {
           const k = splitKey(r.key)
           return { rev: r.rev, type: r.type, ...k, object: withRv(JSON.parse(r.body) as KubeObject, r.rev) }
