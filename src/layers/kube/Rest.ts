@@ -165,13 +165,15 @@ export const make = (kubeconfigPath: string): KubeClientShape => {
               }
             }
           }
-          return Effect.map(conn.request("GET", path, { onChunk }), (res) => {
+          return Effect.flatMap(conn.request("GET", path, { onChunk }), (res) => {
             if (res.status === 410) gone = true
             else if (res.status < 200 || res.status >= 300) {
               const e = errorOf(res.status, res.body, `watch ${path}`)
               if (e._tag !== "Unavailable") out.unsafeOffer(Either.left(e))
+              // e.g. 401 while the daemon restarts with new tokens: retry, but never in a hot loop
+              return Effect.as(Effect.sleep(Duration.millis(200)), Option.some(last))
             }
-            return gone ? Option.none<string>() : Option.some(last)
+            return Effect.succeed(gone ? Option.none<string>() : Option.some(last))
           })
         })
       const loop = (rv: string): Effect.Effect<never, KubeError> =>
