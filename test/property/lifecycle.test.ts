@@ -99,6 +99,29 @@ describe("start: property", () => {
   )
 
   it.effect.prop(
+    "N concurrent starts spawn exactly one daemon and all succeed once it is ready",
+    { n: fc.integer({ min: 2, max: 10 }), s: script },
+    ({ n, s }) =>
+      Effect.gen(function*() {
+        const w = yield* makeWorld()
+        const readyAfter = s.lock + s.api + s.register + s.ready
+        w.setScript({
+          ...quickDaemon,
+          lockAfter: ms(s.lock),
+          apiAfter: ms(s.lock + s.api),
+          registerAfter: ms(s.lock + s.api + s.register),
+          readyAfter: ms(readyAfter)
+        })
+        const deadline = yield* Deadline.start(Duration.seconds(60))
+        const one = ControlPlane.start({ wait: true, deadline, settings: ControlPlane.noSettings }).pipe(env(w))
+        const { exit } = yield* timed(Effect.all(Array.from({ length: n }, () => one), { concurrency: "unbounded" }), readyAfter + 2000)
+        assert.strictEqual(exitCodeOf(Option.getOrThrow(exit)), 0)
+        assert.strictEqual(w.spawns.length, 1, "exactly one daemon spawned")
+      }),
+    { fastCheck: { numRuns: 15 } }
+  )
+
+  it.effect.prop(
     "--wait=false never waits for readiness, whatever the budget and the delays",
     { s: script, neverReady: fc.boolean() },
     ({ neverReady, s }) =>
