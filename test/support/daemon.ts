@@ -11,7 +11,8 @@
  * Options: `suffix`, `args` (extra serve flags), `env`, `home` (reuse a HOME, e.g. to
  * restart on the same store), `readyTimeoutMs` (default 20s). `startDaemon` fails
  * fast with the daemon's stderr when it exits during startup. Call `stop()` in
- * afterEach/afterAll; `stopAll()` stops every daemon this module started.
+ * afterEach/afterAll; `stopAll()` stops every daemon this module started and
+ * removes the temporary HOMEs it created.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -64,6 +65,8 @@ export interface StartOptions {
 }
 
 const running = new Set<TestDaemon>()
+/** temporary HOMEs this module created: removed by stopAll */
+const createdHomes = new Set<string>()
 let counter = 0
 
 export const uniqueSuffix = (): string =>
@@ -132,6 +135,7 @@ export const startDaemon = async (options: StartOptions = {}): Promise<TestDaemo
 const startOnce = async (options: StartOptions): Promise<TestDaemon> => {
   const suffix = options.suffix ?? uniqueSuffix()
   const home = options.home ?? fs.mkdtempSync(path.join(os.tmpdir(), "rdd-test-"))
+  if (options.home === undefined) createdHomes.add(home)
   const dir = dirOf(home, suffix)
   const logDir = path.join(home, "logs")
   fs.mkdirSync(logDir, { recursive: true })
@@ -232,7 +236,10 @@ export const kubectl = (kubeconfig: string, cacheDir: string, args: ReadonlyArra
     p.stdin?.end()
   })
 
-/** Stops every daemon started by this module that is still running (for afterAll). */
+/** Stops every daemon started by this module that is still running, then removes the temporary HOMEs it created (for afterAll). */
 export const stopAll = async (): Promise<void> => {
   await Promise.all([...running].map((d) => d.stop().catch(() => undefined)))
+  if (running.size > 0) return // something would not stop: keep its files for the post-mortem
+  for (const home of createdHomes) fs.rmSync(home, { recursive: true, force: true })
+  createdHomes.clear()
 }
