@@ -53,7 +53,7 @@ export const stageOf = (configMap: KubeObject, startId: string): Stage => {
 /** How many lines of the daemon's stderr log a failure shows. */
 export const LogTailLines = 20
 /** After the awaited daemon exits, how long to look for another daemon of the instance that took over. */
-const TakeoverGrace = Duration.seconds(1)
+const TakeoverGrace = Duration.millis(500)
 const WatchRetry = Schedule.spaced(Duration.millis(250))
 
 export interface Awaited {

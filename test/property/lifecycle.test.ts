@@ -47,7 +47,7 @@ const script = fc.record({
 const runs = { fastCheck: { numRuns: 30 } }
 /** polling granularity (liveness, readyz) plus the takeover grace after a death */
 const Slack = 250
-const Grace = 1000 + Slack
+const Grace = 500 + Slack
 
 describe("start: property", () => {
   it.effect.prop(

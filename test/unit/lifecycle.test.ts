@@ -95,7 +95,7 @@ describe("svc start", () => {
       yield* TestClock.adjust("1 second") // it owns the instance and serves /readyz, not ready
       const logs: Array<string> = []
       const fiber = yield* Effect.fork(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, logs), Effect.flip))
-      yield* TestClock.adjust("3500 millis")
+      yield* TestClock.adjust("3000 millis")
       const e = Option.getOrThrow(yield* Fiber.poll(fiber))
       assert.strictEqual(e._tag, "Success")
       if (e._tag === "Success") {
