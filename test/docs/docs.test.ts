@@ -12,6 +12,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
 import { rddBin, tempHome } from "../support/rdd.js"
+import { readKubeconfig, tokenLeaks } from "../security/Api.js"
 import { sweepDaemons } from "../security/Sweep.js"
 import { type Example, parsePage, script } from "./DocExamples.js"
 
@@ -116,11 +117,15 @@ const runPage = (name: string, examples: ReadonlyArray<Example>, home: string, f
   })
 }
 
-/** Stops every instance a page created, gracefully, then by pid. */
+/** Stops every instance a page created, gracefully, then by pid; scans their logs for tokens. */
 const stopEverything = (home: string) => {
   const share = path.join(home, ".local", "share")
+  const logDirs: Array<string> = []
   if (existsSync(share)) {
     for (const dir of readdirSync(share)) {
+      logDirs.push(path.join(home, ".local", "state", dir))
+      const config = path.join(share, dir, "config.yaml")
+      if (existsSync(config)) readKubeconfig(config)
       const suffix = dir.replace(/^rancher-desktop-/, "")
       spawnSync(process.execPath, [rddBin, "--instance", suffix, "svc", "stop", "--timeout=30s"], {
         env: { ...process.env, HOME: home },
@@ -129,7 +134,7 @@ const stopEverything = (home: string) => {
       })
     }
   }
-  return sweepDaemons(home)
+  return { left: sweepDaemons(home), leaks: tokenLeaks(logDirs) }
 }
 
 describe.each(pages)("docs/%s", (name) => {
@@ -137,15 +142,15 @@ describe.each(pages)("docs/%s", (name) => {
   const page = parsePage(markdown)
   const { home, cleanup } = tempHome("rdd-docs-")
   let results = new Map<number, Ran>()
-  let left: ReadonlyArray<number> = []
 
   beforeAll(async () => {
     if (page.examples.length > 0) results = await runPage(name, page.examples, home, fixturesFor(markdown))
   }, 550_000)
   afterAll(() => {
-    left = stopEverything(home)
+    const { left, leaks } = stopEverything(home)
     cleanup()
     expect(left, "a page's examples left a daemon running that svc stop did not end").toEqual([])
+    expect(leaks, "a token appears in a daemon's log").toEqual([])
   }, 60_000)
 
   it("follows the example convention", () => {

@@ -1,10 +1,12 @@
 /**
  * One rdd instance in a temp HOME for the reliability suites, driven through the
  * built CLI: start, stop, `kill -9`, restart, read its kubeconfig, look at its
- * processes. Everything it starts it ends by pid in `dispose` (after `svc stop`).
+ * processes. Everything it starts it ends by pid in `dispose` (after `svc stop`),
+ * which also scans the instance's logs for any token a daemon of this test
+ * process wrote (tokens are never logged, SPEC 6).
  */
 import { readdirSync, readFileSync } from "node:fs"
-import { type Kubeconfig, readKubeconfig, request, type RequestOptions, type Response } from "../../security/Api.js"
+import { type Kubeconfig, readKubeconfig, request, type RequestOptions, type Response, tokenLeaks } from "../../security/Api.js"
 import { sweepDaemons } from "../../security/Sweep.js"
 import { runRdd, type RunResult, tempHome } from "../../support/rdd.js"
 
@@ -90,10 +92,19 @@ export const makeInstance = async (suffix: string, options: { readonly home?: st
     },
     daemons: () => daemonsOf(suffix),
     dispose: async () => {
+      try {
+        // remember the last run's tokens (config.yaml goes when the daemon stops)
+        readKubeconfig(paths["config"]!)
+      } catch {
+        // not running
+      }
       await rdd("svc", "stop", "--timeout=30s")
       sweepDaemons(t.home)
       for (const pid of daemonsOf(suffix)) process.kill(pid, "SIGKILL")
+      // every token any daemon of this run wrote must be absent from this instance's logs
+      const leaks = tokenLeaks([paths["log_dir"]!])
       t.cleanup()
+      if (leaks.length > 0) throw new Error(`a token appears in the daemon's logs:\n${leaks.join("\n")}`)
     }
   }
   return inst
