@@ -4,7 +4,6 @@
  * with the code from `exitCodeOf`.
  */
 import * as CliConfig from "@effect/cli/CliConfig"
-import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
@@ -19,67 +18,19 @@ import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Version from "./domain/Version.js"
 import { commandWords, root } from "./commands/root.js"
+import * as Usage from "./commands/usage.js"
 import * as ServeArgs from "./commands/svc/serveArgs.js"
 import * as Logging from "./layers/Logging.js"
 import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
 import * as NodeProcessManager from "./layers/NodeProcessManager.js"
 
-const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, "")
-
 /** @effect/cli prints usage errors itself; rdd prints its own single line instead. */
 const muteConsoleErrors = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Console.consoleWith((console) => Effect.withConsole(self, { ...console, error: () => Effect.void }))
 
-const usageText = (e: ValidationError.ValidationError): string => {
-  const text = stripAnsi(HelpDoc.toAnsiText(e.error)).trim().replace(/\s*\n\s*/g, "; ")
-  return text.replace(/^Received unknown argument: '([^']*)'$/, "unknown flag or argument: $1")
-}
-
-/**
- * @effect/cli reports an unknown command or leading flag as a mismatch of the root
- * command; walk the command tree to name the word that is wrong, and where.
- * (CommandDescriptor.getSubcommands flattens children to their parents, so the
- * walk reads the descriptor nodes: Standard | GetUserInput | Map | Subcommands.)
- */
-interface Node {
-  readonly _tag: string
-  readonly name?: string
-  readonly command?: Node
-  readonly parent?: Node
-  readonly children?: ReadonlyArray<Node>
-}
-const nodeName = (n: Node): string => n.name ?? (n.command ? nodeName(n.command) : n.parent ? nodeName(n.parent) : "")
-const nodeChildren = (n: Node): ReadonlyArray<Node> =>
-  n._tag === "Subcommands" ? n.children ?? [] : n._tag === "Map" && n.command ? nodeChildren(n.command) : []
-
-const explainMismatch = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>): string | undefined => {
-  let children = nodeChildren(tree.descriptor as Node)
-  const path = ["rdd"]
-  for (const token of rest) {
-    if (token.startsWith("-")) {
-      // a flag where a subcommand must come: name it (not @effect/cli's "Invalid subcommand for rdd")
-      return path.length === 1
-        ? `unknown flag: ${token}`
-        : `unknown flag ${token} for ${JSON.stringify(path.join(" "))}; expected one of its commands: ${children.map(nodeName).sort().join(", ")}`
-    }
-    if (children.length === 0) return undefined
-    const next = children.find((c) => nodeName(c) === token)
-    if (next === undefined) {
-      const valid = children.map(nodeName).sort().join(", ")
-      return `unknown command ${JSON.stringify(token)} for ${JSON.stringify(path.join(" "))}; valid commands: ${valid}`
-    }
-    path.push(token)
-    children = nodeChildren(next)
-  }
-  return undefined
-}
-
 const toUsageError = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>) =>
 <A, E, R>(self: Effect.Effect<A, E | ValidationError.ValidationError, R>) =>
-  Effect.catchIf(self, ValidationError.isValidationError, (e) => {
-    const explained = e._tag === "CommandMismatch" ? explainMismatch(tree, rest) : undefined
-    return Effect.fail(new UsageError({ message: explained ?? usageText(e) }))
-  })
+  Effect.catchIf(self, ValidationError.isValidationError, (e) => Effect.fail(new UsageError({ message: Usage.explain(tree, rest, e) })))
 
 /** One line on stderr for a failed command, at the level the Go tool used. */
 const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
@@ -146,8 +97,13 @@ export const run = (argv: ReadonlyArray<string>): void => {
     ? Effect.flatMap(Effect.promise(() => import("./commands/set.js")), (m) =>
       m.wantsSetHelp(g.rest) ? m.helpTableFor(process.stdout.columns ?? 80) : Effect.succeedNone)
     : Effect.succeedNone
-  const program = Effect.flatMap(setHelp, (table) =>
+  // checked before anything runs: `rdd set --timeout= x=y` must not autostart first
+  const emptyValue = Usage.emptyFlagValue(g.rest)
+  const checked = emptyValue === undefined ? setHelp : Effect.fail(new UsageError({ message: emptyValue }))
+  const program = Effect.flatMap(checked, (table) =>
     Effect.flatMap(Effect.promise(() => root(commandWords(g.rest), { nodeVersion: process.version, setHelp: table })), (tree) => {
+      const badBoolean = Usage.badBooleanValue(tree, g.rest)
+      if (badBoolean !== undefined) return Effect.fail(new UsageError({ message: badBoolean }))
       const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
       return cli(["node", "rdd", ...ServeArgs.normalize(g.rest)]).pipe(muteConsoleErrors, toUsageError(tree, g.rest))
     })).pipe(
