@@ -140,7 +140,7 @@ describe.skipIf(!canMount)("disk trouble (tmpfs service dir)", () => {
     console.log(`disk full: ${acknowledged.length} writes of 512 KiB acknowledged before the refusal (${refusal!.status} ${JSON.stringify(refusal!.json).slice(0, 200)})`)
   }, 240_000)
 
-  it.fails("the refusal names the cause — KNOWN DEFECT: it says \"storage: Failed to execute statement\" (500), not that the disk is full", () => {
+  it("the refusal names the cause (the disk is full)", () => {
     expect(fullRefusal).toMatch(/full|space/i)
   })
 
