@@ -8,47 +8,23 @@
  * daemon and SIGKILLs, by pid, every QEMU of this HOME still running.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { messages } from "../support/rdd.js"
+import { messages, runRdd, type RunResult } from "../support/rdd.js"
 
 const repo = path.resolve(import.meta.dirname, "../..")
 const suffix = `lv${process.pid % 100000}`
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-limavm-e2e-"))
-const binCopy = fs.mkdtempSync(path.join(repo, ".cache", "e2e-bin-"))
 const limaHome = path.join(home, `.rd${suffix}`, "lima")
 const serviceDir = path.join(home, ".local", "share", `rancher-desktop-${suffix}`)
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-  readonly ms: number
-}
-
-const rdd = (args: ReadonlyArray<string>, timeoutMs = 120_000): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
-    Object.assign(env, { HOME: home, RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info" })
-    const t0 = Date.now()
-    const child = spawn(process.execPath, [path.join(binCopy, "rdd.mjs"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-    child.once("error", reject)
-    child.once("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr, ms: Date.now() - t0 })
-    })
-  })
+const rdd = (args: ReadonlyArray<string>, timeoutMs = 120_000) =>
+  runRdd(args, { home, env: { RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info" }, timeoutMs })
 
 /** Figures for the record (the closing note quotes them). */
-const figure = (step: string, r: Run) => console.log(JSON.stringify({ figure: `limavm.e2e.${step}`, ms: r.ms, exit: r.code }))
+const figure = (step: string, r: RunResult) => console.log(JSON.stringify({ figure: `limavm.e2e.${step}`, ms: r.ms, exit: r.code }))
 
 const testImage = (...args: Array<string>): string =>
   execFileSync("bash", [path.join(repo, "scripts/test-image.sh"), ...args], { encoding: "utf8", timeout: 300_000 }).trim()
@@ -107,8 +83,6 @@ let tmpl = ""
 
 beforeAll(() => {
   execFileSync("node", ["scripts/build.mjs"], { cwd: repo, stdio: "ignore" })
-  fs.cpSync(path.join(repo, "bin", "rdd.mjs"), path.join(binCopy, "rdd.mjs"))
-  fs.cpSync(path.join(repo, "bin", "chunks"), path.join(binCopy, "chunks"), { recursive: true })
   booting = testImage()
   neverBoots = testImage("--never-boots")
   tmpl = fs.mkdtempSync(path.join(home, "tpl-"))
@@ -120,7 +94,6 @@ afterAll(async () => {
   if (d !== undefined && alive(d)) await rdd(["svc", "stop", "--timeout=60s"], 70_000)
   if (d !== undefined && alive(d)) process.kill(d, "SIGKILL")
   for (const pid of ourQemus()) process.kill(pid, "SIGKILL")
-  fs.rmSync(binCopy, { recursive: true, force: true })
   fs.rmSync(home, { recursive: true, force: true })
 }, 120_000)
 

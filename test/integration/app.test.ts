@@ -6,54 +6,14 @@
  * pid in afterAll. At most one guest per block, one block at a time.
  */
 import { execFileSync, spawn } from "node:child_process"
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import * as path from "node:path"
-import * as esbuild from "esbuild"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { uniqueSuffix } from "../support/daemon.js"
-import { messages, tempHome, type RunResult } from "../support/rdd.js"
+import { messages, rddBin, runRdd, tempHome, type RunResult } from "../support/rdd.js"
 
 const root = path.resolve(import.meta.dirname, "../..")
 
-// Other work rebuilds bin/ at any time (removing its chunks first): build a private
-// bundle the way scripts/build.mjs does, inside the repo so node_modules resolves.
-let bin: { readonly bin: string; readonly remove: () => void }
-beforeAll(async () => {
-  const dir = path.join(root, ".cache", `app-bin-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
-  mkdirSync(dir, { recursive: true })
-  await esbuild.build({
-    entryPoints: { main: path.join(root, "src/main.ts") },
-    outdir: path.join(dir, "chunks"),
-    bundle: true,
-    splitting: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    external: ["better-sqlite3"],
-    banner: { js: "import { createRequire as __rddCreateRequire } from 'node:module'; const require = __rddCreateRequire(import.meta.url);" },
-    logLevel: "error"
-  })
-  writeFileSync(path.join(dir, "rdd.mjs"), "#!/usr/bin/env node\nimport \"./chunks/main.js\"\n")
-  bin = { bin: path.join(dir, "rdd.mjs"), remove: () => rmSync(dir, { recursive: true, force: true }) }
-}, 60_000)
-afterAll(() => bin?.remove())
-
-const runRdd = (args: ReadonlyArray<string>, home: string, env: Record<string, string>, timeoutMs: number): Promise<RunResult> =>
-  new Promise((resolve, reject) => {
-    const childEnv: Record<string, string> = {}
-    for (const [k, v] of Object.entries({ ...process.env, HOME: home, ...env })) if (v !== undefined) childEnv[k] = v
-    const child = spawn(process.execPath, [bin.bin, ...args], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-    child.once("error", reject)
-    child.once("close", (code, signal) => {
-      clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
-    })
-  })
 
 const testImage = (variant: "booting" | "never-boots"): string =>
   execFileSync("npm", ["run", "-s", "test-image", ...(variant === "never-boots" ? ["--", "--never-boots"] : [])], {
@@ -101,7 +61,7 @@ const instance = (env: Record<string, string> = {}): Instance => {
   const { home, cleanup } = tempHome("rdd-app-")
   const suffix = uniqueSuffix()
   const rdd = (args: ReadonlyArray<string>, timeoutMs = 120_000) =>
-    runRdd(args, home, { RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info", ...env }, timeoutMs)
+    runRdd(args, { home, env: { RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info", ...env }, timeoutMs })
   return {
     home,
     suffix,
@@ -320,7 +280,7 @@ describe("rdd set timeouts", () => {
   it("Ctrl-C while waiting exits 130", async () => {
     const env: Record<string, string> = {}
     for (const [k, v] of Object.entries({ ...process.env, HOME: i.home, RDD_INSTANCE: i.suffix, RDD_LOG_LEVEL: "info" })) if (v !== undefined) env[k] = v
-    const child = spawn(process.execPath, [bin.bin, "set", "virtualMachine.memoryInGB=1", "--timeout=0"], { env, stdio: ["ignore", "ignore", "pipe"] })
+    const child = spawn(process.execPath, [rddBin, "set", "virtualMachine.memoryInGB=1", "--timeout=0"], { env, stdio: ["ignore", "ignore", "pipe"] })
     const code = new Promise<number | null>((resolve) => child.once("close", (c) => resolve(c)))
     let stderr = ""
     const waiting = new Promise<void>((resolve) =>

@@ -6,42 +6,24 @@
  * `list`, `ctl wait-condition`, and delete through the finalizer.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { messages } from "../support/rdd.js"
+import { messages, runRdd } from "../support/rdd.js"
 
 const repo = path.resolve(import.meta.dirname, "../..")
 const suffix = `li${process.pid % 100000}`
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-limavm-int-"))
-const binCopy = fs.mkdtempSync(path.join(repo, ".cache", "int-bin-"))
 const limaHome = path.join(home, `.rd${suffix}`, "lima")
 const serviceDir = path.join(home, ".local", "share", `rancher-desktop-${suffix}`)
 const template = path.join(home, "tpl.yaml")
 
 const rdd = (args: ReadonlyArray<string>, timeoutMs = 60_000) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const env: Record<string, string> = {}
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
-    Object.assign(env, { HOME: home, RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info" })
-    const child = spawn(process.execPath, [path.join(binCopy, "rdd.mjs"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
-    child.once("error", reject)
-    child.once("close", (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+  runRdd(args, { home, env: { RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info" }, timeoutMs })
 
 beforeAll(() => {
   execFileSync("node", ["scripts/build.mjs"], { cwd: repo, stdio: "ignore" })
-  fs.cpSync(path.join(repo, "bin", "rdd.mjs"), path.join(binCopy, "rdd.mjs"))
-  fs.cpSync(path.join(repo, "bin", "chunks"), path.join(binCopy, "chunks"), { recursive: true })
   // the real test guest's template: created stopped, nothing boots
   fs.copyFileSync(execFileSync("bash", [path.join(repo, "scripts/test-image.sh")], { encoding: "utf8", timeout: 300_000 }).trim(), template)
 }, 300_000)
@@ -54,7 +36,6 @@ afterAll(async () => {
   } catch {
     // stopped
   }
-  fs.rmSync(binCopy, { recursive: true, force: true })
   fs.rmSync(home, { recursive: true, force: true })
 }, 60_000)
 

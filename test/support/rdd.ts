@@ -15,6 +15,8 @@ export interface RunResult {
   readonly signal: NodeJS.Signals | null
   readonly stdout: string
   readonly stderr: string
+  /** wall time of the run */
+  readonly ms: number
 }
 
 export interface RunOptions {
@@ -32,6 +34,7 @@ export const runRdd = (args: ReadonlyArray<string>, options: RunOptions = {}): P
     if (options.home !== undefined) env["HOME"] = options.home
     delete env["RDD_INSTANCE"]
     if (options.env?.["RDD_INSTANCE"] !== undefined) env["RDD_INSTANCE"] = options.env["RDD_INSTANCE"]
+    const t0 = Date.now()
     const child = spawn(process.execPath, [rddBin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
@@ -42,7 +45,7 @@ export const runRdd = (args: ReadonlyArray<string>, options: RunOptions = {}): P
     child.once("error", reject)
     child.once("close", (code, signal) => {
       clearTimeout(timer)
-      resolve({ code, signal, stdout, stderr })
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - t0 })
     })
   })
 
