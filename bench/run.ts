@@ -23,6 +23,7 @@ import { api, Specs as ApiSpecs } from "./figures/api.js"
 import { lifecycle, Specs as LifecycleSpecs } from "./figures/lifecycle.js"
 import { scaling as scalingBench, scalingTable } from "./figures/scaling.js"
 import { startup, Specs as StartupSpecs } from "./figures/startup.js"
+import { limavmReconcile, Specs as LimaVmSpecs } from "./figures/limavm.js"
 import { Specs as VmSpecs, vm } from "./figures/vm.js"
 import { renderPlot } from "./plot.js"
 import { repoRoot, snapshotBuild } from "./Proc.js"
@@ -119,6 +120,7 @@ const main = Effect.gen(function*() {
   }
   if (args.only.has("vm")) {
     figures.push(...yield* group("VM (qemu driver)", Object.values(VmSpecs), vm(args.quick ? { runs: 2 } : { runs: 5 })))
+    figures.push(...yield* group("LimaVM controller", Object.values(LimaVmSpecs), limavmReconcile(args.quick ? { rounds: 3 } : { rounds: 7 })))
   }
   let scalingNote: string | null = args.quick ? "not measured in --quick mode" : "not selected by --only"
   if (args.only.has("scaling") && !args.quick) {

@@ -16,7 +16,7 @@ import { KubeClient } from "../../src/services/KubeClient.js"
 import * as LimaVmOps from "../../src/services/LimaVmOps.js"
 import * as Progress from "../../src/services/Progress.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "../unit/limavmKube.js"
+import * as FakeKube from "../fakes/InMemoryKube.js"
 
 const Template = "images:\n- location: /var/lib/rdd/disk.img\n"
 

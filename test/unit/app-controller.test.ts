@@ -1,6 +1,6 @@
 /**
  * The App controller together with the real LimaVM controller, on an in-memory
- * API (test/unit/limavmKube.ts) and the fake VM driver: what the App makes,
+ * API (test/fakes/InMemoryKube.ts) and the fake VM driver: what the App makes,
  * how settings reach the VM, when Settled turns True (never before the VM is in
  * the asked state at the written generation), and deletion through finalizers.
  */
@@ -16,7 +16,7 @@ import * as App from "../../src/domain/App.js"
 import { Core, type Condition, type KubeObject } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "./limavmKube.js"
+import * as FakeKube from "../fakes/InMemoryKube.js"
 
 const Base = "vmType: qemu\ncpus: 1\nmemory: 256MiB\nimages:\n- location: /var/lib/rdd/disk.img\n"
 

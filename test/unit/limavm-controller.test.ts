@@ -1,5 +1,5 @@
 /**
- * The LimaVM controller against an in-memory API (limavmKube.ts) and the fake
+ * The LimaVM controller against an in-memory API (test/fakes/InMemoryKube.ts) and the fake
  * VM driver, on the TestClock: every condition transition of SPEC 4.4, the
  * capped exponential backoff, adoption without reboot, deletion through the
  * finalizer, the shutdown drain, and "a slow stop of one VM does not delay
@@ -13,7 +13,7 @@ import type * as Workers from "../../src/controlplane/controllers/limavm/Workers
 import { Core, type KubeObject } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "./limavmKube.js"
+import * as FakeKube from "../fakes/InMemoryKube.js"
 
 const Template = "images:\n- location: /var/lib/rdd/disk.img\n"
 

@@ -10,7 +10,7 @@ import * as Controller from "../../src/controlplane/controllers/limavm/Controlle
 import { Core } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "./limavmKube.js"
+import * as FakeKube from "../fakes/InMemoryKube.js"
 
 const N = 50
 
