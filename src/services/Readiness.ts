@@ -178,3 +178,12 @@ export const awaitReady = (
         Effect.flatMap(Ref.get(current), (pid) => Effect.fail(leavingBehind(options.leftBehind(pid))(e))))
     )
   })
+
+/** One look, no waiting (for `svc status -o json`): is this run of the daemon ready right now? */
+export const isReadyNow = (record: RunRecord): Effect.Effect<boolean, never, KubeClient> =>
+  Effect.gen(function*() {
+    const kube = yield* KubeClient
+    if (!(yield* kube.readyz)) return false
+    const cm = yield* kube.get(DiscoveryRef)
+    return Option.match(cm, { onNone: () => false, onSome: (c) => stageOf(c, record.startId) === "ready" })
+  }).pipe(Effect.orElseSucceed(() => false))

@@ -60,6 +60,9 @@ describe("svc lifecycle on the real daemon", () => {
       `${N} control plane has been started: true`,
       `${N} control plane PID is: ${pid[0]}`
     ])
+    const statusJson = JSON.parse((await i.rdd(["svc", "status", "-o", "json"])).stdout) as Record<string, unknown>
+    expect(statusJson).toMatchObject({ instance: i.name, created: true, started: true, pid: pid[0], ready: true })
+    expect(statusJson["apiServer"]).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
 
     const again = await i.rdd(["svc", "start", "-o", "json"])
     expect(again.code).toBe(0)

@@ -1,10 +1,13 @@
 /** `rdd svc status [-o text|json]` (SPEC 2.5): three forced info lines, always exit 0. */
 import * as Command from "@effect/cli/Command"
-import { Clock, Console, Effect, Logger, LogLevel, Option } from "effect"
+import { Clock, Console, Duration, Effect, Logger, LogLevel, Option } from "effect"
 import * as Instance from "../../domain/Instance.js"
 import { findDaemon } from "../../services/Daemon.js"
 import { InstanceDir } from "../../services/InstanceDir.js"
 import { output } from "../options.js"
+
+/** A status probe answers at once or says "not ready"; it never waits for the daemon. */
+const ProbeBound = Duration.seconds(2)
 
 export const status = Command.make("status", { output: output(["text", "json"] as const, "text") }, (o) =>
   Effect.gen(function*() {
@@ -16,11 +19,25 @@ export const status = Command.make("status", { output: output(["text", "json"] a
     if (o.output === "json") {
       const record = Option.flatMap(daemon, (d) => d.record)
       const now = yield* Clock.currentTimeMillis
+      // Asking the API costs the API client's start-up: only for JSON, only when a daemon runs.
+      const ready = yield* Option.match(record, {
+        onNone: () => Effect.succeed(false),
+        onSome: (r) =>
+          Effect.flatMap(
+            Effect.promise(() => Promise.all([import("../../services/Readiness.js"), import("../../layers/KubeClientLive.js")])),
+            ([Readiness, KubeClientLive]) =>
+              Readiness.isReadyNow(r).pipe(
+                Effect.provide(KubeClientLive.layer),
+                Effect.timeoutTo({ duration: ProbeBound, onSuccess: (ok) => ok, onTimeout: () => false })
+              )
+          )
+      })
       yield* Console.log(JSON.stringify({
         instance: dir.instance.name,
         created,
         started: Option.isSome(daemon),
         pid,
+        ready,
         apiServer: Option.getOrNull(Option.flatMap(record, (r) => Option.fromNullable(r.port).pipe(Option.map((p) => `https://127.0.0.1:${p}`)))),
         uptimeSeconds: Option.getOrNull(Option.map(record, (r) => Math.max(0, Math.floor((now - Date.parse(r.startedAt)) / 1000))))
       }))
