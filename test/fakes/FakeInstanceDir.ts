@@ -14,6 +14,15 @@ import type { World } from "./World.js"
 const under = (dir: string, path: string) => path === dir || path.startsWith(`${dir}/`)
 const parentOf = (path: string) => path.slice(0, path.lastIndexOf("/"))
 
+/** Files the code under test removed through InstanceDir (the fake daemon removes its own directly). */
+const removedByService = new WeakMap<World, Set<string>>()
+export const removedThroughService = (w: World): ReadonlySet<string> => removedByService.get(w) ?? new Set()
+const noteRemoved = (w: World, path: string) => {
+  const set = removedByService.get(w) ?? new Set<string>()
+  set.add(path)
+  removedByService.set(w, set)
+}
+
 export const instanceDir = (w: World) =>
   Layer.succeed(InstanceDir, {
     instance: w.instance,
@@ -39,11 +48,19 @@ export const instanceDir = (w: World) =>
     readFile: (path) => Effect.sync(() => Option.fromNullable(w.files.get(path))),
     writeFileAtomic: (path, content) => Effect.sync(() => void w.files.set(path, content)),
     exists: (path) => Effect.sync(() => w.files.has(path) || w.dirs.has(path)),
-    removeFile: (path) => Effect.sync(() => void w.files.delete(path)),
+    removeFile: (path) =>
+      Effect.sync(() => {
+        if (w.files.delete(path)) noteRemoved(w, path)
+      }),
     removeDir: (key) =>
       Effect.sync(() => {
         const root = w.paths[key]
-        for (const f of [...w.files.keys()]) if (under(root, f)) w.files.delete(f)
+        for (const f of [...w.files.keys()]) {
+          if (under(root, f)) {
+            w.files.delete(f)
+            noteRemoved(w, f)
+          }
+        }
         for (const d of [...w.dirs]) if (under(root, d)) w.dirs.delete(d)
       }),
     ensureDir: (path) => Effect.sync(() => void w.dirs.add(path))
