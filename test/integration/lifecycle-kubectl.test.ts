@@ -9,17 +9,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { privateBin } from "./lifecycle-support.js"
+import { rddBin } from "../support/rdd.js"
 
-let bin: { readonly bin: string; readonly remove: () => void }
 let dir: string
-beforeAll(async () => {
-  bin = await privateBin()
+beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-kubectl-"))
-  fs.symlinkSync(bin.bin, path.join(dir, "kubectl"))
-}, 90_000)
+  fs.symlinkSync(rddBin, path.join(dir, "kubectl"))
+}, 10_000)
 afterAll(() => {
-  bin?.remove()
   fs.rmSync(dir, { recursive: true, force: true })
 }, 10_000)
 
@@ -32,14 +29,14 @@ const realKubectl = (process.env["PATH"] ?? "").split(":").map((d) => path.join(
 
 describe("rdd kubectl", () => {
   it("passes arguments and the exit code through, and works as a `kubectl` symlink", async () => {
-    const version = await run(process.execPath, [bin.bin, "kubectl", "version", "--client", "-o", "json"])
+    const version = await run(process.execPath, [rddBin, "kubectl", "version", "--client", "-o", "json"])
     expect(version.code).toBe(0)
     expect(JSON.parse(version.stdout).clientVersion).toBeDefined()
-    const bad = await run(process.execPath, [bin.bin, "kubectl", "get", "ns", "--kubeconfig", "/nonexistent/config"])
+    const bad = await run(process.execPath, [rddBin, "kubectl", "get", "ns", "--kubeconfig", "/nonexistent/config"])
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain("/nonexistent/config")
     // a flag rdd itself would reject is kubectl's business
-    const help = await run(process.execPath, [bin.bin, "kubectl", "--help"])
+    const help = await run(process.execPath, [rddBin, "kubectl", "--help"])
     expect(help.code).toBe(0)
     expect(help.stdout).toContain("kubectl controls the Kubernetes cluster manager")
 
@@ -52,15 +49,15 @@ describe("rdd kubectl", () => {
   }, 60_000)
 
   it("no kubectl: exit 1 saying how to install it (and a symlink to rdd does not count)", async () => {
-    const none = await run(process.execPath, [bin.bin, "kubectl", "version"], { PATH: dir })
+    const none = await run(process.execPath, [rddBin, "kubectl", "version"], { PATH: dir })
     expect(none.code).toBe(1)
     expect(none.stderr).toContain("kubectl was not found: install it")
     // rdd ctl says so before starting anything
-    const ctl = await run(process.execPath, [bin.bin, "--instance", "nokubectl", "ctl", "get", "ns"], { PATH: dir })
+    const ctl = await run(process.execPath, [rddBin, "--instance", "nokubectl", "ctl", "get", "ns"], { PATH: dir })
     expect(ctl.code).toBe(1)
     expect(ctl.stderr).toContain("kubectl was not found: install it")
     expect(fs.existsSync(path.join(dir, ".local", "share", "rancher-desktop-nokubectl"))).toBe(false)
-    const bad = await run(process.execPath, [bin.bin, "kubectl", "version"], { RDD_KUBECTL: "/no/such/kubectl" })
+    const bad = await run(process.execPath, [rddBin, "kubectl", "version"], { RDD_KUBECTL: "/no/such/kubectl" })
     expect(bad.code).toBe(1)
     expect(bad.stderr).toContain("RDD_KUBECTL=/no/such/kubectl is not an executable file")
   }, 60_000)

@@ -1,7 +1,7 @@
 /**
- * Support for the lifecycle integration tests: a private, consistent copy of the
- * built CLI (other work rebuilds bin/ concurrently; a half-written bundle must
- * not break a running test), `rdd` runs in a temp HOME with a unique instance,
+ * Support for the lifecycle integration tests: `rdd` runs of the built CLI in a
+ * temp HOME with a unique instance (builds swap atomically, so the tests run
+ * bin/rdd.mjs itself),
  * log-message extraction (logrus text, as scripts of the Go tool parse it), and
  * cleanup by pid of every daemon of the instances a test used — bounded, and
  * thawing frozen ones first.
@@ -11,34 +11,26 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
+import { afterEach } from "vitest"
 import * as NodeProcessManager from "../../src/layers/NodeProcessManager.js"
 import type { SignalKind } from "../../src/services/ProcessManager.js"
+import { rddBin } from "../support/rdd.js"
 
-const root = path.resolve(import.meta.dirname, "../..")
 
-/** Copies bin/ into .cache/ (inside the repo, so node_modules resolves) once it is complete. */
-export const privateBin = async (): Promise<{ readonly bin: string; readonly remove: () => void }> => {
-  const target = path.join(root, ".cache", `lifecycle-bin-${process.pid}-${Math.random().toString(36).slice(2, 8)}`)
-  for (let attempt = 0; attempt < 300; attempt++) {
-    fs.rmSync(target, { recursive: true, force: true })
-    try {
-      fs.mkdirSync(path.join(target, "chunks"), { recursive: true })
-      // bin/chunks may be a symlink to the current build directory: copy what it points to
-      fs.cpSync(fs.realpathSync(path.join(root, "bin", "chunks")), path.join(target, "chunks"), { recursive: true })
-      fs.copyFileSync(path.join(root, "bin", "rdd.mjs"), path.join(target, "rdd.mjs"))
-      const files = fs.readdirSync(path.join(target, "chunks"))
-      const complete = files.includes("main.js") && files.every((f) => {
-        const text = fs.readFileSync(path.join(target, "chunks", f), "utf8")
-        return [...text.matchAll(/["'`]\.\/([A-Za-z0-9_-]+\.js)["'`]/g)].every((m) => files.includes(m[1]!))
-      })
-      if (complete) return { bin: path.join(target, "rdd.mjs"), remove: () => fs.rmSync(target, { recursive: true, force: true }) }
-    } catch {
-      // bin/ is being rebuilt right now: try again
-    }
-    await new Promise((r) => setTimeout(r, 200))
+/**
+ * Registers the file's cleanup hook and returns a maker of fresh instances: each
+ * test's instances are cleaned up after it (daemons stopped by pid, HOME removed).
+ */
+export const useInstances = (cleanupTimeoutMs: number) => {
+  const used: Array<Instance> = []
+  afterEach(async () => {
+    await Promise.all(used.splice(0).map((i) => i.cleanup()))
+  }, cleanupTimeoutMs)
+  return (env: Record<string, string> = {}): Instance => {
+    const i = makeInstance(rddBin, env)
+    used.push(i)
+    return i
   }
-  fs.rmSync(target, { recursive: true, force: true })
-  throw new Error("bin/ never became complete within 60s; run npm run build")
 }
 
 export interface Run {

@@ -8,24 +8,10 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { type Instance, isAlive, makeInstance, privateBin, q, signal, until } from "./lifecycle-support.js"
+import { describe, expect, it } from "vitest"
+import { isAlive, q, signal, until, useInstances } from "./lifecycle-support.js"
 
-let bin: { readonly bin: string; readonly remove: () => void }
-const used: Array<Instance> = []
-const instance = () => {
-  const i = makeInstance(bin.bin)
-  used.push(i)
-  return i
-}
-
-beforeAll(async () => {
-  bin = await privateBin()
-}, 90_000)
-afterEach(async () => {
-  await Promise.all(used.splice(0).map((i) => i.cleanup()))
-}, 30_000)
-afterAll(() => bin?.remove(), 10_000)
+const instance = useInstances(30_000)
 
 /** Signals pending on a stopped process (/proc/<pid>/status ShdPnd), as a bit mask. */
 const pending = (pid: number): bigint => {

@@ -9,24 +9,10 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as path from "node:path"
 import { parse as parseYaml } from "yaml"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { type Instance, isAlive, makeInstance, privateBin, q, until } from "./lifecycle-support.js"
+import { describe, expect, it } from "vitest"
+import { isAlive, q, until, useInstances } from "./lifecycle-support.js"
 
-let bin: { readonly bin: string; readonly remove: () => void }
-const used: Array<Instance> = []
-const instance = (env: Record<string, string> = {}) => {
-  const i = makeInstance(bin.bin, env)
-  used.push(i)
-  return i
-}
-
-beforeAll(async () => {
-  bin = await privateBin()
-}, 90_000)
-afterEach(async () => {
-  await Promise.all(used.splice(0).map((i) => i.cleanup()))
-}, 90_000)
-afterAll(() => bin?.remove(), 10_000)
+const instance = useInstances(90_000)
 
 const serverPort = (kubeconfig: string): number => {
   const kc = parseYaml(fs.readFileSync(kubeconfig, "utf8")) as { clusters: Array<{ cluster: { server: string } }> }
