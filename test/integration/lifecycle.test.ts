@@ -156,7 +156,9 @@ describe("svc lifecycle on the real daemon", () => {
       fs.mkdirSync(i.logDir, { recursive: true })
       for (let n = 1; n <= 8; n++) fs.writeFileSync(path.join(i.logDir, `rdd.stderr.${n}.log`), `old ${n}\n`)
       fs.writeFileSync(path.join(i.logDir, "rdd.stderr.log"), "previous run\n")
-      expect((await i.rdd(["svc", "start", "--wait=false"])).code).toBe(0)
+      // wait for readiness: this test is about rotation, and a stop that lands while the daemon
+      // is still loading can be lost (a known defect, see the closing note of issue 4)
+      expect((await i.rdd(["svc", "start"])).code).toBe(0)
       const backups = fs.readdirSync(i.logDir).filter((f) => /^rdd\.stderr\.[0-9]+\.log$/.test(f)).sort()
       expect(fs.readFileSync(path.join(i.logDir, "rdd.stderr.9.log"), "utf8")).toBe("previous run\n")
       if (keep) expect(backups).toHaveLength(9)
