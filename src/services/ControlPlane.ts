@@ -168,9 +168,25 @@ const ready_ = (name: string, pid: number) =>
 // ---------------------------------------------------------------------------------------------
 // stop
 
-/** The daemon to stop: the running one, else one that a start in flight has spawned. */
-const target = Effect.flatMap(findDaemon, (d) =>
-  Option.isSome(d) ? Effect.succeed(Option.some(d.value.pid)) : StartGate.findStarting)
+/**
+ * The daemon to stop: the running one, else one that a start in flight has just
+ * spawned. Such a daemon is still loading, and a signal that arrives before its
+ * own handlers are in place can be lost; it installs them before it takes the
+ * instance (writes the pid file), so wait for that, or for it to exit, within
+ * the command's deadline before signalling it.
+ */
+const target = (deadline: Deadline.Deadline) =>
+  Effect.gen(function*() {
+    const running = yield* findDaemon
+    if (Option.isSome(running)) return Option.some(running.value.pid)
+    const starting = yield* StartGate.findStarting
+    if (Option.isNone(starting)) return Option.none<number>()
+    const pid = starting.value
+    const pm = yield* ProcessManager
+    const settled = Effect.zipWith(findDaemon, pm.isAlive(pid), (d, alive) => !alive || Option.exists(d, (x) => x.pid === pid))
+    yield* waitFor(`the starting control plane (pid ${pid}) to take the instance`, deadline, pollUntil(settled))
+    return Option.some(pid)
+  })
 
 /**
  * A drained daemon exits within a few hundred ms of SIGINT: look every 20ms for
@@ -221,7 +237,7 @@ export const stop = (o: StopOptions): Effect.Effect<Result, WaitTimeout, Instanc
     const pm = yield* ProcessManager
     const name = quoted(dir.instance)
     // the running daemon, or one a start in flight has just spawned
-    const daemon = yield* target
+    const daemon = yield* target(o.deadline)
     if (Option.isNone(daemon)) {
       const message = (yield* dir.isCreated) ? `${name} control plane is already stopped` : `${name} control plane does not exist`
       yield* Effect.logInfo(message)
@@ -258,7 +274,7 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const name = quoted(dir.instance)
-    const daemon = yield* target
+    const daemon = yield* target(deadline)
     const present = (yield* dir.isCreated) || Option.isSome(daemon) || (yield* dir.exists(dir.paths.dir))
     if (!present) {
       const message = `${name} control plane does not exist`
@@ -277,7 +293,7 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
         what: `${name} control plane to be deleted`,
         leftBehind: (h) => `another rdd process${Option.match(h, { onNone: () => "", onSome: (p) => ` (pid ${p})` })} is starting it; ${preserved}`
       })
-      const again = yield* target
+      const again = yield* target(deadline)
       if (Option.isSome(again)) {
         return yield* new Failure({
           message: `${name} control plane was started again (pid ${again.value}) while it was being deleted; ${preserved}`

@@ -156,9 +156,7 @@ describe("svc lifecycle on the real daemon", () => {
       fs.mkdirSync(i.logDir, { recursive: true })
       for (let n = 1; n <= 8; n++) fs.writeFileSync(path.join(i.logDir, `rdd.stderr.${n}.log`), `old ${n}\n`)
       fs.writeFileSync(path.join(i.logDir, "rdd.stderr.log"), "previous run\n")
-      // wait for readiness: this test is about rotation, and a stop that lands while the daemon
-      // is still loading can be lost (a known defect, see the closing note of issue 4)
-      expect((await i.rdd(["svc", "start"])).code).toBe(0)
+      expect((await i.rdd(["svc", "start", "--wait=false"])).code).toBe(0)
       const backups = fs.readdirSync(i.logDir).filter((f) => /^rdd\.stderr\.[0-9]+\.log$/.test(f)).sort()
       expect(fs.readFileSync(path.join(i.logDir, "rdd.stderr.9.log"), "utf8")).toBe("previous run\n")
       if (keep) expect(backups).toHaveLength(9)
@@ -219,6 +217,16 @@ describe("svc lifecycle on the real daemon", () => {
     expect(i.pids()).toEqual(pid)
     expect((await i.rdd(["svc", "stop"])).code).toBe(0)
   }, 60_000)
+
+  it("stop and delete right after start --wait=false stop the daemon that is still loading (the signal is not lost)", async () => {
+    for (const verb of ["stop", "delete", "stop", "delete"]) {
+      const i = instance()
+      expect((await i.rdd(["svc", "start", "--wait=false"])).code).toBe(0)
+      const r = await i.rdd(["svc", verb, "--timeout=20s"])
+      expect(r.code, r.stderr).toBe(0)
+      expect(i.pids(), `no daemon left after ${verb}`).toEqual([])
+    }
+  }, 120_000)
 
   it("svc start --wait=false returns at once; a later svc start waits for readiness", async () => {
     const i = instance()

@@ -151,7 +151,7 @@ describe("start gate", () => {
 })
 
 describe("svc stop / delete", () => {
-  it.effect("a daemon still before its lock (spawned by start --wait=false) is found and stopped", () =>
+  it.effect("a daemon still before its lock (spawned by start --wait=false) is found, and signalled once it owns the instance", () =>
     Effect.gen(function*() {
       const w = yield* makeWorld()
       w.setScript({ ...quickDaemon, lockAfter: Duration.seconds(30) })
@@ -160,9 +160,11 @@ describe("svc stop / delete", () => {
       assert.isFalse(w.files.has(w.paths.pid_file))
       const logs: Array<string> = []
       const d = yield* Deadline.start(Duration.minutes(5))
-      const exit = yield* runFor(ControlPlane.stop({ wait: true, deadline: d }).pipe(provide(w, logs)), "1 second")
+      // a signal that lands while the daemon is still loading can be lost: wait until it takes the instance
+      const exit = yield* runFor(ControlPlane.stop({ wait: true, deadline: d }).pipe(provide(w, logs)), "31 seconds")
       assert.strictEqual(exit._tag, "Success")
       assert.deepStrictEqual(w.signals.map((s) => [s.pid, s.kind]), [[child, "graceful"]])
+      assert.isAtLeast(w.signals[0]!.atMillis, 30_000, "not signalled before it owned the instance")
       assert.deepStrictEqual(logs, [`${N} control plane has stopped`])
     }))
 
