@@ -131,11 +131,12 @@ describe("svc lifecycle on the real daemon", () => {
 
   it("port taken → fallback port used by the kubeconfig and by readiness", async () => {
     const i = instance()
-    expect((await i.rdd(["svc", "create"])).code).toBe(0)
-    const args = JSON.parse(fs.readFileSync(path.join(i.dir, "args.json"), "utf8")) as Array<string>
-    const port = Number(args[args.lastIndexOf("--secure-port") + 1])
+    // the test holds a port the OS gave it and configures the instance for exactly that port
+    // (an instance's default port can collide with another test's daemon running in parallel)
     const blocker = net.createServer()
-    await new Promise<void>((resolve, reject) => blocker.once("error", reject).listen(port, "127.0.0.1", () => resolve()))
+    const port = await new Promise<number>((resolve, reject) =>
+      blocker.once("error", reject).listen(0, "127.0.0.1", () => resolve((blocker.address() as net.AddressInfo).port)))
+    expect((await i.rdd(["svc", "create", `--secure-port=${port}`])).code).toBe(0)
     try {
       const start = await i.rdd(["svc", "start"])
       expect(start.code, start.stderr).toBe(0)
