@@ -263,7 +263,8 @@ describe("qemu driver with a real guest", () => {
         }).pipe(Effect.provide(NodeProcessManager.layer))
         Effect.runPromise(program)
       `)
-      const child = spawn(path.join(repo, "node_modules/.bin/tsx"), [daemon], { cwd: repo, stdio: ["ignore", "pipe", "inherit"] })
+      // node itself with tsx's loader (not the tsx wrapper, whose own child would outlive the SIGKILL)
+      const child = spawn(process.execPath, ["--import", "tsx", daemon], { cwd: repo, stdio: ["ignore", "pipe", "inherit"] })
       const line = yield* Effect.async<string, Error>((resume) => {
         let out = ""
         child.stdout.on("data", (d: Buffer) => {
