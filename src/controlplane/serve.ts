@@ -172,6 +172,7 @@ export const serve = (o: ServeOptions) =>
       ready: () => accepting
     })
     const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, keepAliveTimeout: 60_000 }, handler)
+    server.on("checkContinue", Http.makeCheckContinue(handler))
     server.headersTimeout = 60_000
     server.requestTimeout = 0
     port = yield* listen(server, desiredPort).pipe(

@@ -14,10 +14,34 @@ export type ReadResult =
   | { readonly _tag: "TooLarge" }
   | { readonly _tag: "Error" }
 
+/**
+ * After a 413 the rest of the body is read and thrown away, up to this much, so
+ * the client can finish sending and then read the answer: closing a socket with
+ * unread data makes TCP reset it, and the client then loses the 413 it was sent
+ * (it sees EPIPE or ECONNRESET instead). Beyond this, or after `DrainMs`, the
+ * connection is cut.
+ */
+export const DrainLimit = 64 * 1024 * 1024
+export const DrainMs = 10_000
+
+/** Discards the rest of `req`, bounded by DrainLimit bytes and DrainMs. */
+const drain = (req: http.IncomingMessage, alreadyRead: number): void => {
+  let drained = alreadyRead
+  const cut = () => req.socket.destroy()
+  const timer = setTimeout(cut, DrainMs)
+  timer.unref()
+  req.on("data", (chunk: Buffer) => {
+    drained += chunk.length
+    if (drained > DrainLimit) cut()
+  })
+  req.once("close", () => clearTimeout(timer))
+  req.resume()
+}
+
 export const read = (req: http.IncomingMessage, limit: number, done: (r: ReadResult) => void): void => {
   const declared = Number(req.headers["content-length"] ?? "0")
   if (declared > limit) {
-    req.resume()
+    drain(req, 0)
     done({ _tag: "TooLarge" })
     return
   }
@@ -29,20 +53,28 @@ export const read = (req: http.IncomingMessage, limit: number, done: (r: ReadRes
     finished = true
     done(r)
   }
-  req.on("data", (chunk: Buffer) => {
-    if (finished) return
+  const onData = (chunk: Buffer) => {
     size += chunk.length
     if (size > limit) {
       chunks.length = 0
-      req.resume()
+      req.off("data", onData)
+      drain(req, size)
       finish({ _tag: "TooLarge" })
       return
     }
     chunks.push(chunk)
-  })
+  }
+  req.on("data", onData)
   req.on("end", () => finish({ _tag: "Ok", data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }))
   req.on("error", () => finish({ _tag: "Error" }))
 }
+
+/**
+ * A request that announces a body over the limit and asks "100-continue" is
+ * refused before the client sends it. Anything else is told to go on.
+ */
+export const refuseBeforeContinue = (req: http.IncomingMessage, limit: number): boolean =>
+  Number(req.headers["content-length"] ?? "0") > limit
 
 export type Decoded =
   | { readonly _tag: "Value"; readonly value: unknown }

@@ -322,14 +322,27 @@ export const makeHandler = (o: HttpOptions) => {
     }
     if (req.method === "GET" || req.method === "HEAD") return resource(req, res, route, q, user, undefined)
     Body.read(req, BodyLimit, (result) => guard(res, () => {
-      if (result._tag === "TooLarge") {
-        res.setHeader("Connection", "close")
-        return sendError(res, ApiError.tooLarge())
-      }
+      // no "Connection: close": Body drains the rest, so the client reads this answer
+      if (result._tag === "TooLarge") return sendError(res, ApiError.tooLarge())
       if (result._tag === "Error") return res.destroy()
       const decoded = Body.decode(req.headers["content-type"], result.data, YAML.parse)
       resource(req, res, route, q, user, decoded)
     }))
   }
   return (req: http.IncomingMessage, res: http.ServerResponse): void => guard(res, () => handle(req, res))
+}
+
+/**
+ * The server's "checkContinue" listener: a body announced over the limit is
+ * refused with 413 before the client sends it (the connection then closes, as
+ * the body it announced never comes); any other request is told to continue.
+ */
+export const makeCheckContinue = (handler: http.RequestListener) =>
+(req: http.IncomingMessage, res: http.ServerResponse): void => {
+  if (Body.refuseBeforeContinue(req, BodyLimit)) {
+    res.setHeader("Connection", "close")
+    return sendError(res, ApiError.tooLarge())
+  }
+  res.writeContinue()
+  handler(req, res)
 }
