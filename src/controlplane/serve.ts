@@ -263,9 +263,15 @@ export const serve = (o: ServeOptions) =>
 /**
  * Replaces the runtime's signal handling (which would interrupt the command) with
  * the daemon's: first signal → graceful shutdown, second → immediate exit 1.
+ *
+ * The daemon's listener is added before the runtime's is removed. Node closes a
+ * signal's libuv handle when its last listener goes, and libuv drops a signal
+ * still queued for a closed handle: a SIGINT that arrived while startup code ran
+ * was silently lost, and the daemon came up and kept running (found by a stop
+ * right after `svc start --wait=false`; test/reliability/startup-signal.test.ts
+ * sweeps signals across the whole startup).
  */
 const installSignalHandlers = (onFirst: (signal: string) => void) => {
-  for (const s of ["SIGINT", "SIGTERM"] as const) process.removeAllListeners(s)
   let received = 0
   const handler = (signal: NodeJS.Signals) => {
     received++
@@ -277,8 +283,10 @@ const installSignalHandlers = (onFirst: (signal: string) => void) => {
     // eslint-disable-next-line no-restricted-syntax -- SPEC 2.7: a second signal exits at once with code 1
     process.exit(1)
   }
-  process.on("SIGINT", handler)
-  process.on("SIGTERM", handler)
+  for (const s of ["SIGINT", "SIGTERM"] as const) {
+    process.on(s, handler)
+    for (const other of process.listeners(s)) if (other !== handler) process.removeListener(s, other)
+  }
   return {
     detach: () => {
       // Keep handling a late second signal until the process is gone, but never keep it alive.

@@ -170,10 +170,12 @@ const ready_ = (name: string, pid: number) =>
 
 /**
  * The daemon to stop: the running one, else one that a start in flight has just
- * spawned. Such a daemon is still loading, and a signal that arrives before its
- * own handlers are in place can be lost; it installs them before it takes the
- * instance (writes the pid file), so wait for that, or for it to exit, within
- * the command's deadline before signalling it.
+ * spawned. Such a daemon is still loading; it installs its signal handlers before
+ * it takes the instance (writes the pid file), so wait for that, or for it to
+ * exit, within the command's deadline, and the stop then goes through its orderly
+ * shutdown rather than whichever early exit the loading process had reached.
+ * (A signal during loading used to be lost outright; serve.ts fixed that, and
+ * test/reliability/startup-signal.test.ts proves it.)
  */
 const target = (deadline: Deadline.Deadline) =>
   Effect.gen(function*() {
