@@ -66,25 +66,6 @@ const arrayIndex = (token: string, length: number, forAdd: boolean): number | un
   return i < (forAdd ? length + 1 : length) ? i : undefined
 }
 
-/** Walks to the parent of the pointer's last token, in a mutable document. */
-const parentOf = (doc: Json, tokens: ReadonlyArray<string>): { parent: Container; key: string } | undefined => {
-  let cur: Json = doc
-  for (const t of tokens.slice(0, -1)) {
-    if (isArray(cur)) {
-      const i = arrayIndex(t, cur.length, false)
-      if (i === undefined) return undefined
-      cur = cur[i] ?? null
-    } else if (isObject(cur) && Object.prototype.hasOwnProperty.call(cur, t)) {
-      cur = cur[t] ?? null
-    } else {
-      return undefined
-    }
-  }
-  const key = tokens[tokens.length - 1]
-  if (key === undefined || !(isArray(cur) || isObject(cur))) return undefined
-  return { parent: cur as Container, key }
-}
-
 const getAt = (doc: Json, tokens: ReadonlyArray<string>): Json | undefined => {
   let cur: Json = doc
   for (const t of tokens) {
@@ -99,6 +80,14 @@ const getAt = (doc: Json, tokens: ReadonlyArray<string>): Json | undefined => {
     }
   }
   return cur
+}
+
+/** The container that holds the pointer's last token, in a mutable document. */
+const parentOf = (doc: Json, tokens: ReadonlyArray<string>): { parent: Container; key: string } | undefined => {
+  const key = tokens[tokens.length - 1]
+  const parent = getAt(doc, tokens.slice(0, -1))
+  if (key === undefined || parent === undefined || !(isArray(parent) || isObject(parent))) return undefined
+  return { parent: parent as Container, key }
 }
 
 interface Doc {
