@@ -6,10 +6,10 @@
  * been acknowledged (2xx) must be there. Not one acknowledged write may be lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { createRequire } from "node:module"
 import * as https from "node:https"
 import { type Kubeconfig } from "../security/Api.js"
 import { awaitExit, type Instance, makeInstance } from "./support/Instance.js"
+import { integrity } from "./support/Integrity.js"
 
 const Repetitions = 20
 const Writers = 6
@@ -73,22 +73,6 @@ const writeLoad = (k: Kubeconfig, round: number) => {
       await done
       agent.destroy()
     }
-  }
-}
-
-/** better-sqlite3 has no bundled types (and none are installed): the two calls used here. */
-interface Sqlite {
-  pragma(source: string, options: { simple: true }): unknown
-  close(): void
-}
-const Database = createRequire(import.meta.url)("better-sqlite3") as new (file: string, options: { fileMustExist: boolean }) => Sqlite
-
-const integrity = (db: string): string => {
-  const conn = new Database(db, { fileMustExist: true })
-  try {
-    return (conn.pragma("integrity_check", { simple: true }) as string)
-  } finally {
-    conn.close()
   }
 }
 

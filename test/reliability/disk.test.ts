@@ -10,10 +10,10 @@
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { execFileSync, spawnSync } from "node:child_process"
 import { mkdirSync, rmSync } from "node:fs"
-import { createRequire } from "node:module"
 import * as path from "node:path"
 import { tempHome } from "../support/rdd.js"
 import { awaitExit, type Instance, makeInstance } from "./support/Instance.js"
+import { integrity } from "./support/Integrity.js"
 
 const canMount = (() => {
   if (process.getuid?.() !== 0) return false
@@ -27,20 +27,6 @@ const canMount = (() => {
     probe.cleanup()
   }
 })()
-
-interface Sqlite {
-  pragma(source: string, options: { simple: true }): unknown
-  close(): void
-}
-const Database = createRequire(import.meta.url)("better-sqlite3") as new (file: string, options: { fileMustExist: boolean }) => Sqlite
-const integrity = (db: string): string => {
-  const conn = new Database(db, { fileMustExist: true })
-  try {
-    return conn.pragma("integrity_check", { simple: true }) as string
-  } finally {
-    conn.close()
-  }
-}
 
 let fullRefusal = ""
 let inst: Instance | undefined
