@@ -6,11 +6,7 @@
  * unit tests use, so the figure is the controller's work, not HTTP or SQLite.
  */
 import { Duration, Effect, Logger, LogLevel } from "effect"
-import * as Controller from "../../src/controlplane/controllers/limavm/Controller.js"
-import { Core } from "../../src/domain/KubeObject.js"
-import * as LimaVm from "../../src/domain/LimaVm.js"
-import * as FakeVmDriver from "../../test/fakes/FakeVmDriver.js"
-import * as InMemoryKube from "../../test/fakes/InMemoryKube.js"
+import * as LimaVmFleet from "../../test/fakes/LimaVmFleet.js"
 import { type Figure, measured } from "../Figure.js"
 import { summarize } from "../stats.js"
 
@@ -21,23 +17,10 @@ export const Specs = {
 const N = 50
 
 const once: Effect.Effect<number, Error> = Effect.scoped(Effect.gen(function*() {
-  const kube = yield* InMemoryKube.make
-  const fake = yield* FakeVmDriver.make
-  yield* Controller.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" })
-  yield* kube.client.create(Core.configmaps, {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: "tpl", namespace: "default" },
-    data: { template: "images:\n- location: /disk.img\n" }
-  }).pipe(Effect.orDie)
-  const names = Array.from({ length: N }, (_, i) => `vm${i}`)
-  const started = () =>
-    kube.all(LimaVm.LimaVmType).filter((o) => LimaVm.condition(LimaVm.fromObject(o), "Running")?.reason === "Started").length
+  const fleet = yield* LimaVmFleet.make(N)
+  const started = () => fleet.count("Started")
   const t0 = performance.now()
-  yield* Effect.forEach(names, (n) => kube.client.create(LimaVm.LimaVmType, LimaVm.make("default", n, { name: "tpl" }, true)), {
-    concurrency: "unbounded",
-    discard: true
-  }).pipe(Effect.orDie)
+  yield* fleet.createAll
   // a bench loop, bounded: the controller runs in this process, so check between its steps
   const done = Effect.suspend(() => (started() === N ? Effect.succeed(true) : Effect.as(Effect.sleep(Duration.millis(2)), false)))
   yield* done.pipe(

@@ -6,37 +6,19 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, TestClock } from "effect"
-import * as Controller from "../../src/controlplane/controllers/limavm/Controller.js"
-import { Core } from "../../src/domain/KubeObject.js"
-import * as LimaVm from "../../src/domain/LimaVm.js"
-import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "../fakes/InMemoryKube.js"
+import * as LimaVmFleet from "../fakes/LimaVmFleet.js"
 
 const N = 50
 
 describe("LimaVM controller at scale", () => {
   it.scoped(`${N} VMs from create to Running`, () =>
     Effect.gen(function*() {
-      const kube = yield* FakeKube.make
-      const fake = yield* FakeVmDriver.make
-      yield* Controller.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" })
-      yield* kube.client.create(Core.configmaps, {
-        apiVersion: "v1",
-        kind: "ConfigMap",
-        metadata: { name: "tpl", namespace: "default" },
-        data: { template: "images:\n- location: /disk.img\n" }
-      })
-      const names = Array.from({ length: N }, (_, i) => `vm${i}`)
+      const { count, createAll, fake, names } = yield* LimaVmFleet.make(N)
       for (const n of names) fake.script(n, { bootDelay: "2 seconds" })
       const t0 = performance.now()
-      yield* Effect.forEach(names, (n) => kube.client.create(LimaVm.LimaVmType, LimaVm.make("default", n, { name: "tpl" }, true)), {
-        concurrency: "unbounded",
-        discard: true
-      })
-      const started = () =>
-        kube.all(LimaVm.LimaVmType).filter((o) => LimaVm.condition(LimaVm.fromObject(o), "Running")?.reason === "Started").length
-      const starting = () =>
-        kube.all(LimaVm.LimaVmType).filter((o) => LimaVm.condition(LimaVm.fromObject(o), "Running")?.reason === "Starting").length
+      yield* createAll
+      const started = () => count("Started")
+      const starting = () => count("Starting")
       for (let i = 0; i < 20000 && starting() < N; i++) yield* Effect.yieldNow()
       assert.strictEqual(starting(), N, "all start in parallel, before any time passes")
       yield* TestClock.adjust("2 seconds")
