@@ -16,6 +16,7 @@ import * as Timeouts from "../domain/Timeouts.js"
 import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as AppSettings from "../services/AppSettings.js"
 import { ensureRunning } from "../services/Autostart.js"
+import { findDaemon } from "../services/Daemon.js"
 import { output, timeout, wait } from "./options.js"
 import { runReporting } from "./svc/lifecycle.js"
 
@@ -67,15 +68,20 @@ export const wantsSetHelp = (args: ReadonlyArray<string>): boolean =>
   args[0] === "set" && args.slice(1).some((a) => a === "--help" || a === "-h")
 
 /**
- * The "Available properties" table from the installed CRD, starting the control
- * plane if needed (as the Go tool did); anything failing leaves it out.
+ * The "Available properties" table: from the running control plane's CRD, else
+ * (none runs, or it does not answer in time) from the CRD this build installs.
+ * Help never starts a daemon, unlike the Go tool: a `--help` that spawns a
+ * background process and may wait up to the autostart cap surprises people and
+ * scripts alike.
  */
 export const helpTableFor = (width: number) =>
   Effect.gen(function*() {
-    const deadline = yield* Deadline.start(Duration.decode(Timeouts.AutostartCap))
-    yield* ensureRunning(deadline)
-    return yield* AppSettings.helpTable(deadline, width)
-  }).pipe(
-    Effect.provide(KubeClientLive.layer),
-    Effect.option
-  )
+    const builtIn = Effect.sync(() => Option.some(AppSettings.builtInHelpTable(width)))
+    if (Option.isNone(yield* findDaemon)) return yield* builtIn
+    const deadline = yield* Deadline.start(Duration.decode(Timeouts.HelpRead))
+    return yield* AppSettings.helpTable(deadline, width).pipe(
+      Effect.provide(KubeClientLive.layer),
+      Effect.map(Option.some),
+      Effect.orElse(() => builtIn)
+    )
+  })

@@ -22,5 +22,8 @@ export const LongWait = parse(LongWaitText)
 /** Autostart never waits longer than this, whatever the command's own deadline (SPEC 2.9). */
 export const AutostartCap = parse("90s")
 
+/** `rdd set --help` reads the running control plane's App CRD within this, else shows the built-in one. */
+export const HelpRead = parse("5s")
+
 /** After a stop deadline, how long the CLI confirms that the forceful signal ended the daemon. */
 export const StopConfirm = parse("2s")

@@ -9,6 +9,7 @@
  */
 import { Effect, Either, Option, Ref, Stream } from "effect"
 import * as App from "../domain/App.js"
+import * as AppCrd from "../domain/app/Crd.js"
 import * as Properties from "../domain/app/Properties.js"
 import * as Deadline from "../domain/Deadline.js"
 import { Failure, Rejected, UsageError, type WaitTimeout } from "../domain/Errors.js"
@@ -63,9 +64,13 @@ export const settableSchema = (deadline: Deadline.Deadline) =>
     return Properties.settableSchema(spec.value)
   })
 
-/** The "Available properties:" table for `rdd set --help`. */
+/** The "Available properties:" table for `rdd set --help`, from the control plane's CRD. */
 export const helpTable = (deadline: Deadline.Deadline, width?: number) =>
   Effect.map(settableSchema(deadline), (schema) => Properties.helpTable(schema, width))
+
+/** The same table from the App CRD this build installs (what its daemon would serve). */
+export const builtInHelpTable = (width?: number): string =>
+  Properties.helpTable(Properties.settableSchema(Properties.specSchemaOfCrd(AppCrd.crd)), width)
 
 const getApp = (deadline: Deadline.Deadline) =>
   Effect.flatMap(KubeClient, (kube) =>

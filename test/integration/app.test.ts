@@ -203,7 +203,7 @@ describe("rdd set without a VM: dry run, stop without an App, argument and value
     expect(daemonPid(i.home, i.suffix)).toBeUndefined()
   }, 60_000)
 
-  it("rdd set --help lists the properties of the installed CRD, never the namespace", async () => {
+  const setHelp = async () => {
     const r = await i.rdd(["set", "--help"])
     expect(r.code, r.stderr).toBe(0)
     const help = r.stdout.replace(/\x1b\[[0-9;]*m/g, "")
@@ -211,7 +211,23 @@ describe("rdd set without a VM: dry run, stop without an App, argument and value
     expect(help).toMatch(/virtualMachine\.cpus\s+\(integer\)\s+Number of virtual CPUs of the VM/)
     expect(help).toMatch(/containerEngine\.name\s+\(moby\|containerd\)/)
     expect(help.toLowerCase()).not.toContain("namespace")
+    return help
+  }
+
+  it("rdd set --help with no control plane: the built-in CRD's properties, and nothing is started", async () => {
+    expect(daemonPid(i.home, i.suffix)).toBeUndefined()
+    await setHelp()
+    expect(daemonPid(i.home, i.suffix)).toBeUndefined()
   }, 60_000)
+
+  it("rdd set --help with a running control plane: the properties of the CRD it serves", async () => {
+    const started = await i.rdd(["svc", "start"])
+    expect(started.code, started.stderr).toBe(0)
+    const patched = await i.rdd(["ctl", "patch", "crd", "apps.app.rancherdesktop.io", "--type=json", "-p",
+      JSON.stringify([{ op: "replace", path: "/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/running/description", value: "Served by this daemon." }])])
+    expect(patched.code, patched.stderr).toBe(0)
+    expect(await setHelp()).toMatch(/running\s+\(boolean\)\s+Served by this daemon\./)
+  }, 120_000)
 
   it("rdd set --dry-run on an instance without an App leaves no App behind", async () => {
     const r = await i.rdd(["set", "--dry-run", "running=true", "virtualMachine.cpus=2", "-o", "json"])
