@@ -9,7 +9,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Cause, Console, Effect, Either, Layer, Option } from "effect"
+import { Cause, Console, Effect, Either, Exit, Layer, Option } from "effect"
 import * as Command from "@effect/cli/Command"
 import * as os from "node:os"
 import { Failure, UsageError } from "./domain/Errors.js"
@@ -17,10 +17,11 @@ import { exitCodeFor, exitCodeOf } from "./domain/ExitCode.js"
 import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Version from "./domain/Version.js"
-import { commandWords, root } from "./commands/root.js"
+import { commandWords, lifecycleVerb, root } from "./commands/root.js"
 import * as Usage from "./commands/usage.js"
 import * as ServeArgs from "./commands/svc/serveArgs.js"
 import * as Logging from "./layers/Logging.js"
+import { recordOf } from "./services/Outcome.js"
 import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
 import * as NodeProcessManager from "./layers/NodeProcessManager.js"
 
@@ -28,9 +29,23 @@ import * as NodeProcessManager from "./layers/NodeProcessManager.js"
 const muteConsoleErrors = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   Console.consoleWith((console) => Effect.withConsole(self, { ...console, error: () => Effect.void }))
 
-const toUsageError = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>) =>
+const toUsageError = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>, refuse: (e: UsageError) => Effect.Effect<never, UsageError>) =>
 <A, E, R>(self: Effect.Effect<A, E | ValidationError.ValidationError, R>) =>
-  Effect.catchIf(self, ValidationError.isValidationError, (e) => Effect.fail(new UsageError({ message: Usage.explain(tree, rest, e) })))
+  Effect.catchIf(self, ValidationError.isValidationError, (e) => refuse(new UsageError({ message: Usage.explain(tree, rest, e) })))
+
+/**
+ * Fails with a usage error found before the command's handler ran. A lifecycle
+ * verb asked for `--output json` still prints its one outcome record (SPEC 1.3:
+ * on exit, success or failure), so a script that parses stdout gets exit 2 in it.
+ */
+const refuseUsage = (rest: ReadonlyArray<string>, instance: string, startedAt: number) => {
+  const verb = lifecycleVerb(commandWords(rest))
+  const json = verb !== undefined && Usage.wantsJson(rest)
+  return (e: UsageError): Effect.Effect<never, UsageError> =>
+    json
+      ? Effect.zipRight(Console.log(JSON.stringify(recordOf(verb, instance, Date.now() - startedAt, Exit.fail(e)))), Effect.fail(e))
+      : Effect.fail(e)
+}
 
 /** One line on stderr for a failed command, at the level the Go tool used. */
 const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
@@ -71,6 +86,7 @@ export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<stri
 }
 
 export const run = (argv: ReadonlyArray<string>): void => {
+  const startedAt = Date.now()
   const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env)
   const isTTY = process.stderr.isTTY === true
   if (Either.isLeft(parsed)) {
@@ -97,15 +113,16 @@ export const run = (argv: ReadonlyArray<string>): void => {
     ? Effect.flatMap(Effect.promise(() => import("./commands/set.js")), (m) =>
       m.wantsSetHelp(g.rest) ? m.helpTableFor(process.stdout.columns ?? 80) : Effect.succeedNone)
     : Effect.succeedNone
+  const refuse = refuseUsage(g.rest, g.instance.name, startedAt)
   // checked before anything runs: `rdd set --timeout= x=y` must not autostart first
   const emptyValue = Usage.emptyFlagValue(g.rest)
-  const checked = emptyValue === undefined ? setHelp : Effect.fail(new UsageError({ message: emptyValue }))
+  const checked = emptyValue === undefined ? setHelp : refuse(new UsageError({ message: emptyValue }))
   const program = Effect.flatMap(checked, (table) =>
     Effect.flatMap(Effect.promise(() => root(commandWords(g.rest), { nodeVersion: process.version, setHelp: table })), (tree) => {
-      const badBoolean = Usage.badBooleanValue(tree, g.rest)
-      if (badBoolean !== undefined) return Effect.fail(new UsageError({ message: badBoolean }))
+      const badFlag = Usage.unknownFlag(tree, g.rest) ?? Usage.badBooleanValue(tree, g.rest)
+      if (badFlag !== undefined) return refuse(new UsageError({ message: badFlag }))
       const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
-      return cli(["node", "rdd", ...ServeArgs.normalize(g.rest)]).pipe(muteConsoleErrors, toUsageError(tree, g.rest))
+      return cli(["node", "rdd", ...ServeArgs.normalize(g.rest)]).pipe(muteConsoleErrors, toUsageError(tree, g.rest, refuse))
     })).pipe(
     Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
     Effect.tapErrorCause(report),

@@ -72,6 +72,25 @@ export const commandWords = (args: ReadonlyArray<string>): ReadonlyArray<string>
   return end < 0 ? args : args.slice(0, end)
 }
 
+/**
+ * The lifecycle verbs (SPEC 1.3), by the name their `--output json` record gives
+ * them. Each verb's handler prints its record; this list is for the usage errors
+ * found before any handler runs, so that those print one record too.
+ */
+const LifecycleVerbs: ReadonlySet<string> = new Set([
+  "svc create", "svc start", "svc stop", "svc delete",
+  "limavm create", "limavm start", "limavm stop", "limavm restart", "limavm delete",
+  "set", "start", "stop"
+])
+
+/** The lifecycle verb the command words name (`service` is `svc`), if they name one. */
+export const lifecycleVerb = (words: ReadonlyArray<string>): string | undefined => {
+  const [first, second] = words.map((w) => (w === "service" ? "svc" : w))
+  if (first === undefined) return undefined
+  if (second !== undefined && LifecycleVerbs.has(`${first} ${second}`)) return `${first} ${second}`
+  return LifecycleVerbs.has(first) ? first : undefined
+}
+
 /** Builds the part of the tree the command words reach (all of a group they stop at). */
 export const root = (words: ReadonlyArray<string>, ctx: TreeContext): Promise<AnyCommand> => {
   const build = async (group: Group, rest: ReadonlyArray<string>): Promise<AnyCommand> => {

@@ -117,6 +117,36 @@ const flagOfValue = (rest: ReadonlyArray<string>, value: string): string | undef
 const plain = (e: ValidationError.ValidationError): string =>
   HelpDoc.toAnsiText(e.error).replace(/\x1b\[[0-9;]*m/g, "").trim().replace(/\s*\n\s*/g, "; ")
 
+/** Whether the command line asks for `--output json` (also `--output=json`, `-o json`). */
+export const wantsJson = (rest: ReadonlyArray<string>): boolean => {
+  const words = parsedPart(rest)
+  return words.some((w, i) => w === "--output=json" || ((w === "--output" || w === "-o") && words[i + 1] === "json"))
+}
+
+/**
+ * A word that looks like a flag the command does not have. @effect/cli takes such
+ * a word for a positional argument when one is still missing, so `rdd limavm
+ * delete --no-such-flag` deleted a LimaVM named "--no-such-flag" (after starting a
+ * control plane to do it): checked before parsing so such a command line never runs.
+ * The value of a known flag given as a separate word (`--timeout -5s`) is skipped.
+ */
+export const unknownFlag = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>): string | undefined => {
+  const { node, path } = locate(tree.descriptor as Node, rest)
+  if (nodeChildren(node).length > 0) return undefined
+  const known = optionNames(nodeOptions(node))
+  const booleans = optionNames(nodeOptions(node), true)
+  const words = parsedPart(rest).slice(path.length - 1)
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!
+    if (!w.startsWith("-") || w === "-") continue
+    const name = flagName(w)
+    if (builtIns.has(name)) continue
+    if (!known.has(name)) return `unknown flag ${w.replace(/=.*$/s, "")} for ${JSON.stringify(path.join(" "))}`
+    if (!w.includes("=") && !booleans.has(name)) i++
+  }
+  return undefined
+}
+
 /** An empty `--flag=` is never meant: @effect/cli would take it for an argument. */
 export const emptyFlagValue = (rest: ReadonlyArray<string>): string | undefined => {
   const bad = parsedPart(rest).find((w) => /^--[A-Za-z][\w-]*=$/.test(w))

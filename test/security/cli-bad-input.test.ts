@@ -217,7 +217,12 @@ describe("explicit cases (a guard in case reading the help ever misses a command
     [["svc", "start", "--bogus-flag"], ["--bogus-flag"]],
     [["limavm", "start"], ["name"]],
     [["limavm", "start", "a", "b"], ["b", "a"]],
-    [["limavm", "create", "only-a-name"], ["template"]]
+    [["limavm", "create", "only-a-name"], ["template"]],
+    // an unknown flag where a positional is still missing is not taken for it (it once
+    // deleted a LimaVM named "--no-such-flag", autostarting a control plane to do it)
+    [["limavm", "delete", "--no-such-flag"], ["--no-such-flag"]],
+    [["limavm", "start", "--no-such-flag"], ["--no-such-flag"]],
+    [["limavm", "create", "vm", "--no-such-flag"], ["--no-such-flag"]]
   ]
   it.each(explicit.map(([args, mentions]) => [args.join(" "), args, mentions] as const))("rdd %s", async (_t, args, mentions) => {
     await expectUsageError({ title: args.join(" "), args, mentions })
@@ -229,5 +234,32 @@ describe("unknown commands and flags at every level", () => {
   it.each([[], ...groups].map((p) => [p.join(" ") || "rdd", p] as const))("%s", async (_n, p) => {
     await expectUsageError({ title: "unknown command", args: [...p, "no-such-command"], mentions: ["no-such-command"] })
     await expectUsageError({ title: "unknown flag", args: [...p, "--no-such-flag"], mentions: ["--no-such-flag"] })
+  })
+})
+
+describe("a lifecycle verb asked for --output json still prints its one outcome record on a usage error", () => {
+  // SPEC 1.3: the lifecycle verbs print exactly one JSON object on exit, success or failure
+  const verbs = ["svc create", "svc start", "svc stop", "svc delete", "limavm create", "limavm start", "limavm stop", "limavm restart", "limavm delete", "set", "start", "stop"]
+  it("each is in the command tree, with --output", () => {
+    for (const v of verbs) expect(leaves.find((c) => canonical(c.path) === v)?.flags.map((f) => f.name), v).toContain("output")
+  })
+  const spellings = [["--output=json"], ["-o", "json"], ["--output", "json"]]
+  it.each(verbs.map((v, i) => [v, spellings[i % spellings.length]!] as const))("rdd %s %s --no-such-flag", async (verb, json) => {
+    const args = [...verb.split(" "), ...json, "--no-such-flag"]
+    const r = await run({ title: verb, args, mentions: [] })
+    expect(r.code, summary({ title: verb, args, mentions: [] }, r)).toBe(2)
+    const lines = r.stdout.split("\n").filter((l) => l !== "")
+    expect(lines, r.stdout).toHaveLength(1)
+    const record = JSON.parse(lines[0]!) as Record<string, unknown>
+    expect(record).toMatchObject({ command: verb, instance: "rancher-desktop-fuzz", outcome: "failed", exitCode: 2 })
+    expect(String(record["message"])).toContain("--no-such-flag")
+    expect(fatalLine(r)).toContain("--no-such-flag")
+  })
+  it("without --output json, and for commands that are not lifecycle verbs, stdout stays empty", async () => {
+    for (const args of [["svc", "start", "--no-such-flag"], ["svc", "status", "-o", "json", "--no-such-flag"], ["svc", "start", "-o", "yaml"]]) {
+      const r = await run({ title: args.join(" "), args, mentions: [] })
+      expect(r.code).toBe(2)
+      expect(r.stdout, args.join(" ")).toBe("")
+    }
   })
 })
