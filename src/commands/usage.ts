@@ -173,6 +173,13 @@ export const explain = (tree: { readonly descriptor: unknown }, rest: ReadonlyAr
     }
   }
   if (unknownFlag !== undefined && nodeChildren(node).length === 0) {
+    // `--timeout -5s`: the parser reads a value that starts with "-" as a flag
+    const words = parsedPart(rest)
+    const before = words[words.indexOf(unknownFlag) - 1]
+    const booleans = optionNames(nodeOptions(node), true)
+    if (before !== undefined && /^--?[A-Za-z][\w-]*$/.test(before) && known.has(flagName(before)) && !booleans.has(flagName(before))) {
+      return `flag ${before} needs a value; to give one that starts with "-", write ${before}=${unknownFlag}`
+    }
     return `unknown flag ${unknownFlag.replace(/=.*$/s, "")} for ${JSON.stringify(path.join(" "))}`
   }
   if (unknownArg !== undefined) return `unexpected argument ${JSON.stringify(unknownArg)} for ${JSON.stringify(path.join(" "))}`

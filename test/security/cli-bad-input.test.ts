@@ -202,6 +202,7 @@ describe("explicit cases (a guard in case reading the help ever misses a command
     [["svc", "start", "--timeout=garbage"], ["timeout"]],
     [["svc", "start", "--timeout=-5s"], ["timeout"]],
     [["svc", "start", "--timeout=10"], ["timeout"]],
+    [["svc", "start", "--timeout", "-5s"], ["--timeout=-5s"]],
     [["svc", "stop", "--timeout=5 minutes"], ["timeout"]],
     [["svc", "status", "--output=bogus"], ["output"]],
     [["svc", "paths", "-o", "yaml"], ["output", "yaml"]],
