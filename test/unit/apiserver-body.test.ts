@@ -63,9 +63,9 @@ describe("Body.read", () => {
     expect(socket.destroyed).toBe(true)
   })
 
-  it("refuseBeforeContinue: only an announced length over the limit", () => {
-    expect(Body.refuseBeforeContinue(fakeRequest({ "content-length": "11" }).req, 10)).toBe(true)
-    expect(Body.refuseBeforeContinue(fakeRequest({ "content-length": "10" }).req, 10)).toBe(false)
-    expect(Body.refuseBeforeContinue(fakeRequest().req, 10)).toBe(false)
+  it("declaredTooLarge: only an announced length over the limit", () => {
+    expect(Body.declaredTooLarge(fakeRequest({ "content-length": "11" }).req, 10)).toBe(true)
+    expect(Body.declaredTooLarge(fakeRequest({ "content-length": "10" }).req, 10)).toBe(false)
+    expect(Body.declaredTooLarge(fakeRequest().req, 10)).toBe(false)
   })
 })

@@ -38,9 +38,12 @@ const drain = (req: http.IncomingMessage, alreadyRead: number): void => {
   req.resume()
 }
 
+/** The request announces (Content-Length) a body over the limit: refused before a byte is read. */
+export const declaredTooLarge = (req: http.IncomingMessage, limit: number): boolean =>
+  Number(req.headers["content-length"] ?? "0") > limit
+
 export const read = (req: http.IncomingMessage, limit: number, done: (r: ReadResult) => void): void => {
-  const declared = Number(req.headers["content-length"] ?? "0")
-  if (declared > limit) {
+  if (declaredTooLarge(req, limit)) {
     drain(req, 0)
     done({ _tag: "TooLarge" })
     return
@@ -68,13 +71,6 @@ export const read = (req: http.IncomingMessage, limit: number, done: (r: ReadRes
   req.on("end", () => finish({ _tag: "Ok", data: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) }))
   req.on("error", () => finish({ _tag: "Error" }))
 }
-
-/**
- * A request that announces a body over the limit and asks "100-continue" is
- * refused before the client sends it. Anything else is told to go on.
- */
-export const refuseBeforeContinue = (req: http.IncomingMessage, limit: number): boolean =>
-  Number(req.headers["content-length"] ?? "0") > limit
 
 export type Decoded =
   | { readonly _tag: "Value"; readonly value: unknown }

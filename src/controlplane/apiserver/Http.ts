@@ -339,7 +339,7 @@ export const makeHandler = (o: HttpOptions) => {
  */
 export const makeCheckContinue = (handler: http.RequestListener) =>
 (req: http.IncomingMessage, res: http.ServerResponse): void => {
-  if (Body.refuseBeforeContinue(req, BodyLimit)) {
+  if (Body.declaredTooLarge(req, BodyLimit)) {
     res.setHeader("Connection", "close")
     return sendError(res, ApiError.tooLarge())
   }
