@@ -183,6 +183,8 @@ export const explain = (tree: { readonly descriptor: unknown }, rest: ReadonlyAr
     return `unknown flag ${unknownFlag.replace(/=.*$/s, "")} for ${JSON.stringify(path.join(" "))}`
   }
   if (unknownArg !== undefined) return `unexpected argument ${JSON.stringify(unknownArg)} for ${JSON.stringify(path.join(" "))}`
+  const missing = /^Missing argument <(.+)>$/s.exec(text)?.[1]
+  if (missing !== undefined) return `missing argument ${missing} for ${JSON.stringify(path.join(" "))}`
   const notA = /^'(.*)' is not an? (\w+)/s.exec(text)
   if (notA !== null) {
     const owner = flagOfValue(rest, notA[1]!)
