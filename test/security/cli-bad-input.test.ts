@@ -216,7 +216,7 @@ describe("explicit cases (a guard in case reading the help ever misses a command
     [["svc", "create", "--secure-port=0"], ["secure-port"]],
     [["svc", "create", "--secure-port=70000"], ["secure-port"]],
     [["svc", "start", "--bogus-flag"], ["--bogus-flag"]],
-    [["limavm", "start"], ["missing argument NAME for \"rdd limavm start\""]],
+    [["limavm", "start"], ["missing argument NAME for \\\"rdd limavm start"]],
     [["limavm", "start", "a", "b"], ["b", "a"]],
     [["limavm", "create", "only-a-name"], ["template"]],
     // an unknown flag where a positional is still missing is not taken for it (it once
