@@ -18,7 +18,7 @@ import { createArgs, differences, lastFlag, noSettings, type Settings, settingsA
 import { InstanceDir } from "./InstanceDir.js"
 import type { KubeClient } from "./KubeClient.js"
 import * as LogRotation from "./LogRotation.js"
-import { result, type Result } from "./Outcome.js"
+import { finished, result, type Result } from "./Outcome.js"
 import { ProcessManager, type Spawned } from "./ProcessManager.js"
 import { type Progress, withProgress } from "./Progress.js"
 import { awaitReady } from "./Readiness.js"
@@ -48,14 +48,10 @@ export const create = (requested: Settings): Effect.Effect<Result, Failure, Inst
             `run "rdd svc delete" first to re-create it with the new settings`
         })
       }
-      const message = `${name} control plane already exists`
-      yield* Effect.logInfo(message)
-      return result("noop", message)
+      return yield* finished("noop", `${name} control plane already exists`)
     }
     yield* dir.writeArgs(createArgs(dir.instance.defaultPort, requested))
-    const message = `successfully created ${name} control plane`
-    yield* Effect.logInfo(message)
-    return result("created", message)
+    return yield* finished("created", `successfully created ${name} control plane`)
   })
 
 const ensureCreated = Effect.gen(function*() {
@@ -154,16 +150,13 @@ export const start = (o: StartOptions): Effect.Effect<Result, Failure | WaitTime
     }
     const spawned = launched.value
     if (!o.wait) {
-      const message = `${name} control plane is starting`
-      yield* Effect.logInfo(message)
-      return result("starting", message, spawned.pid)
+      return yield* finished("starting", `${name} control plane is starting`, spawned.pid)
     }
     const ready = yield* awaitReady(o.deadline, { spawned, leftBehind: keepsStarting(name) })
     return yield* ready_(name, ready.pid)
   })
 
-const ready_ = (name: string, pid: number) =>
-  Effect.as(Effect.logInfo(`${name} control plane is ready`), result("ready", `${name} control plane is ready`, pid))
+const ready_ = (name: string, pid: number) => finished("ready", `${name} control plane is ready`, pid)
 
 // ---------------------------------------------------------------------------------------------
 // stop
@@ -241,25 +234,17 @@ export const stop = (o: StopOptions): Effect.Effect<Result, WaitTimeout, Instanc
     // the running daemon, or one a start in flight has just spawned
     const daemon = yield* target(o.deadline)
     if (Option.isNone(daemon)) {
-      const message = (yield* dir.isCreated) ? `${name} control plane is already stopped` : `${name} control plane does not exist`
-      yield* Effect.logInfo(message)
-      return result("noop", message)
+      return yield* finished("noop", (yield* dir.isCreated) ? `${name} control plane is already stopped` : `${name} control plane does not exist`)
     }
     const pid = daemon.value
     if (!(yield* pm.signal(pid, "graceful"))) {
-      const message = `${name} control plane is already stopped`
-      yield* Effect.logInfo(message)
-      return result("noop", message)
+      return yield* finished("noop", `${name} control plane is already stopped`)
     }
     if (!o.wait) {
-      const message = `${name} control plane is stopping`
-      yield* Effect.logInfo(message)
-      return result("stopping", message, pid)
+      return yield* finished("stopping", `${name} control plane is stopping`, pid)
     }
     yield* awaitStopped(pid, o.deadline)
-    const message = `${name} control plane has stopped`
-    yield* Effect.logInfo(message)
-    return result("stopped", message, pid)
+    return yield* finished("stopped", `${name} control plane has stopped`, pid)
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -279,9 +264,7 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
     const daemon = yield* target(deadline)
     const present = (yield* dir.isCreated) || Option.isSome(daemon) || (yield* dir.exists(dir.paths.dir))
     if (!present) {
-      const message = `${name} control plane does not exist`
-      yield* Effect.logInfo(message)
-      return result("noop", message)
+      return yield* finished("noop", `${name} control plane does not exist`)
     }
     const preserved = `nothing was removed: the instance directory ${dir.paths.dir} was preserved`
     if (Option.isSome(daemon)) {
@@ -307,8 +290,6 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
         yield* dir.removeDir("dir")
       }))
     }))
-    const message = `${name} control plane has been deleted`
-    yield* Effect.logInfo(message)
-    return result("deleted", message, Option.getOrUndefined(daemon))
+    return yield* finished("deleted", `${name} control plane has been deleted`, Option.getOrUndefined(daemon))
   })
 

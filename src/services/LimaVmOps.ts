@@ -18,7 +18,7 @@ import { timestamp } from "../domain/limavm/Conditions.js"
 import { ensureRunning } from "./Autostart.js"
 import { KubeClient } from "./KubeClient.js"
 import * as LimaVmWait from "./LimaVmWait.js"
-import { result } from "./Outcome.js"
+import { finished, result } from "./Outcome.js"
 
 const q = (s: string) => JSON.stringify(s)
 
@@ -83,14 +83,10 @@ export const start = (o: VerbOptions) =>
     yield* ensureRunning(o.deadline)
     const vm = yield* setRunning(yield* mustFind(o.name), true)
     if (!o.wait) {
-      const message = `LimaVM ${q(o.name)} is starting in namespace ${q(vm.namespace)}`
-      yield* Effect.logInfo(message)
-      return result("starting", message)
+      return yield* finished("starting", `LimaVM ${q(o.name)} is starting in namespace ${q(vm.namespace)}`)
     }
     yield* awaitRunning(vm, vm.generation, o.deadline)
-    const message = `LimaVM ${q(o.name)} started in namespace ${q(vm.namespace)}`
-    yield* Effect.logInfo(message)
-    return result("ready", message)
+    return yield* finished("ready", `LimaVM ${q(o.name)} started in namespace ${q(vm.namespace)}`)
   })
 
 export const stop = (o: VerbOptions) =>
@@ -98,14 +94,10 @@ export const stop = (o: VerbOptions) =>
     yield* ensureRunning(o.deadline)
     const vm = yield* setRunning(yield* mustFind(o.name), false)
     if (!o.wait) {
-      const message = `LimaVM ${q(o.name)} is stopping in namespace ${q(vm.namespace)}`
-      yield* Effect.logInfo(message)
-      return result("stopping", message)
+      return yield* finished("stopping", `LimaVM ${q(o.name)} is stopping in namespace ${q(vm.namespace)}`)
     }
     yield* awaitStopped(vm, vm.generation, o.deadline)
-    const message = `LimaVM ${q(o.name)} stopped in namespace ${q(vm.namespace)}`
-    yield* Effect.logInfo(message)
-    return result("stopped", message)
+    return yield* finished("stopped", `LimaVM ${q(o.name)} stopped in namespace ${q(vm.namespace)}`)
   })
 
 export const restart = (o: VerbOptions) =>
@@ -123,9 +115,7 @@ export const restart = (o: VerbOptions) =>
       const failed = LimaVmWait.failure(cur)
       return taken && failed !== undefined && LimaVmWait.observed(cur, vm.generation) ? LimaVmWait.fail(failed) : LimaVmWait.keepWaiting
     }, { leftBehind: "the VM keeps restarting in the background" })
-    const message = `LimaVM ${q(o.name)} restarted in namespace ${q(vm.namespace)}`
-    yield* Effect.logInfo(message)
-    return result("ready", message)
+    return yield* finished("ready", `LimaVM ${q(o.name)} restarted in namespace ${q(vm.namespace)}`)
   })
 
 export const remove = (o: VerbOptions) =>
@@ -134,24 +124,18 @@ export const remove = (o: VerbOptions) =>
     const kube = yield* KubeClient
     const found = yield* find(o.name)
     if (Option.isNone(found)) {
-      const message = `LimaVM ${q(o.name)} not found in any namespace; nothing to delete`
-      yield* Effect.logInfo(message)
-      return result("noop", message)
+      return yield* finished("noop", `LimaVM ${q(o.name)} not found in any namespace; nothing to delete`)
     }
     const vm = found.value
     yield* kube.delete(LimaVm.refOf(vm.namespace, vm.name)).pipe(Effect.catchTag("NotFound", () => Effect.void))
     if (!o.wait) {
-      const message = `LimaVM ${q(o.name)} is being deleted from namespace ${q(vm.namespace)}`
-      yield* Effect.logInfo(message)
-      return result("stopping", message)
+      return yield* finished("stopping", `LimaVM ${q(o.name)} is being deleted from namespace ${q(vm.namespace)}`)
     }
     yield* LimaVmWait.until(targetOf(vm), `LimaVM ${q(o.name)} to be deleted`, o.deadline, () => LimaVmWait.keepWaiting, {
       onDeleted: () => LimaVmWait.done(undefined),
       leftBehind: "the deletion continues in the background"
     })
-    const message = `LimaVM ${q(o.name)} deleted from namespace ${q(vm.namespace)}`
-    yield* Effect.logInfo(message)
-    return result("deleted", message)
+    return yield* finished("deleted", `LimaVM ${q(o.name)} deleted from namespace ${q(vm.namespace)}`)
   })
 
 export interface CreateOptions {
@@ -234,7 +218,5 @@ export const create = (o: CreateOptions) =>
       return result("created", `LimaVM ${q(o.name)} created in namespace ${q(o.namespace)}`)
     }
     yield* awaitRunning(created, created.generation, o.deadline)
-    const message = `LimaVM ${q(o.name)} started in namespace ${q(o.namespace)}`
-    yield* Effect.logInfo(message)
-    return result("ready", message)
+    return yield* finished("ready", `LimaVM ${q(o.name)} started in namespace ${q(o.namespace)}`)
   })

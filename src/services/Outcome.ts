@@ -30,6 +30,10 @@ export interface Result {
 export const result = (outcome: OutcomeKind, message: string, pid?: number): Result =>
   pid === undefined ? { outcome, message } : { outcome, message, pid }
 
+/** Says `message` (the info line a person reads) and returns it as the command's result. */
+export const finished = (outcome: OutcomeKind, message: string, pid?: number): Effect.Effect<Result> =>
+  Effect.as(Effect.logInfo(message), result(outcome, message, pid))
+
 export interface OutcomeRecord {
   readonly command: string
   readonly instance: string
