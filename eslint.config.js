@@ -7,7 +7,14 @@ const barrels = [
   { name: "@effect/cli", message: "Import by sub-path, e.g. @effect/cli/Command (start-up time)." },
   { name: "@effect/platform-node", message: "Import by sub-path, e.g. @effect/platform-node/NodeRuntime (start-up time)." }
 ]
-const restrictImports = (patterns) => ["error", { paths: barrels, patterns }]
+// In src, "effect" too: its barrel re-exports every module, and every module a lazily loaded
+// command (the daemon, say) imports through it lands in the chunk that every command loads
+// (measured: `rdd svc status` 2.94x -> 2.54x `node -e 0` once src imported by module path).
+const srcBarrels = [
+  ...barrels,
+  { name: "effect", message: "Import by module path, e.g. `import * as Effect from \"effect/Effect\"` (start-up time)." }
+]
+const restrictImports = (patterns, paths = srcBarrels) => ["error", { paths, patterns }]
 
 export default tseslint.config(
   { ignores: ["bin/**", "node_modules/**", "dist/**", ".cache/**"] },
@@ -19,7 +26,7 @@ export default tseslint.config(
       "no-control-regex": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
-      "no-restricted-imports": restrictImports([]),
+      "no-restricted-imports": restrictImports([], barrels),
       "no-restricted-syntax": ["error", {
         selector: "CallExpression[callee.object.name='process'][callee.property.name='exit']",
         message: "Only src/main.ts decides the exit code (SPEC 1.1)."
@@ -27,6 +34,7 @@ export default tseslint.config(
     }
   },
   { files: ["src/main.ts", "scripts/**", "test/**", "bench/**"], rules: { "no-restricted-syntax": "off" } },
+  { files: ["src/**"], rules: { "no-restricted-imports": restrictImports([]) } },
   { files: ["src/domain/**"], rules: { "no-restricted-imports": restrictImports(["node:*", "../services/*", "../layers/*", "../commands/*", "../controlplane/*"]) } },
   { files: ["src/commands/**"], rules: { "no-restricted-imports": restrictImports(["node:*"]) } }
 )

@@ -3,7 +3,8 @@
  * argument (its own flag set, parsed here, as the Go tool did). Autostart and the
  * wait share one deadline: `--timeout` (default 30s).
  */
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Deadline from "../domain/Deadline.js"
 import { ensureRunning } from "../services/Autostart.js"
 import * as WaitCondition from "../services/WaitCondition.js"

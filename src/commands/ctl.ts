@@ -4,7 +4,8 @@
  * exit code of kubectl is passed on.
  */
 import * as Command from "@effect/cli/Command"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Deadline from "../domain/Deadline.js"
 import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as NodeKubectl from "../layers/NodeKubectl.js"

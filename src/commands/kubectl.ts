@@ -5,7 +5,7 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ChildExit } from "../domain/Errors.js"
 import * as NodeKubectl from "../layers/NodeKubectl.js"
 import { Kubectl } from "../services/Kubectl.js"

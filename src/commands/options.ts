@@ -5,7 +5,10 @@
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import { Config, Duration, Effect, Either } from "effect"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as GoDuration from "../domain/GoDuration.js"
 
 /** `--timeout=<Go duration>`; `0` = forever; validated even when `--wait=false`. */

@@ -10,7 +10,7 @@
 import type * as CliApp from "@effect/cli/CliApp"
 import type * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
-import type { Option } from "effect"
+import type * as Option from "effect/Option"
 import type { InstanceDir } from "../services/InstanceDir.js"
 import type { ProcessManager } from "../services/ProcessManager.js"
 import type { Progress } from "../services/Progress.js"

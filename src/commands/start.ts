@@ -4,7 +4,7 @@
  * and waits until the app has settled.
  */
 import * as Command from "@effect/cli/Command"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as AppSettings from "../services/AppSettings.js"
 import { ensureRunning } from "../services/Autostart.js"

@@ -1,6 +1,6 @@
 /** `rdd version`: version, commit and Node version on stdout. */
 import * as Command from "@effect/cli/Command"
-import { Console } from "effect"
+import * as Console from "effect/Console"
 import * as Version from "../domain/Version.js"
 
 export const version = (nodeVersion: string) =>

@@ -5,7 +5,11 @@
  * serialisation. Status reasons map to KubeClient's typed errors exactly as the
  * live client maps them.
  */
-import { Effect, Layer, Option, Queue, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import { NotFound, Rejected } from "../domain/Errors.js"
 import type { KubeObject, ObjectRef, ResourceType, WatchEvent } from "../domain/KubeObject.js"
 import { AlreadyExists, Conflict, KubeClient, type KubeClientShape, type KubeError, type PatchType, Unavailable } from "../services/KubeClient.js"

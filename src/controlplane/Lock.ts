@@ -5,7 +5,7 @@
  * kernel drops the lock when the process dies, so a crashed daemon never leaves a
  * stale lock behind, and a second daemon fails at once (busy timeout 0).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { createRequire } from "node:module"
 
 interface LockDb {

@@ -4,7 +4,7 @@
  * 0600) and reused while valid; regenerated when missing, unreadable or within
  * 30 days of expiry (the Go tool never rotated and then failed with x509 errors).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"

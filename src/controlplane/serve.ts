@@ -14,7 +14,15 @@
  * exits at once with code 1 (SQLite's WAL keeps the store consistent).
  */
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import { Context, Deferred, Effect, Either, ExecutionStrategy, Exit, Layer, Option, Scope } from "effect"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as https from "node:https"

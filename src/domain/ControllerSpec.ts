@@ -4,7 +4,7 @@
  * excludes. Result = (any include) AND NOT (any exclude), order-independent.
  * Builtin controllers are always on and never listed.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 export interface ControllerInfo {
   readonly name: string

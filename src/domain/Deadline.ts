@@ -3,7 +3,9 @@
  * of the Clock; every phase of a command's wait draws on what remains of it, and
  * autostart draws on min(90s, remaining). A zero budget means "wait forever".
  */
-import { Clock, Duration, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 
 export interface Deadline {
   /** the whole budget the user gave (zero = forever) */

@@ -2,7 +2,8 @@
  * The typed failures every command can end with. Each maps to exactly one exit
  * code in `ExitCode.exitCodeFor`; messages are written for a person at a terminal.
  */
-import { Data, Duration } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as GoDuration from "./GoDuration.js"
 
 /** Bad command line: unknown flag or command, bad flag value, wrong argument count (exit 2). */

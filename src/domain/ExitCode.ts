@@ -2,7 +2,9 @@
  * The exit-code contract (SPEC 1.1) and the ONE function that maps an outcome to it.
  * Nothing else in rdd decides an exit code.
  */
-import { Cause, Exit, Option } from "effect"
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { CommandError } from "./Errors.js"
 
 export const ExitCode = {

@@ -6,7 +6,7 @@
  * (`kubectl`, `ctl`) keep everything after their name untouched.
  * This is also where @effect/cli's own `--log-level` built-in is kept out of the way.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import * as Instance from "./Instance.js"
 import * as LogFormat from "./LogFormat.js"
 

@@ -3,7 +3,8 @@
  * `--timeout` values and printed budgets match the Go tool exactly
  * (`90s` prints as `1m30s`, `0` means "no deadline").
  */
-import { Duration, Either } from "effect"
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 
 export const MaxNanos = (1n << 63n) - 1n
 

@@ -4,7 +4,7 @@
  * same rules serve the CLI, the daemon and the tests. The InstanceDir service is
  * the only place that turns these into real paths.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 export const DefaultSuffix = "2"
 const suffixPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/

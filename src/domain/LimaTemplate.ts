@@ -7,7 +7,8 @@
  * guest says it has booted (`{{.Name}}` expands to the VM name there and in the
  * kernel cmdline).
  */
-import { Data, Either } from "effect"
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
 import { parseDocument } from "yaml"
 
 export const ArchTypes = ["x86_64", "aarch64", "armv7l", "ppc64le", "riscv64", "s390x"] as const

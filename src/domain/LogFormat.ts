@@ -3,7 +3,7 @@
  * for the Go tool parse: text on a non-TTY, a short coloured form on a TTY, and
  * one JSON object per line. Pure: the Logging layer decides where lines go.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 export const LevelNames = ["trace", "debug", "info", "warning", "error", "fatal", "panic"] as const
 export type Level = (typeof LevelNames)[number]

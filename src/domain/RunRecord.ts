@@ -8,7 +8,7 @@
  * keeping Schema (and the fast-check it drags in) out of the CLI's start-up path
  * is worth a few lines (SPEC 6: status ≤ 3× `node -e 0`).
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 export interface RunRecord {
   readonly pid: number

@@ -6,7 +6,7 @@
  * `LongWait` is shared by the control plane's stop and delete and by every
  * LimaVM verb, on purpose: they all wait for VMs to stop.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import * as GoDuration from "./GoDuration.js"
 
 const parse = (text: string) => Either.getOrThrowWith(GoDuration.parse(text), (e) => new Error(`bad default ${text}: ${e.message}`))

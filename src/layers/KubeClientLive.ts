@@ -5,7 +5,9 @@
  * puts it in its own chunk), and `svc start` spawns the daemon before paying for
  * the import, which then overlaps the daemon's own start-up.
  */
-import { Effect, Layer, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { InstanceDir } from "../services/InstanceDir.js"
 import { KubeClient, type KubeClientShape } from "../services/KubeClient.js"
 

@@ -7,7 +7,11 @@
  * The hostagent that limactl starts outlives the daemon; a restarted daemon adopts it
  * by reading the list again. Binary: `RDD_LIMACTL`, else `limactl` on PATH.
  */
-import { Deferred, Duration, Effect, Layer, Option } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"

@@ -3,7 +3,11 @@
  * (TTY) or JSON. Also owns the progress line, so a log record first clears it and
  * then redraws it: a terminal never shows two half-lines mixed.
  */
-import { Effect, HashMap, Layer, Logger, LogLevel } from "effect"
+import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as LogFormat from "../domain/LogFormat.js"
 import { Progress } from "../services/Progress.js"
 

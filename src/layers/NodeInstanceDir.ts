@@ -2,7 +2,9 @@
  * InstanceDir on the real file system. Writes are atomic (temp file in the same
  * directory, fsync, rename) so a concurrent reader never sees a partial file.
  */
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"

@@ -4,7 +4,8 @@
  * `kubectl` symlink), run it with inherited stdio, and report its exit code
  * (128 + signal number when a signal ended it, as shells do).
  */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"

@@ -3,7 +3,10 @@
  * detached (own process group), stdin closed, stdout/stderr appended to its log
  * files, with the same Node executable and flags as this CLI; it outlives us.
  */
-import { Deferred, Effect, Layer, Option } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { Failure } from "../domain/Errors.js"

@@ -8,7 +8,11 @@
  * is rebuilt from the directory and the process table, which is what lets a restarted
  * daemon adopt a VM without rebooting it. Measured figures: reference/qemu-guest.md.
  */
-import { Duration, Effect, Either, Layer, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"

@@ -7,7 +7,11 @@
  * server-side dry runs. The control plane must already be running (the command
  * runs autostart first); everything here talks to it through KubeClient only.
  */
-import { Effect, Either, Option, Ref, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 import * as App from "../domain/App.js"
 import * as AppCrd from "../domain/app/Crd.js"
 import * as Properties from "../domain/app/Properties.js"

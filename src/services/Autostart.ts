@@ -8,7 +8,8 @@
  * it starts a daemon, and the phase lines while waiting, but never `... is ready`.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
 import type { Failure, WaitTimeout } from "../domain/Errors.js"
 import { quoted } from "../domain/Instance.js"

@@ -6,7 +6,9 @@
  * decided in ExitCode. The exact messages follow the Go tool.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
-import { Duration, Effect, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
 import * as Deadline from "../domain/Deadline.js"
 import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"

@@ -4,7 +4,8 @@
  * instance (pid reuse is caught by the identity check). A stale pid file is
  * simply ignored here; the next daemon replaces it.
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { RunRecord } from "../domain/RunRecord.js"
 import { InstanceDir } from "./InstanceDir.js"
 import { isDaemonOf, ProcessManager } from "./ProcessManager.js"

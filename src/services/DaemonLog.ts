@@ -6,7 +6,12 @@
  * appearance and growth is the one thing SPEC 1.2 allows polling for.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Console, Duration, Effect, Option, Ref, Schedule } from "effect"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 
 const FollowEvery = Duration.millis(250)
 const ReadChunk = 64 * 1024

@@ -4,7 +4,7 @@
  * a flag wins), and how requested settings are compared with saved or running
  * ones — so neither `svc create` nor `svc start` silently ignores a request.
  */
-import { Option } from "effect"
+import * as Option from "effect/Option"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
 
 /** Daemon settings a user can ask for; None = not given on this command line. */

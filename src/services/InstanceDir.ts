@@ -3,7 +3,9 @@
  * created, and safe reads and writes of them. Paths are computed once, here; no
  * other module derives a path of an instance.
  */
-import { Context, type Effect, type Option } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { Failure } from "../domain/Errors.js"
 import type { Instance, Paths } from "../domain/Instance.js"
 import type { RunRecord } from "../domain/RunRecord.js"

@@ -4,7 +4,11 @@
  * and Unavailable (cannot connect, not authorised yet, server error). The live
  * layer reads the instance's kubeconfig (which changes at every daemon start).
  */
-import { Context, Data, type Effect, type Option, type Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
 import type { NotFound, Rejected } from "../domain/Errors.js"
 import type { KubeObject, ObjectRef, ResourceType, WatchEvent } from "../domain/KubeObject.js"
 

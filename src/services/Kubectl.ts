@@ -4,7 +4,8 @@
  * `run` yields kubectl's exit code; a missing kubectl is a Failure that says how
  * to install it.
  */
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type { Failure } from "../domain/Errors.js"
 
 export interface KubectlShape {

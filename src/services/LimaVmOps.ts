@@ -9,7 +9,9 @@
  * defect 154). Rejections keep their API error (exit 3).
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Clock, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, NotFound } from "../domain/Errors.js"
 import { Core } from "../domain/KubeObject.js"

@@ -6,7 +6,10 @@
  * CreateFailed, deleted). Bounded by the command's deadline through Wait.waitFor
  * (exit 4), with the progress line on a terminal.
  */
-import { Duration, Effect, Option, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, type WaitTimeout } from "../domain/Errors.js"
 import type { KubeObject } from "../domain/KubeObject.js"

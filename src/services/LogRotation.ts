@@ -6,7 +6,9 @@
  * Callers hold the start gate, so two starts never rotate under each other.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Config, Effect, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { Failure } from "../domain/Errors.js"
 
 export const KeepBackups = 5

@@ -4,7 +4,12 @@
  * when the command ends, whether it succeeded, failed, timed out or was
  * interrupted. The exit code in it comes from the one mapping in ExitCode.
  */
-import { Cause, Clock, Console, Effect, Exit, Option } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import { exitCodeOf } from "../domain/ExitCode.js"
 
 export type OutcomeKind =

@@ -3,7 +3,9 @@
  * forcefully, tell whether a pid is still *our* daemon (not a reused pid), and
  * await an exit. The one place that knows which OS signal means what.
  */
-import { Context, type Effect, type Option } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type { Failure } from "../domain/Errors.js"
 
 /** graceful = SIGINT (the daemon drains), forceful = SIGTERM (the daemon's second signal: immediate exit),

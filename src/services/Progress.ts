@@ -3,7 +3,11 @@
  * `waiting for API server (3.1s of 1m30s)`. Only on a TTY at level info or more
  * verbose; the live layer keeps it from interleaving with log lines.
  */
-import { Context, Duration, Effect, Layer, Schedule } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Deadline from "../domain/Deadline.js"
 import * as GoDuration from "../domain/GoDuration.js"
 

@@ -8,7 +8,12 @@
  * the tail of its log, unless another daemon of the instance took over (a
  * concurrent start), in which case it waits for that one.
  */
-import { Duration, Effect, Option, Ref, Schedule, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
 import { quoted } from "../domain/Instance.js"

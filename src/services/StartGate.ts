@@ -10,7 +10,12 @@
  * daemons that exit at once and from rotating each other's fresh log files.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
-import { Clock, Duration, Effect, Option, Ref, type Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
 import { parsePid, quoted } from "../domain/Instance.js"

@@ -6,7 +6,10 @@
  * test/fakes. Each VM lives in `<lima_home>/<name>/`; the driver keeps no state that
  * a restarted daemon could not rebuild from that directory.
  */
-import { Context, Data, type Duration, type Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type { LimaTemplate } from "../domain/LimaTemplate.js"
 
 /** The instance could not be created (bad template for this driver, missing or remote image, I/O). */

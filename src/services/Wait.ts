@@ -5,7 +5,9 @@
  * (what, whole budget, what is left behind), and a zero budget never times out.
  * `poll` is the only sanctioned polling loop (process liveness, file appearance).
  */
-import { Duration, Effect, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
 import { WaitTimeout } from "../domain/Errors.js"
 

@@ -7,7 +7,11 @@
  * reference defect 172). Deadline -> exit 4 (the Go tool exited 1); bad
  * arguments -> exit 2 with the Go tool's texts; deletion while waiting -> exit 1.
  */
-import { Duration, Effect, Either, Option, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, UsageError, type WaitTimeout } from "../domain/Errors.js"
 import * as GoDuration from "../domain/GoDuration.js"

@@ -7,7 +7,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Deadline from "../../domain/Deadline.js"
 import * as Timeouts from "../../domain/Timeouts.js"
 import * as KubeClientLive from "../../layers/KubeClientLive.js"

@@ -1,6 +1,8 @@
 /** `rdd svc config [--timeout=90s]` (SPEC 2.6): autostart, then the kubeconfig on stdout. */
 import * as Command from "@effect/cli/Command"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Deadline from "../../domain/Deadline.js"
 import { Failure } from "../../domain/Errors.js"
 import * as Timeouts from "../../domain/Timeouts.js"

@@ -1,7 +1,9 @@
 /** `rdd svc log [-f] [--stdout]` (alias `logs`, SPEC 2.6): the daemon's stderr (or stdout) log. */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { Effect, Logger, LogLevel } from "effect"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as DaemonLog from "../../services/DaemonLog.js"
 import { InstanceDir } from "../../services/InstanceDir.js"
 

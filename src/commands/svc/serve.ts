@@ -10,7 +10,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as ControllerSpec from "../../domain/ControllerSpec.js"
 
 const last = <A>(values: ReadonlyArray<A>): A | undefined => values[values.length - 1]

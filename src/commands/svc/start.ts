@@ -1,6 +1,7 @@
 /** `rdd svc start [--wait] [--timeout=90s] [--controllers=SPEC] [--secure-port=N]` (SPEC 2.2). */
 import * as Command from "@effect/cli/Command"
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as Deadline from "../../domain/Deadline.js"
 import * as Timeouts from "../../domain/Timeouts.js"
 import * as KubeClientLive from "../../layers/KubeClientLive.js"

@@ -1,6 +1,12 @@
 /** `rdd svc status [-o text|json]` (SPEC 2.5): three forced info lines, always exit 0. */
 import * as Command from "@effect/cli/Command"
-import { Clock, Console, Duration, Effect, Logger, LogLevel, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import * as Instance from "../../domain/Instance.js"
 import { findDaemon } from "../../services/Daemon.js"
 import { InstanceDir } from "../../services/InstanceDir.js"

@@ -1,6 +1,6 @@
 /** `rdd svc stop [--wait] [--timeout=5m]` (SPEC 2.3). */
 import * as Command from "@effect/cli/Command"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Deadline from "../../domain/Deadline.js"
 import * as Timeouts from "../../domain/Timeouts.js"
 import * as ControlPlane from "../../services/ControlPlane.js"

@@ -6,7 +6,8 @@
  * plugin chose) and nothing is stored. Plugins run outside the store's write
  * lock, so they may read and write other objects through the KubeClient.
  */
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
 import * as ApiError from "./ApiError.js"

@@ -4,7 +4,7 @@
  * a handler can produce is one of these, so the HTTP layer sends `status` as is
  * and the in-process client maps its reason to KubeClient's typed errors.
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import * as Status from "../../domain/k8s/Status.js"
 
 export class ApiError extends Data.TaggedError("ApiError")<{ readonly status: Status.Status }> {

@@ -3,7 +3,7 @@
  * the rest), then decoded by Content-Type: JSON (and the JSON patch types), YAML,
  * and the protobuf envelope kubectl's imperative creates send.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type * as http from "node:http"
 import * as Protobuf from "../../domain/k8s/Protobuf.js"
 import * as ApiError from "./ApiError.js"

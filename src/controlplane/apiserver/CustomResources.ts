@@ -4,7 +4,7 @@
  * and the status the server gives a CRD when it accepts it (NamesAccepted and
  * Established at once: the resource is served from the moment the CRD is stored).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as FieldError from "../../domain/k8s/FieldError.js"
 import { isObject, type Json } from "../../domain/k8s/Json.js"

@@ -5,7 +5,11 @@
  * Resources.ts, Table rendering for kubectl, and streaming watches whose headers
  * are flushed at once. Every error is a Status object; responses are JSON.
  */
-import { Cause, Effect, Exit, Option, Runtime } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import type * as http from "node:http"
 import * as YAML from "yaml"
 import type { KubeObject } from "../../domain/KubeObject.js"

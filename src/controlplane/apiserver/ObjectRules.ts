@@ -6,7 +6,8 @@
  * when a finalized object is gone for good, how an update merges with the stored
  * object (server-owned metadata, status, generation), CRD cascades, continue tokens.
  */
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
 import type { EventType, StoreShape, WriteOp } from "../storage/Store.js"

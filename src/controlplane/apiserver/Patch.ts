@@ -4,7 +4,8 @@
  * server-side apply (approximated as a merge of the applied configuration). The
  * algorithms live in src/domain/k8s; this module only dispatches.
  */
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as JsonPatch from "../../domain/k8s/JsonPatch.js"
 import { isObject, type Json } from "../../domain/k8s/Json.js"

@@ -9,7 +9,9 @@
  * object is still the one the computation started from; otherwise it is retried
  * (an explicit resourceVersion precondition fails with 409 instead).
  */
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { KubeObject, ObjectMeta } from "../../domain/KubeObject.js"
 import type { Json } from "../../domain/k8s/Json.js"
 import * as Status from "../../domain/k8s/Status.js"

@@ -3,7 +3,7 @@
  * Field selectors support what kubectl sends: metadata.name, metadata.namespace
  * and, for events, involvedObject.* (kubectl describe).
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as FieldSelector from "../../domain/k8s/FieldSelector.js"
 import * as LabelSelector from "../../domain/k8s/LabelSelector.js"

@@ -7,7 +7,7 @@
  * conflict (`Apply failed with N conflict(s)`), or, with `force=true`, takes the
  * field over. Updates by non-apply writers are not tracked.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import { deepEqual, isObject, type Json } from "../../domain/k8s/Json.js"
 import * as MergePatch from "../../domain/k8s/MergePatch.js"

@@ -6,7 +6,8 @@
  * is closed (the client resumes from its last resourceVersion): a slow watcher
  * never blocks writers or other watchers.
  */
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import { collectionKey, type StoredEvent, type StoreShape } from "../storage/Store.js"
 import * as ApiError from "./ApiError.js"

@@ -3,7 +3,8 @@
  * effective settings of this run in `config.json`, so tools can read them
  * through the API instead of parsing files.
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { Core } from "../../domain/KubeObject.js"
 import { KubeClient } from "../../services/KubeClient.js"
 import { SystemNamespace } from "./Controller.js"

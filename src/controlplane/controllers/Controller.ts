@@ -30,7 +30,9 @@
  * Builtin controllers (namespace, garbage collector) also get `Api` (the
  * internal request path) because they act on every resource type at once.
  */
-import { Context, type Effect, type Scope } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import type { KubeClient } from "../../services/KubeClient.js"
 import type { AdmissionPlugin } from "../apiserver/Admission.js"

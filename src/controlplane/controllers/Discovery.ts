@@ -5,7 +5,8 @@
  * its entry removed at clean shutdown. The CLI decides readiness from it: the
  * start id must equal the run record's and the annotation must be "true".
  */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import { Core } from "../../domain/KubeObject.js"
 import { KubeClient } from "../../services/KubeClient.js"

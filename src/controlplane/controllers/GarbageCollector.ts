@@ -10,7 +10,8 @@
  * It keeps an index (owner uid → dependents, live uids) updated from store events,
  * so a deletion costs work proportional to its dependents, not to the store.
  */
-import { Effect, Queue } from "effect"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import { Api, type ApiShape } from "../apiserver/Resources.js"
 import type { ResourceInfo } from "../apiserver/Registry.js"

@@ -5,7 +5,10 @@
  * `kubernetes` finalizer from `spec.finalizers`, which lets the API remove the
  * namespace itself. One fiber per terminating namespace, woken by store events.
  */
-import { Effect, FiberMap, Queue, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as FiberMap from "effect/FiberMap"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import { Core, type KubeObject } from "../../domain/KubeObject.js"
 import { KubeClient } from "../../services/KubeClient.js"
 import { Api } from "../apiserver/Resources.js"

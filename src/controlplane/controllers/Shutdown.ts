@@ -8,7 +8,9 @@
  * are deleted at startup. Any ConfigMap with the label takes part, so external
  * managers can join the protocol too.
  */
-import { Duration, Effect, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { Core, type KubeObject } from "../../domain/KubeObject.js"
 import { KubeClient } from "../../services/KubeClient.js"
 import { type Controller, Daemon, NotificationLabel, ShutdownAnnotation, SystemNamespace } from "./Controller.js"

@@ -10,7 +10,10 @@
  * Writers serialise through `withWriteLock`, so read-check-write is atomic.
  */
 import { SqlClient } from "@effect/sql"
-import { Context, Effect, Layer, Schedule } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
 import * as ApiError from "../apiserver/ApiError.js"

@@ -5,7 +5,7 @@
  * `namespace` is not settable (immutable once the App exists), so it is removed
  * from the schema before anything else sees it. Error texts follow the Go tool.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 /** The parts of an OpenAPI v3 schema node that `rdd set` reads. */
 export interface SchemaNode {

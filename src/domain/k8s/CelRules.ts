@@ -5,7 +5,7 @@
  * `x.matches('re')`, `startsWith/endsWith/contains`. As in CEL, a missing field
  * is an evaluation error ("no such key") and `has` tests presence.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { Expr } from "./CelSyntax.js"
 import { deepEqual, isArray, isObject, type Json } from "./Json.js"
 

@@ -8,7 +8,7 @@
  * at creation instead of silently not enforced. Evaluation follows CEL: a
  * missing field is an evaluation error ("no such key"), `has` tests presence.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { Json } from "./Json.js"
 
 export type Expr =

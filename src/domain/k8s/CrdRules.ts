@@ -6,7 +6,7 @@
  * skipped otherwise). Failures read like kube's:
  * `spec.templateRef: Invalid value: "object": templateRef is immutable`.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import * as Cel from "./CelRules.js"
 import * as FieldError from "./FieldError.js"
 import { deepEqual, isArray, isObject, type Json } from "./Json.js"

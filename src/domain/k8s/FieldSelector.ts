@@ -5,7 +5,7 @@
  * `involvedObject.uid`, ...) to its string value, so each resource decides which
  * fields it exposes; `undefined` (an absent field) compares as "".
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 export interface Term {
   readonly field: string

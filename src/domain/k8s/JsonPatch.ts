@@ -6,7 +6,7 @@
  * stops the patch (the server answers 422) with a message in the style of
  * evanphx/json-patch, which the real apiserver uses.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { clone, deepEqual, isArray, isObject, set, type Json, type MutableJsonObject } from "./Json.js"
 
 export type Operation =

@@ -6,7 +6,7 @@
  * wrapper and leading `$` are accepted. Missing keys yield no results (kube
  * evaluates printer columns with AllowMissingKeys), never an error.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { deepEqual, isArray, isObject, type Json } from "./Json.js"
 
 type Step =

@@ -7,7 +7,7 @@
  * Parse errors are Go's parser messages without the "unable to parse
  * requirement: " prefix, which callers add.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import * as FieldError from "./FieldError.js"
 import { isArray, isObject, type Json } from "./Json.js"
 import * as Names from "./Names.js"

@@ -5,7 +5,8 @@
  * Go's list of messages (empty = valid) so callers can wrap them as field errors
  * and kubectl shows the same text the real server would.
  */
-import { Effect, Random } from "effect"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 
 const dns1123LabelFmt = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 const dns1123SubdomainFmt = `${dns1123LabelFmt}(\\.${dns1123LabelFmt})*`

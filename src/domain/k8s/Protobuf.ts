@@ -8,7 +8,7 @@
  * so the rest of the write path is shared. Zero-length strings, zero integers
  * and empty timestamps are what Go writes for unset fields: they are dropped.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import type { Json, JsonObject, MutableJsonObject } from "./Json.js"
 import { set } from "./Json.js"
 

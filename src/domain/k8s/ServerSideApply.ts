@@ -8,7 +8,7 @@
  * managers' fields (409, or ownership taken with force). `update` records a
  * non-apply write: the writer owns what it changed, others lose it.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { clone, deepEqual, isArray, isObject, set, type Json, type JsonObject, type MutableJsonObject } from "./Json.js"
 import * as MF from "./ManagedFields.js"
 import * as Status from "./Status.js"

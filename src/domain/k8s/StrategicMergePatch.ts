@@ -10,7 +10,7 @@
  * Without a schema (unknown types) maps merge and lists replace, i.e. JSON merge
  * patch semantics; the API server itself answers 415 for custom resources.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { clone, deepEqual, isArray, isObject, set, type Json, type JsonObject, type MutableJsonObject } from "./Json.js"
 
 export type PatchSchema =

@@ -7,7 +7,7 @@
  * carries the object as PartialObjectMetadata (the default), the full object,
  * or nothing, per `includeObject`.
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { isArray, isObject, type Json, type JsonObject } from "./Json.js"
 import * as JsonPath from "./JsonPath.js"
 

@@ -6,7 +6,7 @@
  * agent, each cancellable (an interrupted Effect destroys its request).
  */
 import { KubeConfig } from "@kubernetes/client-node"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as https from "node:https"
 import { Unavailable } from "../../services/KubeClient.js"

@@ -6,7 +6,13 @@
  * list + watch from the list's resourceVersion, resumed after drops and
  * re-listed after 410 Gone (the re-list is delivered as synthetic events).
  */
-import { Duration, Effect, Either, Option, Queue, Schedule, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { NotFound, Rejected } from "../../domain/Errors.js"
 import { apiVersionOf, type KubeObject, type ObjectRef, type ResourceType, type WatchEvent } from "../../domain/KubeObject.js"
 import { AlreadyExists, Conflict, type KubeClientShape, type KubeError, type ListOptions, type PatchType, Unavailable } from "../../services/KubeClient.js"

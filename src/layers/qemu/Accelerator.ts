@@ -6,7 +6,8 @@
  * VM's own kernel decides, and the verdict is cached per kernel release, QEMU version
  * and /dev/kvm presence. `RDD_QEMU_ACCEL` (kvm|hvf|tcg) overrides everything.
  */
-import { Effect, Either } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { execFile, execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"

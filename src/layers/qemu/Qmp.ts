@@ -5,7 +5,8 @@
  * connection per operation costs 3–6 ms. Every step is bounded: a frozen QEMU accepts
  * the connection but never greets (reference/qemu-guest.md 4.5, 4.7).
  */
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as net from "node:net"
 
 /**

@@ -5,7 +5,7 @@
  * unsupported versions, any name but `app`, and a changed `spec.namespace`.
  * Only main-resource writes are checked: status writes carry no settings.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as App from "../../../domain/App.js"
 import * as Rules from "../../../domain/app/Admission.js"
 import { type AdmissionPlugin, Denied } from "../../apiserver/Admission.js"

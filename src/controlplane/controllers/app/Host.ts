@@ -7,7 +7,8 @@
  * guest of `npm run -s test-image`; the daemon inherits it from the CLI that
  * autostarts it.
  */
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { readFile } from "node:fs/promises"
 import * as net from "node:net"
 import * as os from "node:os"

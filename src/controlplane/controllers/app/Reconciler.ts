@@ -8,7 +8,10 @@
  * Deletion runs through the cleanup finalizer: the LimaVM goes first (its
  * owned-by finalizer is removed so it may be deleted), then what the App made.
  */
-import { Clock, Data, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as App from "../../../domain/App.js"
 import * as AppStatus from "../../../domain/app/AppStatus.js"
 import * as VmTemplate from "../../../domain/app/VmTemplate.js"

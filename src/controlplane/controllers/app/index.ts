@@ -7,7 +7,10 @@
  * cut short by a change the pass did not make itself (a new App generation or
  * deletion, any LimaVM or template event), so a failing App never hot-loops.
  */
-import { Duration, Effect, Queue, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import * as App from "../../../domain/App.js"
 import { crd } from "../../../domain/app/Crd.js"
 import { Core, type KubeObject, type ResourceType } from "../../../domain/KubeObject.js"

@@ -12,7 +12,9 @@
  *   152), no label removal and no delete while owned.
  * Every denial makes the writing command exit 3.
  */
-import { Effect, Either, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { Core, type KubeObject } from "../../../domain/KubeObject.js"
 import type * as LimaTemplate from "../../../domain/LimaTemplate.js"
 import * as LimaVm from "../../../domain/LimaVm.js"

@@ -5,7 +5,10 @@
  * records them as Stopped while the API still serves (SPEC 2.7, 3.6). VMs keep
  * running across a daemon crash; the next run adopts them (Reconciler).
  */
-import { Duration, Effect, Schedule, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { Core } from "../../../domain/KubeObject.js"
 import * as LimaVm from "../../../domain/LimaVm.js"
 import * as StatusWriter from "./StatusWriter.js"

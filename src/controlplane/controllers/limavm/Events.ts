@@ -4,7 +4,9 @@
  * is data, never a format string (reference defect 173). Best effort: an event
  * that cannot be written is logged, never fails the reconcile.
  */
-import { Clock, Effect, Random } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import { Core } from "../../../domain/KubeObject.js"
 import * as LimaVm from "../../../domain/LimaVm.js"
 import * as Conditions from "../../../domain/limavm/Conditions.js"

@@ -9,7 +9,10 @@
  * optimistic-concurrency update, except for a short window in which the create
  * may still be in flight. The controller releases the claim on deletion.
  */
-import { Clock, Data, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { Core, type KubeObject } from "../../../domain/KubeObject.js"
 import * as LimaVm from "../../../domain/LimaVm.js"
 import { nameInUse } from "../../../domain/limavm/Admission.js"

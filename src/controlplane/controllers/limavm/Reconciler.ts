@@ -8,7 +8,13 @@
  * On the first pass of a daemon run the VM is adopted (a VM that kept running
  * is not rebooted and its restartCount is left alone).
  */
-import { Data, Duration, Effect, Either, Option, Ref, type Scope } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import { Core } from "../../../domain/KubeObject.js"
 import type * as LimaTemplate from "../../../domain/LimaTemplate.js"
 import * as LimaVm from "../../../domain/LimaVm.js"

@@ -6,7 +6,11 @@
  * VM's worker; all API writes happen in the worker's reconcile pass, so each VM
  * has exactly one writer.
  */
-import { Data, Effect, Fiber, Option, Ref } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 
 export type Phase = Data.TaggedEnum<{
   Unknown: object

@@ -5,7 +5,8 @@
  * response becomes the pass's current object, so later steps of the same pass
  * see their own writes.
  */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { Condition, KubeObject } from "../../../domain/KubeObject.js"
 import * as LimaVm from "../../../domain/LimaVm.js"
 import * as Conditions from "../../../domain/limavm/Conditions.js"

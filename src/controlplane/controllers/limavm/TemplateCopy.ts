@@ -5,7 +5,10 @@
  * reconciler then adopts-or-creates the copy, owned by the LimaVM (controller
  * reference), labelled for the ConfigMap validator, with the owned-by finalizer.
  */
-import { Data, Effect, Either, Option } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { Core, type KubeObject } from "../../../domain/KubeObject.js"
 import * as LimaTemplate from "../../../domain/LimaTemplate.js"
 import * as LimaVm from "../../../domain/LimaVm.js"

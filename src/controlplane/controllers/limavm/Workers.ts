@@ -7,7 +7,13 @@
  * annotations, the template copy, or the VM's own boot/exit) — never by its own
  * status writes, so a failing VM cannot hot-loop.
  */
-import { Duration, Effect, FiberMap, Option, Queue, Ref, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberMap from "effect/FiberMap"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import type { KubeObject } from "../../../domain/KubeObject.js"
 import * as LimaVm from "../../../domain/LimaVm.js"
 import * as Reconciler from "./Reconciler.js"

@@ -6,7 +6,7 @@
  * builds (the in-process client, the driver), so `make` shares one holder
  * between them; one daemon process runs one instance of it.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as os from "node:os"
 import { crd } from "../../../domain/limavm/Crd.js"
 import { Denied } from "../../apiserver/Admission.js"
