@@ -137,7 +137,9 @@ export const hold = (
     const record = (childPid: number) =>
       Effect.gen(function*() {
         token = `${token.split(" ").slice(0, 2).join(" ")} ${childPid}`
-        yield* fs.writeFileString(marker, token, { mode: 0o600 }).pipe(Effect.ignore)
+        // atomically (temp + rename): a plain write truncates first, and a waiter that read the
+        // empty marker in between judged it stale, removed it and spawned a second daemon
+        yield* dir.writeFileAtomic(marker, token, 0o600).pipe(Effect.ignore)
       })
     return {
       record,
