@@ -15,7 +15,12 @@ import { InstanceDir, type InstanceDirShape } from "../services/InstanceDir.js"
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
-export const writeFileAtomicSync = (file: string, content: string, mode: number): void => {
+/**
+ * Writes `file` whole or not at all (temp file, fsync, rename). `exclusive`: only if
+ * it does not exist yet (the temp file is hard-linked into place, which fails when
+ * the name is taken); returns false then and changes nothing.
+ */
+export const writeFileAtomicSync = (file: string, content: string, mode: number, options: { readonly exclusive?: boolean } = {}): boolean => {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
   const fd = fs.openSync(tmp, "wx", mode)
@@ -27,7 +32,19 @@ export const writeFileAtomicSync = (file: string, content: string, mode: number)
   }
   try {
     fs.chmodSync(tmp, mode) // the umask may have narrowed or widened the create mode
-    fs.renameSync(tmp, file)
+    if (options.exclusive !== true) {
+      fs.renameSync(tmp, file)
+      return true
+    }
+    try {
+      fs.linkSync(tmp, file)
+      return true
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") return false
+      throw e
+    } finally {
+      fs.rmSync(tmp, { force: true })
+    }
   } catch (e) {
     fs.rmSync(tmp, { force: true })
     throw e
@@ -46,7 +63,7 @@ export const make = (instance: Instance.Instance, env: Instance.PathEnv): Instan
     })
   const writeFileAtomic = (file: string, content: string, mode: number) =>
     Effect.try({
-      try: () => writeFileAtomicSync(file, content, mode),
+      try: () => void writeFileAtomicSync(file, content, mode),
       catch: (e) => new Failure({ message: `cannot write ${file}: ${errorText(e)}`, cause: e })
     })
   const ensureDir = (dir: string, mode: number) =>
@@ -80,7 +97,10 @@ export const make = (instance: Instance.Instance, env: Instance.PathEnv): Instan
     writeArgs: (args) =>
       Effect.zipRight(
         ensureDir(paths.dir, 0o700),
-        writeFileAtomic(paths.args_file, JSON.stringify(args, null, 2), 0o600)
+        Effect.try({
+          try: () => writeFileAtomicSync(paths.args_file, JSON.stringify(args, null, 2), 0o600, { exclusive: true }),
+          catch: (e) => new Failure({ message: `cannot write ${paths.args_file}: ${errorText(e)}`, cause: e })
+        })
       ),
     readPid: Effect.map(readFile(paths.pid_file), Option.flatMap((t) => Option.fromNullable(Instance.parsePid(t)))),
     readRunRecord: Effect.map(readFile(paths.run_file), Option.flatMap((t) => Option.getRight(RunRecord.decode(t)))),

@@ -52,7 +52,8 @@ export const create = (requested: Settings): Effect.Effect<Result, Failure, Inst
       }
       return yield* finished("noop", `${name} control plane already exists`)
     }
-    yield* dir.writeArgs(createArgs(dir.instance.defaultPort, requested))
+    // exclusive: of two concurrent creates one writes, the other compares with what was written
+    if (!(yield* dir.writeArgs(createArgs(dir.instance.defaultPort, requested)))) return yield* create(requested)
     return yield* finished("created", `successfully created ${name} control plane`)
   })
 

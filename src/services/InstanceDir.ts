@@ -20,8 +20,11 @@ export interface InstanceDirShape {
   readonly isCreated: Effect.Effect<boolean>
   /** saved daemon arguments; None when not created; Failure when unreadable or corrupt */
   readonly readArgs: Effect.Effect<Option.Option<ReadonlyArray<string>>, Failure>
-  /** creates the service dir (0700) and writes args.json atomically (0600) */
-  readonly writeArgs: (args: ReadonlyArray<string>) => Effect.Effect<void, Failure>
+  /**
+   * Creates the service dir (0700) and args.json (0600, atomically), unless args.json
+   * exists: false then (another command created the instance first), nothing written.
+   */
+  readonly writeArgs: (args: ReadonlyArray<string>) => Effect.Effect<boolean, Failure>
   /** the pid in rdd.pid; None when missing or garbage */
   readonly readPid: Effect.Effect<Option.Option<number>>
   readonly readRunRecord: Effect.Effect<Option.Option<RunRecord>>

@@ -39,8 +39,10 @@ export const instanceDir = (w: World) =>
     }),
     writeArgs: (args) =>
       Effect.sync(() => {
+        if (w.files.has(w.paths.args_file)) return false
         w.dirs.add(w.paths.dir)
         w.files.set(w.paths.args_file, JSON.stringify(args))
+        return true
       }),
     readPid: Effect.sync(() => Option.fromNullable(Instance.parsePid(w.files.get(w.paths.pid_file) ?? ""))),
     readRunRecord: Effect.sync(() =>

@@ -87,6 +87,25 @@ describe("svc lifecycle on the real daemon", () => {
     expect((await i.rdd(["svc", "stop"])).messages).toEqual([`${N} control plane does not exist`])
   }, 60_000)
 
+  it("concurrent svc create with two settings: one creates, the same settings say it exists, the other settings fail loudly", async () => {
+    const i = instance()
+    const specs = ["*", "-limavm"]
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, k) => i.rdd(["svc", "create", `--controllers=${specs[k % 2]}`])))
+    const created = runs.filter((r) => r.messages.includes(`successfully created ${q(i.name)} control plane`))
+    expect(created, runs.map((r) => r.stderr).join("\n")).toHaveLength(1)
+    const winner = runs.indexOf(created[0]!) % 2
+    runs.forEach((r, k) => {
+      if (r === created[0]) return
+      if (k % 2 === winner) {
+        expect(r.code, r.stderr).toBe(0)
+        expect(r.messages).toEqual([`${q(i.name)} control plane already exists`])
+      } else {
+        expect(r.code, r.stderr).toBe(1)
+        expect(r.stderr).toContain("already exists with different settings")
+      }
+    })
+  }, 60_000)
+
   it("10 concurrent svc start → exactly one daemon, all exit 0; 10 concurrent svc stop → all exit 0", async () => {
     const i = instance()
     const starts = await Promise.all(Array.from({ length: 10 }, () => i.rdd(["svc", "start", "--timeout=60s"], { timeoutMs: 70_000 })))
@@ -94,6 +113,7 @@ describe("svc lifecycle on the real daemon", () => {
     for (const r of starts) expect(r.messages.at(-1)).toBe(`${q(i.name)} control plane is ready`)
     expect(i.pids()).toHaveLength(1)
     expect(starts.filter((r) => r.messages.includes(`starting ${q(i.name)} control plane`))).toHaveLength(1)
+    expect(starts.filter((r) => r.messages.includes(`successfully created ${q(i.name)} control plane`))).toHaveLength(1)
     // one spawn = one rotation: the first start had no log to rotate, so there is no backup
     expect(fs.readdirSync(i.logDir).filter((f) => /^rdd\.stderr\.[0-9]+\.log$/.test(f))).toEqual([])
 

@@ -8,6 +8,8 @@ import * as Deadline from "../../src/domain/Deadline.js"
 import { exitCodeFor } from "../../src/domain/ExitCode.js"
 import * as Autostart from "../../src/services/Autostart.js"
 import * as ControlPlane from "../../src/services/ControlPlane.js"
+import { InstanceDir } from "../../src/services/InstanceDir.js"
+import * as FakeInstanceDir from "../fakes/FakeInstanceDir.js"
 import { captureLogs, layers, makeWorld, quickDaemon, type World } from "../fakes/index.js"
 
 const provide = (w: World, logs: Array<string>) => Effect.provide(Layer.merge(layers(w), captureLogs(logs)))
@@ -212,5 +214,35 @@ describe("svc stop / delete", () => {
       const b2 = yield* Autostart.budget(short)
       assert.strictEqual(Duration.toMillis(yield* Deadline.remaining(b2)), 20_000)
       assert.strictEqual(Duration.toMillis(b2.budget), 30_000, "a timeout names the command's own budget")
+    }))
+})
+
+describe("svc create", () => {
+  it.effect("another command creates the instance between this one's read and write: this one compares, never overwrites", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      const theirs = JSON.stringify(["--secure-port", String(w.instance.defaultPort), "--controllers", "-limavm"])
+      // the first read of args.json finds nothing, and the other command writes it right after
+      const racing = Layer.effect(InstanceDir, Effect.map(InstanceDir, (real) => {
+        let first = true
+        return {
+          ...real,
+          readArgs: Effect.suspend(() => {
+            if (!first) return real.readArgs
+            first = false
+            return Effect.as(Effect.sync(() => w.files.set(w.paths.args_file, theirs)), Option.none())
+          })
+        }
+      })).pipe(Layer.provide(FakeInstanceDir.instanceDir(w)))
+      const logs: Array<string> = []
+      const exit = yield* ControlPlane.create({ controllers: Option.some("*"), securePort: Option.none() }).pipe(
+        Effect.provide(racing),
+        provide(w, logs),
+        Effect.exit
+      )
+      assert.strictEqual(exit._tag, "Failure")
+      assert.include(String(exit), "already exists with different settings")
+      assert.strictEqual(w.files.get(w.paths.args_file), theirs)
+      assert.notInclude(logs.join("\n"), "successfully created")
     }))
 })
