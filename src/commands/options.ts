@@ -40,6 +40,7 @@ export const wait = flagDefaultTrue("wait", "Wait until the operation has comple
 export const output = <const F extends string>(formats: ReadonlyArray<F>, fallback: F) =>
   Options.text("output").pipe(
     Options.withAlias("o"),
+    Options.withPseudoName(formats.join("|")),
     Options.withDefault(fallback),
     Options.withDescription(`Output format: ${formats.join(", ")}`),
     Options.mapEffect((raw): Effect.Effect<F, ValidationError.ValidationError> =>
