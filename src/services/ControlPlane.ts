@@ -25,7 +25,7 @@ import { ProcessManager, type Spawned } from "./ProcessManager.js"
 import { type Progress, withProgress } from "./Progress.js"
 import { awaitReady } from "./Readiness.js"
 import * as StartGate from "./StartGate.js"
-import { poll, pollUntil, waitFor } from "./Wait.js"
+import { poll, pollUntil, sayWhenInterrupted, waitFor } from "./Wait.js"
 
 export { noSettings, type Settings } from "./DaemonSettings.js"
 
@@ -107,7 +107,9 @@ export const launch = (
     yield* waitFor("the new control plane to take the instance lock", deadline, poll(Effect.gen(function*() {
       if (!(yield* pm.isAlive(spawned.pid))) return Option.some(undefined)
       return Option.as(Option.filter(yield* dir.readPid, (p) => p === spawned.pid), undefined)
-    }))).pipe(Effect.catchTag("WaitTimeout", () => Effect.void)) // the readiness wait reports the timeout, with the pid
+    })), { leftBehind: options.leftBehind(Option.some(spawned.pid)) }).pipe(
+      Effect.catchTag("WaitTimeout", () => Effect.void) // the readiness wait reports the timeout, with the pid
+    )
     return Option.some(spawned)
   }))
 
@@ -210,7 +212,9 @@ export const awaitStopped = (pid: number, deadline: Deadline.Deadline, extra = "
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const what = `${quoted(dir.instance)} control plane with pid ${pid} to stop`
+    const stopping = `the control plane (pid ${pid}) received SIGINT and keeps shutting down in the background`
     yield* waitFor(what, deadline, withProgress(`${quoted(dir.instance)} control plane (pid ${pid}) to stop`, deadline)(awaitExit(pid))).pipe(
+      sayWhenInterrupted(what, Effect.succeed(extra === "" ? stopping : `${stopping}; ${extra}`)),
       Effect.catchTag("WaitTimeout", (e) =>
         Effect.gen(function*() {
           yield* pm.signal(pid, "forceful")

@@ -24,7 +24,7 @@ import { InstanceDir } from "./InstanceDir.js"
 import { KubeClient } from "./KubeClient.js"
 import { type Progress, withProgress } from "./Progress.js"
 import { ProcessManager, type Spawned } from "./ProcessManager.js"
-import { poll, pollUntil, waitFor } from "./Wait.js"
+import { poll, pollUntil, sayWhenInterrupted, waitFor } from "./Wait.js"
 
 export const DiscoveryNamespace = "rdd-system"
 export const DiscoveryName = "rdd-controller-manager"
@@ -178,7 +178,9 @@ export const awaitReady = (
       return yield* loop(Option.fromNullable(options.spawned?.pid))
     })
 
-    return yield* waitFor(`${quoted(dir.instance)} control plane to be ready`, deadline, body).pipe(
+    const what = `${quoted(dir.instance)} control plane to be ready`
+    return yield* waitFor(what, deadline, body).pipe(
+      sayWhenInterrupted(what, Effect.map(Ref.get(current), options.leftBehind)),
       Effect.catchTag("WaitTimeout", (e) =>
         Effect.flatMap(Ref.get(current), (pid) => Effect.fail(leavingBehind(options.leftBehind(pid))(e))))
     )

@@ -15,13 +15,22 @@ export interface WaitOptions {
   readonly leftBehind?: string
 }
 
+/**
+ * Ctrl-C during a wait ends the command with 130 and leaves the work going on; this
+ * says what, the way a timeout does (`leftBehind` is read when the interrupt comes).
+ */
+export const sayWhenInterrupted = (what: string, leftBehind: Effect.Effect<string>) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.onInterrupt(self, () =>
+    Effect.flatMap(leftBehind, (left) => Effect.logWarning(`interrupted while waiting for ${what}; ${left}`)))
+
 export const waitFor = <A, E, R>(
   what: string,
   deadline: Deadline.Deadline,
   effect: Effect.Effect<A, E, R>,
   options: WaitOptions = {}
-): Effect.Effect<A, E | WaitTimeout, R> =>
-  deadline.forever
+): Effect.Effect<A, E | WaitTimeout, R> => {
+  const bounded: Effect.Effect<A, E | WaitTimeout, R> = deadline.forever
     ? effect
     : Effect.flatMap(Deadline.remaining(deadline), (left) =>
       effect.pipe(
@@ -35,6 +44,9 @@ export const waitFor = <A, E, R>(
             })
           ))
       ))
+  // outside the timeout: the deadline interrupts the inner effect, and that is a timeout, not Ctrl-C
+  return options.leftBehind === undefined ? bounded : sayWhenInterrupted(what, Effect.succeed(options.leftBehind))(bounded)
+}
 
 /** Default interval for process-liveness polling (SPEC 1.2). */
 export const LivenessInterval = Duration.millis(100)

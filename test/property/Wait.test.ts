@@ -4,7 +4,7 @@
  * every phase shares one budget.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, FastCheck as fc, Fiber, Option, TestClock } from "effect"
+import { Duration, Effect, Exit, FastCheck as fc, Fiber, Logger, Option, TestClock } from "effect"
 import * as Deadline from "../../src/domain/Deadline.js"
 import { WaitTimeout } from "../../src/domain/Errors.js"
 import { waitFor } from "../../src/services/Wait.js"
@@ -23,6 +23,22 @@ describe("waitFor", () => {
         error.message,
         "timed out after 5m0s waiting for the thing: context deadline exceeded; nothing"
       )
+    }))
+
+  it.effect("Ctrl-C says what is left behind, once; a timeout does not say it was interrupted", () =>
+    Effect.gen(function*() {
+      const logs: Array<string> = []
+      const capture = Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void logs.push(String(message))))
+      const deadline = yield* Deadline.start(Duration.minutes(5))
+      const interrupted = yield* Effect.fork(waitFor("the thing", deadline, Effect.never, { leftBehind: "it goes on" }).pipe(Effect.provide(capture)))
+      yield* TestClock.adjust(Duration.seconds(1))
+      yield* Fiber.interrupt(interrupted)
+      assert.deepStrictEqual(logs, ["interrupted while waiting for the thing; it goes on"])
+      logs.length = 0
+      const timedOut = yield* Effect.fork(waitFor("the thing", deadline, Effect.never, { leftBehind: "it goes on" }).pipe(Effect.provide(capture)))
+      yield* TestClock.adjust(Duration.minutes(5))
+      assert.isTrue(Exit.isFailure(yield* Fiber.await(timedOut)))
+      assert.deepStrictEqual(logs, [])
     }))
 
   it.effect("0 means forever: never fires", () =>

@@ -5,7 +5,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import * as Deadline from "../../src/domain/Deadline.js"
-import { exitCodeFor } from "../../src/domain/ExitCode.js"
+import { exitCodeFor, exitCodeOf } from "../../src/domain/ExitCode.js"
 import * as Autostart from "../../src/services/Autostart.js"
 import * as ControlPlane from "../../src/services/ControlPlane.js"
 import { InstanceDir } from "../../src/services/InstanceDir.js"
@@ -244,5 +244,46 @@ describe("svc create", () => {
       assert.include(String(exit), "already exists with different settings")
       assert.strictEqual(w.files.get(w.paths.args_file), theirs)
       assert.notInclude(logs.join("\n"), "successfully created")
+    }))
+})
+
+describe("Ctrl-C during a wait", () => {
+  /** Forks `self`, lets `by` pass, interrupts it: the exit and the log lines. */
+  const interruptAfter = <A, E>(self: Effect.Effect<A, E>, by: Duration.DurationInput) =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(self)
+      yield* TestClock.adjust(by)
+      return yield* Fiber.interrupt(fiber)
+    })
+
+  it.effect("svc start, at every phase: exit 130, and a warning says the control plane keeps starting, with its pid", () =>
+    Effect.gen(function*() {
+      // before the lock (100ms), then waiting for readiness (500ms)
+      for (const at of ["50 millis", "300 millis"] as const) {
+        const w = yield* makeWorld()
+        const logs: Array<string> = []
+        const exit = yield* interruptAfter(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, logs)), at)
+        assert.strictEqual(exitCodeOf(exit), 130)
+        const pid = w.spawns[0]!.pid
+        const last = logs.at(-1) ?? ""
+        assert.match(last, /^interrupted while waiting for /, `${at}: ${logs.join(" | ")}`)
+        assert.include(last, `; the ${N} control plane keeps starting in the background (pid ${pid})`)
+      }
+    }))
+
+  it.effect("svc stop: exit 130, and a warning says the daemon keeps shutting down", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      w.setScript({ ...quickDaemon, hangOnStop: true })
+      yield* runFor(Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(provide(w, [])), "2 seconds")
+      const pid = w.spawns[0]!.pid
+      const logs: Array<string> = []
+      const d = yield* Deadline.start(Duration.minutes(5))
+      const exit = yield* interruptAfter(ControlPlane.stop({ wait: true, deadline: d }).pipe(provide(w, logs)), "1 second")
+      assert.strictEqual(exitCodeOf(exit), 130)
+      assert.deepStrictEqual(logs, [
+        `interrupted while waiting for ${N} control plane with pid ${pid} to stop; ` +
+        `the control plane (pid ${pid}) received SIGINT and keeps shutting down in the background`
+      ])
     }))
 })
