@@ -10,7 +10,7 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { parse as parseYaml } from "yaml"
 import { describe, expect, it } from "vitest"
-import { isAlive, q, until, useInstances } from "./lifecycle-support.js"
+import { isAlive, messagesOf, q, until, useInstances } from "./lifecycle-support.js"
 
 const instance = useInstances(90_000)
 
@@ -188,6 +188,23 @@ describe("svc lifecycle on the real daemon", () => {
       expect(fs.existsSync(i.dir)).toBe(false)
     }
   }, 90_000)
+
+  it("Ctrl-C while svc start waits: exit 130, a warning names the daemon left starting, and it can be stopped", async () => {
+    const i = instance()
+    const starter = i.spawnRdd(["svc", "start"])
+    let err = ""
+    starter.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c))
+    const exited = new Promise<number | null>((resolve) => starter.once("exit", (code) => resolve(code)))
+    await until("the start to spawn the daemon", () => messagesOf(err).some((m) => m.msg === `starting ${q(i.name)} control plane`))
+    starter.kill("SIGINT")
+    expect(await exited, err).toBe(130)
+    const warning = messagesOf(err).find((m) => m.level === "warning")
+    expect(warning?.msg, err).toMatch(/^interrupted while waiting for .+; the .+ control plane keeps starting in the background \(pid \d+\)$/)
+    expect(warning?.msg).toContain(`the ${q(i.name)} control plane keeps starting`)
+    const pid = Number(/\(pid (\d+)\)$/.exec(warning!.msg)![1])
+    await until("the daemon it names to own the instance", () => i.pids().includes(pid))
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+  }, 60_000)
 
   it("svc log -f follows the log across a restart", async () => {
     const i = instance()
