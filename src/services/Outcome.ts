@@ -9,8 +9,10 @@ import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import { exitCodeOf } from "../domain/ExitCode.js"
+import { LeftOnInterrupt } from "./Wait.js"
 
 export type OutcomeKind =
   | "ready"
@@ -73,7 +75,9 @@ export const recordOf = <E>(
   command: string,
   instance: string,
   elapsedMs: number,
-  exit: Exit.Exit<Result, E>
+  exit: Exit.Exit<Result, E>,
+  /** what an interrupted wait left behind (Wait.LeftOnInterrupt) */
+  leftOnInterrupt: Option.Option<string> = Option.none()
 ): OutcomeRecord => {
   const exitCode = exitCodeOf(exit)
   // key order as SPEC 1.3 shows it: command, instance, outcome, exitCode, elapsedMs, pid, message, leftBehind
@@ -88,7 +92,12 @@ export const recordOf = <E>(
     ...(typeof leftBehind === "string" ? { leftBehind } : {})
   })
   if (Exit.isSuccess(exit)) return make(exit.value.outcome, exit.value.message, exit.value.pid, undefined)
-  if (Cause.isInterruptedOnly(exit.cause)) return make("interrupted", "interrupted", undefined, undefined)
+  if (Cause.isInterruptedOnly(exit.cause)) {
+    return Option.match(leftOnInterrupt, {
+      onNone: () => make("interrupted", "interrupted", undefined, undefined),
+      onSome: (left) => make("interrupted", `interrupted; ${left}`, undefined, left)
+    })
+  }
   return Option.match(Cause.failureOption(exit.cause), {
     onNone: () => make("failed", Cause.pretty(exit.cause).split("\n")[0] ?? "internal error", undefined, undefined),
     onSome: (e) => make(failureKind(e), String(field(e, "message") ?? e), field(e, "pid"), field(e, "leftBehind"))
@@ -105,6 +114,7 @@ export const reporting = (command: string, instance: string, json: boolean) =>
   json
     ? Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
       Effect.onExit(self, (exit) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Console.log(JSON.stringify(recordOf(command, instance, now - startedAt, exit))))))
+        Effect.all([Clock.currentTimeMillis, FiberRef.get(LeftOnInterrupt)]).pipe(
+          Effect.flatMap(([now, left]) => Console.log(JSON.stringify(recordOf(command, instance, now - startedAt, exit, left))))
+        )))
     : self

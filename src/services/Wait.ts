@@ -7,6 +7,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
 import { WaitTimeout } from "../domain/Errors.js"
@@ -16,13 +17,23 @@ export interface WaitOptions {
 }
 
 /**
+ * What the interrupted wait left behind, for the command's `--output json` record
+ * (Outcome reads it when the command ends; the interrupt carries no data itself).
+ */
+export const LeftOnInterrupt: FiberRef.FiberRef<Option.Option<string>> = FiberRef.unsafeMake(Option.none<string>())
+
+/**
  * Ctrl-C during a wait ends the command with 130 and leaves the work going on; this
  * says what, the way a timeout does (`leftBehind` is read when the interrupt comes).
  */
 export const sayWhenInterrupted = (what: string, leftBehind: Effect.Effect<string>) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.onInterrupt(self, () =>
-    Effect.flatMap(leftBehind, (left) => Effect.logWarning(`interrupted while waiting for ${what}; ${left}`)))
+    Effect.flatMap(leftBehind, (left) =>
+      Effect.zipRight(
+        FiberRef.set(LeftOnInterrupt, Option.some(left)),
+        Effect.logWarning(`interrupted while waiting for ${what}; ${left}`)
+      )))
 
 export const waitFor = <A, E, R>(
   what: string,

@@ -191,10 +191,12 @@ describe("svc lifecycle on the real daemon", () => {
 
   it("Ctrl-C while svc start waits: exit 130, a warning names the daemon left starting, and it can be stopped", async () => {
     const i = instance()
-    const starter = i.spawnRdd(["svc", "start"])
+    const starter = i.spawnRdd(["svc", "start", "-o", "json"])
     let err = ""
+    let out = ""
     starter.stderr!.setEncoding("utf8").on("data", (c: string) => (err += c))
-    const exited = new Promise<number | null>((resolve) => starter.once("exit", (code) => resolve(code)))
+    starter.stdout!.setEncoding("utf8").on("data", (c: string) => (out += c))
+    const exited = new Promise<number | null>((resolve) => starter.once("close", (code) => resolve(code)))
     await until("the start to spawn the daemon", () => messagesOf(err).some((m) => m.msg === `starting ${q(i.name)} control plane`))
     starter.kill("SIGINT")
     expect(await exited, err).toBe(130)
@@ -202,6 +204,9 @@ describe("svc lifecycle on the real daemon", () => {
     expect(warning?.msg, err).toMatch(/^interrupted while waiting for .+; the .+ control plane keeps starting in the background \(pid \d+\)$/)
     expect(warning?.msg).toContain(`the ${q(i.name)} control plane keeps starting`)
     const pid = Number(/\(pid (\d+)\)$/.exec(warning!.msg)![1])
+    // and the one JSON record says the same
+    const left = warning!.msg.slice(warning!.msg.indexOf("; ") + 2)
+    expect(JSON.parse(out)).toMatchObject({ command: "svc start", outcome: "interrupted", exitCode: 130, leftBehind: left })
     await until("the daemon it names to own the instance", () => i.pids().includes(pid))
     expect((await i.rdd(["svc", "stop"])).code).toBe(0)
   }, 60_000)

@@ -3,12 +3,13 @@
  * files kept or removed, signals sent and when. Virtual time only.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { Console, Duration, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import * as Deadline from "../../src/domain/Deadline.js"
 import { exitCodeFor, exitCodeOf } from "../../src/domain/ExitCode.js"
 import * as Autostart from "../../src/services/Autostart.js"
 import * as ControlPlane from "../../src/services/ControlPlane.js"
 import { InstanceDir } from "../../src/services/InstanceDir.js"
+import { reporting } from "../../src/services/Outcome.js"
 import * as FakeInstanceDir from "../fakes/FakeInstanceDir.js"
 import { captureLogs, layers, makeWorld, quickDaemon, type World } from "../fakes/index.js"
 
@@ -269,6 +270,23 @@ describe("Ctrl-C during a wait", () => {
         assert.match(last, /^interrupted while waiting for /, `${at}: ${logs.join(" | ")}`)
         assert.include(last, `; the ${N} control plane keeps starting in the background (pid ${pid})`)
       }
+    }))
+
+  it.effect("--output json: the interrupted record carries what was left behind", () =>
+    Effect.gen(function*() {
+      const w = yield* makeWorld()
+      const printed: Array<string> = []
+      const program = Effect.flatMap(startOpts("90 seconds"), ControlPlane.start).pipe(
+        reporting("svc start", w.instance.name, true),
+        (self) => Console.consoleWith((c) => Effect.withConsole(self, { ...c, log: (...args) => Effect.sync(() => void printed.push(args.join(" "))) })),
+        provide(w, [])
+      )
+      const exit = yield* interruptAfter(program, "300 millis")
+      assert.strictEqual(exitCodeOf(exit), 130)
+      const pid = w.spawns[0]!.pid
+      assert.strictEqual(printed.length, 1)
+      const left = `the ${N} control plane keeps starting in the background (pid ${pid})`
+      assert.deepInclude(JSON.parse(printed[0]!), { command: "svc start", outcome: "interrupted", exitCode: 130, message: `interrupted; ${left}`, leftBehind: left })
     }))
 
   it.effect("svc stop: exit 130, and a warning says the daemon keeps shutting down", () =>
