@@ -13,6 +13,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { messages, runRdd, type RunResult } from "../support/rdd.js"
+import { isAlive } from "../support/process.js"
 
 const repo = path.resolve(import.meta.dirname, "../..")
 const suffix = `lv${process.pid % 100000}`
@@ -29,19 +30,10 @@ const figure = (step: string, r: RunResult) => console.log(JSON.stringify({ figu
 const testImage = (...args: Array<string>): string =>
   execFileSync("bash", [path.join(repo, "scripts/test-image.sh"), ...args], { encoding: "utf8", timeout: 300_000 }).trim()
 
-/** A live process (a zombie waiting for a reaper that never comes, in a container, is gone). */
-const alive = (pid: number): boolean => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z"
-  } catch {
-    return false
-  }
-}
 const qemuPid = (vm: string): number | undefined => {
   try {
     const pid = Number(fs.readFileSync(path.join(limaHome, vm, "qemu.pid"), "utf8").trim())
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined
   } catch {
     return undefined
   }
@@ -65,8 +57,8 @@ const daemonPid = (): number | undefined => {
 }
 const waitGone = async (pid: number, ms: number) => {
   const end = Date.now() + ms
-  while (alive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100))
-  return !alive(pid)
+  while (isAlive(pid) && Date.now() < end) await new Promise((r) => setTimeout(r, 100))
+  return !isAlive(pid)
 }
 
 const getVm = async (name: string): Promise<any> => { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from kubectl
@@ -91,8 +83,8 @@ beforeAll(() => {
 afterAll(async () => {
   for (const pid of ourQemus()) process.kill(pid, "SIGCONT")
   const d = daemonPid()
-  if (d !== undefined && alive(d)) await rdd(["svc", "stop", "--timeout=60s"], 70_000)
-  if (d !== undefined && alive(d)) process.kill(d, "SIGKILL")
+  if (d !== undefined && isAlive(d)) await rdd(["svc", "stop", "--timeout=60s"], 70_000)
+  if (d !== undefined && isAlive(d)) process.kill(d, "SIGKILL")
   for (const pid of ourQemus()) process.kill(pid, "SIGKILL")
   fs.rmSync(home, { recursive: true, force: true })
 }, 120_000)
@@ -154,7 +146,7 @@ describe.sequential("rdd limavm with a real QEMU guest", () => {
     const d = daemonPid()!
     process.kill(d, "SIGKILL")
     assert.isTrue(await waitGone(d, 5000))
-    assert.isTrue(alive(pid), "the VM survives the daemon")
+    assert.isTrue(isAlive(pid), "the VM survives the daemon")
     const s = await rdd(["svc", "start"])
     assert.strictEqual(s.code, 0, s.stderr)
     const w2 = await rdd(["ctl", "wait-condition", "limavm/vm1", "Running", "--reason", "Started", "--since", "startup", "--timeout=1s"])

@@ -15,6 +15,7 @@ import * as LimaTemplate from "../../src/domain/LimaTemplate.js"
 import * as NodeProcessManager from "../../src/layers/NodeProcessManager.js"
 import * as QemuDriver from "../../src/layers/QemuDriver.js"
 import type { VmDriverShape } from "../../src/services/VmDriver.js"
+import { isAlive } from "../support/process.js"
 
 const repo = path.resolve(import.meta.dirname, "../..")
 const testImage = (...args: Array<string>): string =>
@@ -65,15 +66,6 @@ const specOf = (name: string, file: string, edit: (text: string) => string = (t)
   return { name, templateText: text, template: parsed.right }
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")
-  } catch {
-    return false
-  }
-}
-
 const markers = (log: string): Array<string> =>
   fs.readFileSync(log, "utf8").replace(/\r/g, "").split("\n").filter((l) => l.startsWith("QGUEST-READY "))
 
@@ -122,7 +114,7 @@ describe("qemu driver with a real guest", () => {
       yield* driver.stop("vm1", { grace: "10 seconds" })
       const stopMillis = Date.now() - s0
       console.log(`qemu e2e: ACPI stop ${stopMillis}ms`)
-      assert.isFalse(alive(pid))
+      assert.isFalse(isAlive(pid))
       assert.isBelow(stopMillis, 5000, "the guest powers off on the ACPI button (no escalation after the 10s grace)")
       assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Stopped" })
       assert.isFalse(fs.existsSync(path.join(dir, "lima/vm1/qemu.pid")))
@@ -147,7 +139,7 @@ describe("qemu driver with a real guest", () => {
       const s0 = Date.now()
       yield* driver.stop("nb", { grace: "1 second" })
       const stopMillis = Date.now() - s0
-      assert.isFalse(alive(pid))
+      assert.isFalse(isAlive(pid))
       assert.isAtLeast(stopMillis, 900, "the ignored power button costs the grace period")
       assert.isBelow(stopMillis, 8000, "quit ends QEMU without a SIGKILL")
       assert.strictEqual(markers(driver.logPath("nb")).length, 0)
@@ -237,7 +229,7 @@ describe("qemu driver with a real guest", () => {
       assert.strictEqual(markers(second.logPath("ad")).length, 1, "the serial log shows one boot")
       yield* second.awaitRunning("ad").pipe(Effect.timeout("1 second"))
       yield* second.stop("ad", { grace: "10 seconds" })
-      assert.isFalse(alive(pid))
+      assert.isFalse(isAlive(pid))
       assert.deepStrictEqual(yield* second.adopt("ad"), { _tag: "Stopped" })
     }), 90_000)
 
@@ -280,12 +272,12 @@ describe("qemu driver with a real guest", () => {
         if (child.exitCode !== null || child.signalCode !== null) resume(Effect.void)
         else child.once("exit", () => resume(Effect.void))
       })
-      assert.isTrue(alive(pid), "QEMU outlives the killed daemon")
+      assert.isTrue(isAlive(pid), "QEMU outlives the killed daemon")
       const driver = yield* driverAt(dir)
       assert.deepStrictEqual(yield* driver.adopt("sk"), { _tag: "Running", pid })
       assert.strictEqual(markers(driver.logPath("sk")).length, 1, "not rebooted")
       yield* driver.stop("sk", { grace: "10 seconds" })
-      assert.isFalse(alive(pid))
+      assert.isFalse(isAlive(pid))
     }), 120_000)
 
   it.live("a frozen QEMU is Broken for adopt and is killed by stop (cpus and memory from the template)", () =>
@@ -302,7 +294,7 @@ describe("qemu driver with a real guest", () => {
       assert.strictEqual(adopted._tag, "Broken")
       const s0 = Date.now()
       yield* driver.stop("fz", { grace: "10 seconds" })
-      assert.isFalse(alive(pid))
+      assert.isFalse(isAlive(pid))
       assert.isBelow(Date.now() - s0, 8000, "no grace is spent on a QEMU that cannot answer")
       // A VM that died on its own leaves stale files; adopt clears them.
       yield* driver.delete("fz")
@@ -334,7 +326,7 @@ describe("qemu driver with a real guest", () => {
       assert.deepStrictEqual(yield* driver.status("dk"), { _tag: "Running", pid })
       // No OS handles the power button: the grace passes, then quit.
       yield* driver.stop("dk", { grace: "500 millis" })
-      assert.isFalse(alive(pid))
+      assert.isFalse(isAlive(pid))
     }), 60_000)
 
   it.live("a QEMU ended from outside during boot: StartFailed with QEMU's own last words", () =>

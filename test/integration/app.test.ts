@@ -11,9 +11,9 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { uniqueSuffix } from "../support/daemon.js"
 import { messages, rddBin, runRdd, tempHome, type RunResult } from "../support/rdd.js"
+import { isAlive } from "../support/process.js"
 
 const root = path.resolve(import.meta.dirname, "../..")
-
 
 const testImage = (variant: "booting" | "never-boots"): string =>
   execFileSync("npm", ["run", "-s", "test-image", ...(variant === "never-boots" ? ["--", "--never-boots"] : [])], {
@@ -48,15 +48,6 @@ const qemuOf = (home: string, suffix: string): ReadonlyArray<{ readonly pid: num
   })
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 const instance = (env: Record<string, string> = {}): Instance => {
   const { home, cleanup } = tempHome("rdd-app-")
   const suffix = uniqueSuffix()
@@ -68,13 +59,13 @@ const instance = (env: Record<string, string> = {}): Instance => {
     rdd,
     cleanup: async () => {
       const pid = daemonPid(home, suffix)
-      if (pid !== undefined && alive(pid)) {
+      if (pid !== undefined && isAlive(pid)) {
         process.kill(pid, "SIGCONT")
         await rdd(["svc", "stop", "--timeout=60s"], 70_000)
       }
       // whatever is still there was started by this test: end it by pid
       for (const p of [daemonPid(home, suffix), ...qemuOf(home, suffix).map((q) => q.pid)]) {
-        if (p !== undefined && alive(p)) process.kill(p, "SIGKILL")
+        if (p !== undefined && isAlive(p)) process.kill(p, "SIGKILL")
       }
       cleanup()
     }

@@ -11,6 +11,7 @@ import * as path from "node:path"
 import * as YAML from "yaml"
 import { runRdd, type RunResult, tempHome } from "../support/rdd.js"
 import { sweepDaemons } from "./Sweep.js"
+import { isAlive } from "../support/process.js"
 
 export interface Kubeconfig {
   readonly server: string
@@ -136,15 +137,6 @@ export const request = (k: Kubeconfig, p: string, o: RequestOptions = {}): Promi
       req.end(o.body)
     }
   })
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Starts a daemon in a fresh HOME; `extra` goes to `svc start`, `global` before the subcommand. */
 export const startDaemon = async (

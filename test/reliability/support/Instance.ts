@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync } from "node:fs"
 import { type Kubeconfig, readKubeconfig, request, type RequestOptions, type Response, tokenLeaks } from "../../security/Api.js"
 import { sweepDaemons } from "../../security/Sweep.js"
+import { isAlive } from "../../support/process.js"
 import { runRdd, type RunResult, tempHome } from "../../support/rdd.js"
 
 export interface Instance {
@@ -26,20 +27,7 @@ export interface Instance {
   readonly dispose: () => Promise<void>
 }
 
-export const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    // a zombie (killed, not yet reaped by init) is gone for every purpose
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")
-  } catch {
-    return false
-  }
-}
+export { isAlive }
 
 /** Waits, with a bound, until `pid` is gone (event-driven would need a parent; we are not it). */
 export const awaitExit = async (pid: number, boundMs = 15_000): Promise<void> => {
