@@ -68,10 +68,19 @@ const isTooLarge = (a: Answer) => {
   expect(JSON.parse(a.body)).toMatchObject({ kind: "Status", status: "Failure", reason: "RequestEntityTooLarge", code: 413 })
 }
 
+/** Runs `f` with its own HTTPS agent, destroyed afterwards. */
+const withAgent = async <A>(options: https.AgentOptions, f: (agent: https.Agent) => Promise<A>): Promise<A> => {
+  const agent = new https.Agent(options)
+  try {
+    return await f(agent)
+  } finally {
+    agent.destroy()
+  }
+}
+
 describe("a body over the limit", () => {
-  it("written whole before reading, with a Content-Length or chunked: the 413 arrives every time and the connection stays usable", async () => {
-    const agent = new https.Agent({ keepAlive: true, maxSockets: 1 })
-    try {
+  it("written whole before reading, with a Content-Length or chunked: the 413 arrives every time and the connection stays usable", () =>
+    withAgent({ keepAlive: true, maxSockets: 1 }, async (agent) => {
       for (let i = 0; i < 6; i++) {
         const a = await send(agent, { method: "POST", body: huge, chunked: i % 2 === 1 })
         isTooLarge(a)
@@ -79,31 +88,20 @@ describe("a body over the limit", () => {
         expect(a.connection).toBe("keep-alive")
       }
       expect((await send(agent, { method: "GET" })).status).toBe(200)
-    } finally {
-      agent.destroy()
-    }
-  }, 120_000)
+    }), 120_000)
 
-  it("announced with \"Expect: 100-continue\": refused before the body is sent", async () => {
-    const agent = new https.Agent({ keepAlive: false })
-    try {
+  it("announced with \"Expect: 100-continue\": refused before the body is sent", () =>
+    withAgent({ keepAlive: false }, async (agent) => {
       const a = await send(agent, { method: "POST", body: huge, expect: true })
       isTooLarge(a)
       expect(a.continued).toBe(false)
-    } finally {
-      agent.destroy()
-    }
-  }, 60_000)
+    }), 60_000)
 
-  it("a body under the limit with \"Expect: 100-continue\" is told to continue and is stored", async () => {
-    const agent = new https.Agent({ keepAlive: false })
-    try {
+  it("a body under the limit with \"Expect: 100-continue\" is told to continue and is stored", () =>
+    withAgent({ keepAlive: false }, async (agent) => {
       const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "expect-ok" }, data: { a: "x".repeat(MiB) } })
       const a = await send(agent, { method: "POST", body, expect: true })
       expect(a.continued).toBe(true)
       expect(a.status).toBe(201)
-    } finally {
-      agent.destroy()
-    }
-  }, 60_000)
+    }), 60_000)
 })
