@@ -10,6 +10,8 @@
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import { parseDocument } from "yaml"
+import * as GuestConfig from "./limavm/GuestConfig.js"
+import * as LimaSize from "./limavm/LimaSize.js"
 
 export const ArchTypes = ["x86_64", "aarch64", "armv7l", "ppc64le", "riscv64", "s390x"] as const
 export type Arch = (typeof ArchTypes)[number]
@@ -49,6 +51,8 @@ export interface LimaTemplate {
   readonly memoryBytes?: number
   /** rdd extension: text on the serial console that means "booted" (unexpanded) */
   readonly readyLine?: string
+  /** user, SSH, provisioning, probes, forwards, mounts, env, disk size */
+  readonly guest: GuestConfig.GuestConfig
 }
 
 export interface ParseOptions {
@@ -99,6 +103,8 @@ interface Decoded {
   readonly rawVmType: string
   readonly rawImageArchs: ReadonlyArray<{ image: string; kernel?: string; initrd?: string }>
   readonly rawMemory?: string
+  /** the guest fields' validation messages */
+  readonly guestInvalid: ReadonlyArray<string>
 }
 interface TypeErrors {
   readonly _tag: "TypeErrors"
@@ -132,6 +138,7 @@ const decode = (root: unknown, hostArch: Arch): Decoded | TypeErrors => {
   if (isRecord(ext)) readyLine = str(ext["readyLine"], "rdd.readyLine")
   else if (ext !== undefined && ext !== null) errors.push(`field \`rdd\`: cannot unmarshal ${kindOf(ext)} into a mapping`)
 
+  const { config: guest, invalid: guestInvalid } = GuestConfig.decode(root, errors)
   const images: Array<Image> = []
   const rawImageArchs: Array<{ image: string; kernel?: string; initrd?: string }> = []
   const rawImages = root["images"]
@@ -182,12 +189,14 @@ const decode = (root: unknown, hostArch: Arch): Decoded | TypeErrors => {
     rawArch: arch,
     rawVmType: vmType,
     rawImageArchs,
+    guestInvalid,
     ...(rawMemory === undefined ? {} : { rawMemory }),
     template: {
       vmType: vmType as VmType,
       os,
       arch: arch as Arch,
       images,
+      guest,
       ...(cpus === undefined ? {} : { cpus }),
       ...(memoryBytes === undefined ? {} : { memoryBytes }),
       ...(readyLine === undefined ? {} : { readyLine })
@@ -236,6 +245,7 @@ const validate = (d: Decoded): ReadonlyArray<string> => {
     errs.push(`field \`memory\` has an invalid value: invalid size: '${d.rawMemory}'`)
   }
   if (t.readyLine !== undefined && t.readyLine.trim() === "") errs.push("field `rdd.readyLine` must not be empty")
+  errs.push(...d.guestInvalid)
   return errs
 }
 
@@ -250,16 +260,8 @@ const validateFile = (location: string, arch: string, field: string): ReadonlyAr
 
 // -- sizes and expansion --
 
-const units: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 }
-
 /** docker/go-units RAMInBytes: "512MiB", "2GiB", "4G", "1.5g", "1024" (all multipliers binary). */
-export const parseSize = (text: string): number | undefined => {
-  const m = /^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$/.exec(text)
-  if (m === null) return undefined
-  const n = Number(m[1])
-  if (!Number.isFinite(n)) return undefined
-  return Math.floor(n * units[(m[2] ?? "").toLowerCase()]!)
-}
+export const parseSize = LimaSize.parse
 
 /** Expands `{{.Name}}` (Go template spelling, spaces allowed) to the VM name. */
 export const expand = (text: string, vmName: string): string => text.replace(/\{\{\s*\.Name\s*\}\}/g, vmName)
