@@ -80,6 +80,8 @@ export interface LimaVmStatus {
   readonly restartNeeded: boolean
   readonly restartCount: number
   readonly observedGeneration?: number
+  /** 127.0.0.1:<port> reaches the guest's SSH server while the VM runs */
+  readonly sshLocalPort?: number
 }
 
 /** A LimaVM as the controller and the CLI read it; `object` is the raw API object. */
@@ -114,6 +116,7 @@ export const fromObject = (object: KubeObject): LimaVm => {
   const observedRv = str(status["observedTemplateResourceVersion"])
   const observedGeneration = typeof status["observedGeneration"] === "number" ? status["observedGeneration"] : undefined
   const refNamespace = str(ref["namespace"])
+  const sshLocalPort = typeof status["sshLocalPort"] === "number" && status["sshLocalPort"] > 0 ? status["sshLocalPort"] : undefined
   return {
     object,
     name: object.metadata.name ?? "",
@@ -132,7 +135,8 @@ export const fromObject = (object: KubeObject): LimaVm => {
       restartCount: typeof status["restartCount"] === "number" ? status["restartCount"] : 0,
       ...(templateConfigMap === undefined ? {} : { templateConfigMap }),
       ...(observedRv === undefined ? {} : { observedTemplateResourceVersion: observedRv }),
-      ...(observedGeneration === undefined ? {} : { observedGeneration })
+      ...(observedGeneration === undefined ? {} : { observedGeneration }),
+      ...(sshLocalPort === undefined ? {} : { sshLocalPort })
     }
   }
 }

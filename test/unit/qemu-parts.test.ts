@@ -33,8 +33,27 @@ describe("QemuArgs", () => {
       pid: "/h/.rd2/lima/vm1/qemu.pid",
       serial: "/h/.rd2/lima/vm1/serial.log",
       previousSerial: "/h/.rd2/lima/vm1/serial.1.log",
-      log: "/h/.rd2/lima/vm1/qemu.log"
+      log: "/h/.rd2/lima/vm1/qemu.log",
+      seed: "/h/.rd2/lima/vm1/cidata.iso",
+      sshKey: "/h/.rd2/lima/vm1/id_ed25519",
+      sshConfig: "/h/.rd2/lima/vm1/ssh.config",
+      sshControl: "/h/.rd2/lima/vm1/ssh.sock",
+      boot: "/h/.rd2/lima/vm1/boot.json",
+      agentLog: "/h/.rd2/lima/vm1/ha.log"
     })
+  })
+
+  it("attaches the seed read-only and gives the guest Lima's user-mode network with SSH forwarded", () => {
+    const argv = QemuArgs.args(
+      { name: "vm1", arch: "x86_64", cpus: 1, memoryMiB: 256, accel: "tcg" },
+      { seed: "/s.iso", network: { sshLocalPort: 60022, mac: QemuArgs.macFor("vm1") } },
+      files
+    ).join(" ")
+    assert.include(argv, "-drive file=/s.iso,format=raw,if=virtio,media=cdrom,readonly=on")
+    assert.include(argv, "-netdev user,id=net0,net=192.168.5.0/24,dhcpstart=192.168.5.15,hostfwd=tcp:127.0.0.1:60022-:22")
+    assert.match(argv, /-device virtio-net-pci,netdev=net0,mac=52:55:55(:[0-9a-f]{2}){3}/)
+    assert.strictEqual(QemuArgs.macFor("vm1"), QemuArgs.macFor("vm1"))
+    assert.notStrictEqual(QemuArgs.macFor("vm1"), QemuArgs.macFor("vm2"))
   })
 
   it("builds the measured fast-boot command line for direct kernel boot", () => {

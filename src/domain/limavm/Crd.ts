@@ -73,6 +73,13 @@ export const crd: KubeObject = {
                 observedTemplateResourceVersion: { type: "string" },
                 restartNeeded: { type: "boolean" },
                 restartCount: { type: "integer", format: "int32", minimum: 0 },
+                sshLocalPort: {
+                  type: "integer",
+                  format: "int32",
+                  minimum: 0,
+                  maximum: 65535,
+                  description: "The host port (on 127.0.0.1) forwarded to the guest's SSH server while the VM runs; absent when stopped."
+                },
                 observedGeneration: { type: "integer", format: "int64", minimum: 0 }
               }
             }

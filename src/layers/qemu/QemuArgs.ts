@@ -21,6 +21,18 @@ export interface VmFiles {
   readonly previousSerial: string
   /** QEMU's own messages after it daemonized (-D keeps its stderr) */
   readonly log: string
+  /** the cloud-init NoCloud seed (volume `cidata`), regenerated at each start */
+  readonly seed: string
+  /** the VM's own SSH key pair (`id_ed25519`, `.pub`) */
+  readonly sshKey: string
+  /** `ssh -F <this> lima-<name>` reaches the guest, as with Lima */
+  readonly sshConfig: string
+  /** the SSH control master's socket */
+  readonly sshControl: string
+  /** what the driver resolved at create time: base disk, kernel, initrd (JSON) */
+  readonly boot: string
+  /** the host agent's log (forwards, mounts, readiness steps) */
+  readonly agentLog: string
 }
 
 export const vmFiles = (limaHome: string, name: string): VmFiles => {
@@ -33,7 +45,13 @@ export const vmFiles = (limaHome: string, name: string): VmFiles => {
     pid: `${dir}/qemu.pid`,
     serial: `${dir}/serial.log`,
     previousSerial: `${dir}/serial.1.log`,
-    log: `${dir}/qemu.log`
+    log: `${dir}/qemu.log`,
+    seed: `${dir}/cidata.iso`,
+    sshKey: `${dir}/id_ed25519`,
+    sshConfig: `${dir}/ssh.config`,
+    sshControl: `${dir}/ssh.sock`,
+    boot: `${dir}/boot.json`,
+    agentLog: `${dir}/ha.log`
   }
 }
 
@@ -46,6 +64,23 @@ export interface Boot {
   readonly cmdline?: string
   /** the VM's disk (`diffdisk`), with its format; absent for a diskless guest */
   readonly disk?: { readonly path: string; readonly format: "raw" | "qcow2" }
+  /** the NoCloud seed ISO, attached read-only as the second virtio disk */
+  readonly seed?: string
+  /** user-mode networking with the guest's SSH port forwarded to this 127.0.0.1 port */
+  readonly network?: { readonly sshLocalPort: number; readonly mac: string }
+}
+
+/** Lima's user-mode subnet: the guest is 192.168.5.15, the host 192.168.5.2, DNS 192.168.5.3. */
+export const Subnet = "192.168.5.0/24"
+export const GuestAddress = "192.168.5.15"
+export const HostAddress = "192.168.5.2"
+
+/** A stable locally administered MAC per VM name (Lima derives its MAC from the instance too). */
+export const macFor = (name: string): string => {
+  let h = 2166136261
+  for (const c of Buffer.from(name)) h = Math.imul(h ^ c, 16777619) >>> 0
+  const b = [(h >>> 16) & 0xff, (h >>> 8) & 0xff, h & 0xff]
+  return ["52", "55", "55", ...b.map((x) => x.toString(16).padStart(2, "0"))].join(":")
 }
 
 export interface Machine {
@@ -80,6 +115,16 @@ export const args = (machine: Machine, boot: Boot, files: VmFiles): ReadonlyArra
   }
   if (boot.disk !== undefined) {
     out.push("-drive", `file=${escapeOption(boot.disk.path)},format=${boot.disk.format},if=virtio,discard=on`)
+  }
+  if (boot.seed !== undefined) {
+    out.push("-drive", `file=${escapeOption(boot.seed)},format=raw,if=virtio,media=cdrom,readonly=on`)
+  }
+  if (boot.network !== undefined) {
+    out.push(
+      "-netdev",
+      `user,id=net0,net=${Subnet},dhcpstart=${GuestAddress},hostfwd=tcp:127.0.0.1:${boot.network.sshLocalPort}-:22`,
+      "-device", `virtio-net-pci,netdev=net0,mac=${boot.network.mac}`
+    )
   }
   out.push(
     "-chardev", `file,id=ser0,path=${escapeOption(files.serial)}`,

@@ -20,6 +20,8 @@ export interface StatusChange {
   readonly restartNeeded?: boolean
   /** added to restartCount */
   readonly restarts?: number
+  /** the SSH port of the running VM; 0 removes it (stopped) */
+  readonly sshLocalPort?: number
 }
 
 export const write = (
@@ -48,6 +50,9 @@ export const write = (
     if (change.restartNeeded !== undefined && change.restartNeeded !== vm.status.restartNeeded) {
       // absent when false (scripts read an empty jsonpath), as the Go tool's omitempty
       patch["restartNeeded"] = change.restartNeeded ? true : null
+    }
+    if (change.sshLocalPort !== undefined && change.sshLocalPort !== (vm.status.sshLocalPort ?? 0)) {
+      patch["sshLocalPort"] = change.sshLocalPort === 0 ? null : change.sshLocalPort
     }
     if (change.restarts !== undefined && change.restarts > 0) patch["restartCount"] = vm.status.restartCount + change.restarts
     if (Object.keys(patch).length === 0 && vm.status.observedGeneration === vm.generation) return vm
