@@ -31,17 +31,21 @@ const semaphoreFor = (dir: string): Effect.Semaphore => {
   return s
 }
 
-/** The kernel's start time of a process (field 22 of /proc/<pid>/stat), telling a reused pid apart. */
-const startTime = (pid: number): string | undefined => {
+/**
+ * A process's state and kernel start time (fields 3 and 22 of /proc/<pid>/stat): the start
+ * time tells a reused pid apart, and a zombie (killed, not yet reaped) holds nothing.
+ */
+const procStat = (pid: number): { readonly state: string; readonly started: string } | undefined => {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return { state: fields[0] ?? "", started: fields[19] ?? "" }
   } catch {
     return undefined
   }
 }
 
-const ownStamp = `${process.pid} ${startTime(process.pid) ?? "?"}`
+const ownStamp = `${process.pid} ${procStat(process.pid)?.started ?? "?"}`
 
 const holderAlive = (content: string, mtimeMs: number): boolean => {
   const [pidText, started] = content.trim().split(" ")
@@ -52,8 +56,10 @@ const holderAlive = (content: string, mtimeMs: number): boolean => {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ESRCH") return false
   }
-  const now = startTime(pid)
-  return started === undefined || started === "?" || now === undefined || now === started
+  const now = procStat(pid)
+  if (now === undefined) return true // no /proc: the pid's existence is all we know
+  if (now.state === "Z") return false
+  return started === undefined || started === "?" || now.started === started
 }
 
 type Attempt = { readonly acquired: true } | { readonly acquired: false; readonly holder: string }

@@ -95,7 +95,8 @@ const attempt = async (
       : kept.validators.lastModified
     if (validator !== undefined) headers["if-range"] = validator
   }
-  const res = await get(new URL(req.url), headers, req, MaxRedirects)
+  const stall: Stall = {}
+  const res = await get(new URL(req.url), headers, req, stall, MaxRedirects)
   const status = res.statusCode ?? 0
   let offset = 0
   let totalBytes = contentLength(res)
@@ -131,8 +132,10 @@ const attempt = async (
   let received = offset
   const started = Date.now()
   let reported = started
+  let reportedBytes = -1
   const report = () => {
-    if (req.onProgress === undefined) return
+    if (req.onProgress === undefined || reportedBytes === received) return
+    reportedBytes = received
     const seconds = (Date.now() - started) / 1000
     const bytesPerSecond = seconds > 0 ? (received - offset) / seconds : 0
     req.onProgress({
@@ -157,7 +160,12 @@ const attempt = async (
       done(null, chunk)
     }
   })
-  await pipeline(res, meter, fs.createWriteStream(req.partial, { flags: offset === 0 ? "w" : "a" }), { signal: req.signal })
+  try {
+    await pipeline(res, meter, fs.createWriteStream(req.partial, { flags: offset === 0 ? "w" : "a" }), { signal: req.signal })
+  } catch (e) {
+    // the response only says "aborted" when the idle timer destroyed the request
+    throw stall.reason ?? e
+  }
   if (totalBytes !== undefined && received !== totalBytes) {
     throw new DownloadFailed(`the connection ended after ${received} of ${totalBytes} bytes`)
   }
@@ -205,7 +213,17 @@ const trustedCas = (): ReadonlyArray<string> => {
 }
 
 /** A GET that follows redirects; the socket idle timeout covers connecting and every gap in the body. */
-const get = (url: URL, headers: Record<string, string>, req: DownloadRequest, redirectsLeft: number): Promise<http.IncomingMessage> =>
+interface Stall {
+  reason?: DownloadFailed
+}
+
+const get = (
+  url: URL,
+  headers: Record<string, string>,
+  req: DownloadRequest,
+  stall: Stall,
+  redirectsLeft: number
+): Promise<http.IncomingMessage> =>
   new Promise((resolve, reject) => {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       reject(new DownloadFailed(`redirected to an unsupported URL ${url.href}`))
@@ -227,12 +245,14 @@ const get = (url: URL, headers: Record<string, string>, req: DownloadRequest, re
           reject(new DownloadFailed(`more than ${MaxRedirects} redirects`))
           return
         }
-        resolve(get(new URL(location, url), headers, req, redirectsLeft - 1))
+        resolve(get(new URL(location, url), headers, req, stall, redirectsLeft - 1))
         return
       }
       resolve(res)
     })
-    request.setTimeout(req.idleTimeoutMillis, () =>
-      request.destroy(new DownloadFailed(`no data for ${req.idleTimeoutMillis / 1000}s from ${url.host}`)))
+    request.setTimeout(req.idleTimeoutMillis, () => {
+      stall.reason = new DownloadFailed(`no data for ${req.idleTimeoutMillis / 1000}s from ${url.host}`)
+      request.destroy(stall.reason)
+    })
     request.on("error", reject)
   })
