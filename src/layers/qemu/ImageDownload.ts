@@ -234,6 +234,8 @@ const get = (
       signal: req.signal,
       // one connection per download: nothing to keep alive, nothing left open after it
       agent: false,
+      // as an option (not setTimeout) so that it also bounds connecting to a host that never answers
+      timeout: req.idleTimeoutMillis,
       ...(url.protocol === "https:" ? { ca: [...trustedCas()] } : {})
     }
     const request = (url.protocol === "https:" ? https : http).get(url, options, (res) => {
@@ -250,7 +252,7 @@ const get = (
       }
       resolve(res)
     })
-    request.setTimeout(req.idleTimeoutMillis, () => {
+    request.on("timeout", () => {
       stall.reason = new DownloadFailed(`no data for ${req.idleTimeoutMillis / 1000}s from ${url.host}`)
       request.destroy(stall.reason)
     })
