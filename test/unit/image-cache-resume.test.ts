@@ -127,6 +127,54 @@ describe("resuming", () => {
   })
 })
 
+describe("resume validation", () => {
+  it("a 206 that does not start where the partial file ends is not appended: the download starts over", async () => {
+    const { s, body, cache, url, partial } = await setup()
+    halfThen(s, body, "cut")
+    await Effect.runPromiseExit(ImageCache.fetch({ location: url }, { cacheDir: cache, home: "/" }))
+    const kept = size(partial)
+    const first = s.script!
+    s.script = (req, res, index) => {
+      if (index !== 1) return first(req, res, index)
+      // claims a range one byte off
+      res.writeHead(206, { "content-length": body.length - kept + 1, "content-range": `bytes ${kept - 1}-${body.length - 1}/${body.length}`, etag: ImageServer.Etag })
+      res.end(body.subarray(kept - 1))
+      return true
+    }
+    const got = await Effect.runPromise(ImageCache.fetch({ location: url, digest: sha256(body) }, { cacheDir: cache, home: "/" }))
+    assert.deepStrictEqual(s.requests.map((r) => r.range), [undefined, `bytes=${kept}-`, undefined])
+    assert.isTrue(fs.readFileSync(got.path).equals(body))
+  })
+
+  it("a complete download whose decompression failed is installed later without a request", async () => {
+    const s = await ImageServer.start()
+    servers.push(s)
+    const body = image(100_000)
+    const packed = await new Promise<Buffer>((resolve, reject) => {
+      const gz = spawn("gzip", ["-c"], { stdio: ["pipe", "pipe", "inherit"] })
+      const chunks: Array<Buffer> = []
+      gz.stdout.on("data", (c: Buffer) => chunks.push(c))
+      gz.once("exit", (code) => (code === 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`gzip ${code}`))))
+      gz.stdin.end(body)
+    })
+    s.files.set("/vm.img.gz", packed)
+    const cache = tempDir()
+    const url = s.url("/vm.img.gz")
+    const savedPath = process.env["PATH"]
+    process.env["PATH"] = tempDir() // no gzip on it
+    let exit: Exit.Exit<ImageCache.CachedImage, ImageCache.ImageError>
+    try {
+      exit = await Effect.runPromiseExit(ImageCache.fetch({ location: url, digest: sha256(packed) }, { cacheDir: cache, home: "/" }))
+    } finally {
+      process.env["PATH"] = savedPath
+    }
+    assert.isTrue(Exit.isFailure(exit))
+    const got = await Effect.runPromise(ImageCache.fetch({ location: url, digest: sha256(packed) }, { cacheDir: cache, home: "/" }))
+    assert.strictEqual(s.requests.length, 1)
+    assert.isTrue(fs.readFileSync(got.path).equals(body))
+  })
+})
+
 const fetchInChild = (url: string, cache: string) => {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(repo, "test/support/fetchImage.ts"), url, cache], {
     cwd: repo,
