@@ -6,7 +6,7 @@ import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import * as YAML from "yaml"
 import { problems, render, type SeedInput } from "../../src/domain/limavm/Seed.js"
-import { PerBootHookPath } from "../../src/domain/limavm/SeedScripts.js"
+import { PerBootHookPath, perBootHook } from "../../src/domain/limavm/SeedScripts.js"
 import { sha256Hex } from "../../src/domain/limavm/Sha256.js"
 
 const dirs: Array<string> = []
@@ -173,6 +173,38 @@ describe("rdd.env", () => {
     }
     const user = execFileSync(shell[0]!, [...shell.slice(1), "-c", `. ./rdd.env; printf '%s|%s|%s|%s' "$RDD_USER" "$RDD_UID" "$RDD_HOSTNAME" "$RDD_HOST_IP"`], { cwd: dir })
     expect(user.toString()).toBe("alice|1001|lima-my-vm|192.168.5.2")
+  })
+})
+
+/**
+ * cloud-init's bootcmd turns a list entry into one line of a /bin/sh script, each element
+ * single-quoted with ' as '\'' (cloudinit.util.shellify); reproduced here to run it for real.
+ */
+const shellify = (commands: ReadonlyArray<ReadonlyArray<string>>): string =>
+  "#!/bin/sh\n" + commands.map((c) => c.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ") + "\n").join("")
+
+describe("bootcmd and the per-boot hook", () => {
+  it.each(shells)("bootcmd runs boot scripts verbatim with the env, and sets host.lima.internal (%s)", (...shell) => {
+    const root = tempDir()
+    fs.mkdirSync(path.join(root, "etc"))
+    fs.writeFileSync(path.join(root, "etc/hosts"), "127.0.0.1 localhost\n")
+    const out = path.join(root, "out")
+    const script = `printf '%s|%s|%s\\n' "$RDD_USER" "$WEIRD" 'it'"'"'s' >${JSON.stringify(out)}\nexit 0\n`
+    const doc = YAML.parse(fileOf(render({ ...base, hostIp: "10.1.2.3", env: { WEIRD: nasty["EXPANSIONS"]! }, provision: [{ mode: "boot", script }] }), "user-data"))
+    const file = path.join(root, "bootcmd.sh")
+    fs.writeFileSync(file, shellify(doc.bootcmd))
+    const r = spawnSync(shell[0]!, [...shell.slice(1), file], { env: { PATH: process.env["PATH"] ?? "", RDD_ROOT: root }, encoding: "utf8" })
+    expect(r.status, r.stderr).toBe(0)
+    expect(fs.readFileSync(out, "utf8")).toBe(`alice|${nasty["EXPANSIONS"]}|it's\n`)
+    expect(fs.readFileSync(path.join(root, "etc/hosts"), "utf8")).toBe("127.0.0.1 localhost\n10.1.2.3\thost.lima.internal\n")
+  })
+
+  it.each(shells)("the per-boot hook and boot.sh are valid POSIX sh (%s -n)", (...shell) => {
+    const bootSh = fileOf(render(base), "boot.sh")
+    for (const text of [perBootHook, bootSh]) {
+      const r = spawnSync(shell[0]!, [...shell.slice(1), "-n"], { input: text, encoding: "utf8" })
+      expect(r.status, r.stderr).toBe(0)
+    }
   })
 })
 
