@@ -48,7 +48,10 @@ done
 if [ -z "$dev" ]; then echo "rdd: no seed device (cidata) after 30 s" >&2; exit 1; fi
 mkdir -p -m 700 "$mnt"
 if ! grep -qs " $mnt " /proc/mounts; then
-  mount -t iso9660 -o ro "$dev" "$mnt" || { echo "rdd: cannot mount $dev on $mnt" >&2; exit 1; }
+  # root-only whatever owner and modes Rock Ridge recorded on the host; plain ro where
+  # the kernel lacks overriderockperm
+  mount -t iso9660 -o ro,uid=0,gid=0,mode=0700,dmode=0700,overriderockperm "$dev" "$mnt" 2>/dev/null ||
+    mount -t iso9660 -o ro "$dev" "$mnt" || { echo "rdd: cannot mount $dev on $mnt" >&2; exit 1; }
 fi
 cd "$mnt" || exit 1
 # boot/ scripts already ran from bootcmd, early in this boot
