@@ -9,7 +9,7 @@
  *
  * `measure` is exported for the bench.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, type Scope } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -39,7 +39,7 @@ const median = (xs: ReadonlyArray<number>): number => {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
 
-const once = (templateFile: string): Effect.Effect<Run, Error> =>
+const once = (templateFile: string): Effect.Effect<Run, Error, Scope.Scope> =>
   Effect.gen(function*() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rddqm-"))
     const text = fs.readFileSync(templateFile, "utf8")
@@ -85,7 +85,7 @@ export const measure = (runs: number) =>
   Effect.gen(function*() {
     const templateFile = execFileSync("bash", [path.join(repo, "scripts/test-image.sh")], { encoding: "utf8" }).trim()
     const results: Array<Run> = []
-    for (let i = 0; i < runs; i++) results.push(yield* once(templateFile))
+    for (let i = 0; i < runs; i++) results.push(yield* Effect.scoped(once(templateFile)))
     const round = (n: number) => Math.round(n)
     return {
       figure: "qemu driver start-to-Running minus the guest's own boot",

@@ -1,12 +1,17 @@
 /**
- * VmDriver on QEMU (SPEC 4.3): real virtual machines, each in `<lima_home>/<name>/`
- * with its template (`lima.yaml`), disk (`diffdisk`), QMP socket, pid file and serial
- * log. QEMU is started with `-daemonize`, so setup errors (a missing kernel) come back
- * synchronously and the VM then runs in its own session, surviving the daemon. Running
- * means the guest printed its readiness line on the serial console. Stop escalates:
- * ACPI power button over QMP, `quit` after the grace period, then SIGKILL. Everything
- * is rebuilt from the directory and the process table, which is what lets a restarted
- * daemon adopt a VM without rebooting it. Measured figures: reference/qemu-guest.md.
+ * VmDriver on QEMU (SPEC 4.3), doing for a QEMU guest what Lima does: each VM lives in
+ * `<lima_home>/<name>/` with its template (`lima.yaml`), a qcow2 overlay (`diffdisk`) on
+ * the cached image (VmDisk), a cloud-init seed (`cidata.iso`), its SSH key, `ssh.config`,
+ * QMP socket, pid file and serial log. The guest gets Lima's user-mode network with its
+ * SSH port forwarded to 127.0.0.1; a host agent per running VM (HostAgent, a supervised
+ * fiber) decides readiness over SSH and keeps the template's forwards and mounts.
+ * Templates with the rdd extension `rdd.readyLine` are kernel-only guests without a
+ * seed or network: for them "running" is that line on the serial console.
+ * QEMU is started with `-daemonize`, so setup errors come back synchronously and the VM
+ * then runs in its own session, surviving the daemon. Stop escalates: ACPI power button
+ * over QMP, `quit` after the grace period, then SIGKILL. Everything is rebuilt from the
+ * directory and the process table, which is what lets a restarted daemon adopt a VM
+ * (and its agent's SSH master and mounts) without rebooting it.
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -15,6 +20,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { execFile } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as LimaTemplate from "../domain/LimaTemplate.js"
 import { InstanceDir } from "../services/InstanceDir.js"
@@ -32,6 +38,10 @@ import {
 } from "../services/VmDriver.js"
 import { poll } from "../services/Wait.js"
 import * as Accelerator from "./qemu/Accelerator.js"
+import * as Agents from "./qemu/Agents.js"
+import { diskFormat } from "./qemu/DiskFormat.js"
+import * as GuestAccess from "./qemu/GuestAccess.js"
+import * as VmDisk from "./qemu/VmDisk.js"
 import * as Qmp from "./qemu/Qmp.js"
 import * as QemuArgs from "./qemu/QemuArgs.js"
 import * as SerialLog from "./qemu/SerialLog.js"
@@ -50,6 +60,10 @@ export interface QemuDriverOptions {
   readonly killWait?: Duration.DurationInput
   /** the QEMU executable; default qemu-system-<arch> on PATH */
   readonly qemuBinary?: string
+  /** the image download cache's root (RDD_CACHE_DIR, else <cacheDir>) */
+  readonly imageCacheDir?: string
+  /** the host user, for the guest user's defaults */
+  readonly hostUser?: GuestAccess.HostUser
 }
 
 /** Lima's instance-name rule; the name is a directory and part of the QMP socket path. */
@@ -60,6 +74,15 @@ const DefaultGrace = Duration.seconds(10)
 const SetupTimeoutMillis = 30_000
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** One timestamped line to the host agent's log; logging must never fail a VM. */
+const appendLine = (file: string, line: string): void => {
+  try {
+    fs.appendFileSync(file, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 })
+  } catch {
+    // the instance directory is gone (deleted VM)
+  }
+}
 
 const exists = (p: string): boolean => {
   try {
@@ -86,25 +109,25 @@ const removeQuietly = (p: string): void => {
   }
 }
 
-/** qcow2 images start with "QFI\xfb"; anything else is used raw. */
-const diskFormat = (p: string): "raw" | "qcow2" => {
-  try {
-    const fd = fs.openSync(p, "r")
-    try {
-      const b = Buffer.alloc(4)
-      fs.readSync(fd, b, 0, 4, 0)
-      return b.equals(Buffer.from([0x51, 0x46, 0x49, 0xfb])) ? "qcow2" : "raw"
-    } finally {
-      fs.closeSync(fd)
-    }
-  } catch {
-    return "raw"
-  }
-}
+/** Kernel-only guests that announce boot on the console (rdd.readyLine) get no seed, network or agent. */
+const isConsoleGuest = (t: LimaTemplate.LimaTemplate): boolean => t.readyLine !== undefined
+
+/** A free port on 127.0.0.1 for the guest's SSH (QEMU binds it right after; a lost race fails the start, which is retried). */
+const freePort = Effect.async<number, string>((resume) => {
+  const server = net.createServer()
+  server.once("error", (e) => resume(Effect.fail(`cannot find a free port for SSH: ${e.message}`)))
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
 
 export const make = (options: QemuDriverOptions) =>
   Effect.gen(function*() {
     const processes: ProcessManagerShape = yield* ProcessManager
+    const agents = yield* Agents.make
+    const hostUser = options.hostUser ?? { username: os.userInfo().username, uid: os.userInfo().uid }
     const files = (name: string) => QemuArgs.vmFiles(options.limaHome, name)
     /** readiness progress per VM, keyed by name; valid only for the pid it was taken for */
     const scans = new Map<string, { readonly pid: number; scan: SerialLog.Scan; readonly readyLine: string }>()
@@ -131,8 +154,6 @@ export const make = (options: QemuDriverOptions) =>
       if (text === undefined) return Either.left(`VM ${JSON.stringify(name)} does not exist (no ${files(name).template})`)
       return Either.mapLeft(LimaTemplate.parse(text), (e) => e.message)
     }
-
-    const local = (location: string) => LimaTemplate.localPath(location, options.home)
 
     /** The pid in qemu.pid when that process is alive and is this VM's QEMU (pid-reuse guard). */
     const livePid = (name: string): Effect.Effect<number | undefined> =>
@@ -171,7 +192,16 @@ export const make = (options: QemuDriverOptions) =>
         if (!exists(files(name).template)) return { _tag: "Absent" } as const
         const pid = yield* livePid(name)
         if (pid === undefined) return { _tag: "Stopped" } as const
-        return checkReady(name, pid) ? { _tag: "Running", pid } as const : { _tag: "Starting", pid } as const
+        const template = loadTemplate(name)
+        if (Either.isLeft(template) || isConsoleGuest(template.right)) {
+          return checkReady(name, pid) ? { _tag: "Running", pid } as const : { _tag: "Starting", pid } as const
+        }
+        const port = GuestAccess.readPort(files(name))
+        const ssh = port === undefined ? {} : { sshLocalPort: port }
+        const agent = agents.current(name)
+        if (agent?._tag === "Ready") return { _tag: "Running", pid, ...ssh } as const
+        const detail = agent === undefined ? "waiting for the host agent" : agent._tag === "Waiting" ? agent.detail : agent.message
+        return { _tag: "Starting", pid, detail, ...ssh } as const
       })
 
     /** QEMU's own last words and the guest console's last lines, for a failed boot. */
@@ -192,7 +222,7 @@ export const make = (options: QemuDriverOptions) =>
           guestArch: arch === "aarch64" ? "aarch64" : "x86_64"
         }).pipe(Effect.tap((v) => Effect.sync(() => (verdict = v))))
 
-    const create = Effect.fn("QemuDriver.create")(function*(spec: VmSpec) {
+    const create = Effect.fn("QemuDriver.create")(function*(spec: VmSpec, onProgress?: (text: string) => void) {
       const fail = (message: string) => new CreateFailed({ name: spec.name, message })
       const f = files(spec.name)
       if (!namePattern.test(spec.name)) {
@@ -205,28 +235,18 @@ export const make = (options: QemuDriverOptions) =>
       if (t.vmType !== "qemu") return yield* fail(`vmType ${JSON.stringify(t.vmType)} is not supported by the qemu driver`)
       const image = QemuArgs.imageFor(t)
       if (image === undefined) return yield* fail(`the template has no image for arch ${JSON.stringify(t.arch)}`)
-      const refs: Array<[string, string]> = [["image", image.location]]
-      if (image.kernel !== undefined) refs.push(["kernel", image.kernel.location])
-      if (image.initrd !== undefined) refs.push(["initrd", image.initrd.location])
-      for (const [what, location] of refs) {
-        const p = local(location)
-        if (p === undefined) {
-          return yield* fail(`the qemu driver cannot download the ${what} ${location}; use a local file`)
-        }
-        if (!exists(p)) return yield* fail(`${what} file ${JSON.stringify(p)} does not exist`)
+      if (!isConsoleGuest(t) && Buffer.byteLength(f.sshControl) + 17 > QemuArgs.MaxSocketPath) {
+        return yield* fail(`the SSH control socket path ${f.sshControl} is too long for a unix socket; use a shorter VM name`)
       }
-      yield* Effect.tryPromise({
-        try: async () => {
-          await fs.promises.mkdir(f.dir, { recursive: true, mode: 0o700 })
-          if (!exists(f.disk)) {
-            // The instance's own copy of the image, so the guest never writes the template's file.
-            const tmp = `${f.disk}.${process.pid}.tmp`
-            await fs.promises.copyFile(local(image.location)!, tmp, fs.constants.COPYFILE_FICLONE)
-            await fs.promises.rename(tmp, f.disk)
-          }
-          writeFileAtomicSync(f.template, spec.templateText, 0o600)
-        },
-        catch: (e) => fail(`cannot create the instance directory ${f.dir}: ${errorText(e)}`)
+      yield* VmDisk.prepare(image, t.guest.diskBytes, f, {
+        cacheDir: options.imageCacheDir ?? options.cacheDir,
+        home: options.home,
+        ...(onProgress === undefined ? {} : { onProgress })
+      }).pipe(Effect.mapError(fail))
+      if (!isConsoleGuest(t)) yield* GuestAccess.ensureKey(f).pipe(Effect.mapError(fail))
+      yield* Effect.try({
+        try: () => writeFileAtomicSync(f.template, spec.templateText, 0o600),
+        catch: (e) => fail(`cannot write ${f.template}: ${errorText(e)}`)
       })
     })
 
@@ -257,12 +277,23 @@ export const make = (options: QemuDriverOptions) =>
       const image = QemuArgs.imageFor(t)
       if (image === undefined) return yield* fail(`the template has no image for arch ${JSON.stringify(t.arch)}`)
       const f = files(name)
-      const kernel = image.kernel === undefined ? undefined : local(image.kernel.location)
-      const initrd = image.initrd === undefined ? undefined : local(image.initrd.location)
+      // what create resolved (an instance from before boot.json existed is prepared now)
+      const boot = VmDisk.read(f) ??
+        (yield* VmDisk.prepare(image, t.guest.diskBytes, f, { cacheDir: options.imageCacheDir ?? options.cacheDir, home: options.home }).pipe(
+          Effect.mapError(fail)
+        ))
+      const { kernel, initrd } = boot
       for (const [what, p] of [["kernel", kernel], ["initrd", initrd]] as const) {
         if (p !== undefined && !exists(p)) return yield* fail(`${what} file ${JSON.stringify(p)} does not exist`)
       }
-      if (image.kernel !== undefined && kernel === undefined) return yield* fail(`the qemu driver cannot download ${image.kernel.location}`)
+      if (!isConsoleGuest(t) && t.guest.mounts.length > 0 && t.guest.mountType !== "reverse-sshfs") {
+        return yield* fail(`mountType ${JSON.stringify(t.guest.mountType)} is not supported by rdd's qemu driver yet; use "reverse-sshfs" (the guest needs sshfs)`)
+      }
+      const network = isConsoleGuest(t) ? undefined : yield* Effect.gen(function*() {
+        const sshLocalPort = t.guest.ssh.localPort !== 0 ? t.guest.ssh.localPort : yield* Effect.mapError(freePort, fail)
+        yield* GuestAccess.prepareStart(f, name, t, sshLocalPort, options.home, hostUser).pipe(Effect.mapError(fail))
+        return { sshLocalPort, mac: QemuArgs.macFor(name) }
+      })
       const binary = options.qemuBinary ?? QemuArgs.binaryFor(t.arch)
       const accel = yield* accelerator(binary, kernel, t.arch).pipe(Effect.mapError(fail))
       yield* Effect.annotateCurrentSpan("accel", `${accel.accel} (${accel.reason})`)
@@ -277,7 +308,8 @@ export const make = (options: QemuDriverOptions) =>
         {
           ...(kernel === undefined ? {} : { kernel, cmdline: QemuArgs.cmdlineFor(image.kernel!, name, t.arch) }),
           ...(initrd === undefined ? {} : { initrd }),
-          ...(exists(f.disk) ? { disk: { path: f.disk, format: diskFormat(f.disk) } } : {})
+          ...(exists(f.disk) ? { disk: { path: f.disk, format: diskFormat(f.disk) } } : {}),
+          ...(network === undefined ? {} : { seed: f.seed, network })
         },
         f
       )
@@ -295,25 +327,54 @@ export const make = (options: QemuDriverOptions) =>
       const pid = yield* Effect.uninterruptible(Effect.zipRight(launch(name, argv, binary), livePid(name)))
       if (pid === undefined) return yield* fail(`QEMU exited right after starting${diagnostics(name)}`)
       checkReady(name, pid) // remembers the pid, so a failure report can name it even if QEMU dies at once
-      yield* Effect.logDebug(`VM ${name}: QEMU pid ${pid}, accel ${accel.accel} (${accel.reason})`)
+      yield* Effect.logDebug(`VM ${name}: QEMU pid ${pid}, accel ${accel.accel} (${accel.reason})${network === undefined ? "" : `, SSH on 127.0.0.1:${network.sshLocalPort}`}`)
+      if (network !== undefined) yield* startAgent(name, t)
       return { pid }
     })
 
-    const awaitRunning = (name: string): Effect.Effect<void, StartFailed> =>
-      poll(
-        Effect.gen(function*() {
-          const pid = yield* livePid(name)
-          if (pid === undefined) {
-            const last = scans.get(name)?.pid
-            return yield* new StartFailed({
-              name,
-              message: `the VM${last === undefined ? "" : ` (QEMU pid ${last})`} stopped before its guest signalled boot${diagnostics(name)}`
-            })
+    const stoppedBeforeBoot = (name: string) => {
+      const last = scans.get(name)?.pid
+      return new StartFailed({
+        name,
+        message: `the VM${last === undefined ? "" : ` (QEMU pid ${last})`} stopped before its guest signalled boot${diagnostics(name)}`
+      })
+    }
+
+    /** The host agent of a running Lima-style guest (idempotent: a running agent is kept). */
+    const startAgent = (name: string, t: LimaTemplate.LimaTemplate) =>
+      agents.ensure(name, () => {
+        const f = files(name)
+        const target = GuestAccess.target(f, name, GuestAccess.readUser(f) ?? GuestAccess.guestUser(t.guest, hostUser).name, GuestAccess.readPort(f) ?? 0)
+        return {
+          ops: GuestAccess.sshOps(target, f),
+          config: {
+            guest: t.guest,
+            home: options.home,
+            log: (line: string) => Effect.sync(() => appendLine(f.agentLog, line))
           }
-          return checkReady(name, pid) ? Option.some(undefined) : Option.none()
-        }),
-        ReadyPollInterval
-      ).pipe(Effect.withSpan("QemuDriver.awaitRunning", { attributes: { name } }))
+        }
+      })
+
+    const awaitRunning = (name: string, onChange: Effect.Effect<void> = Effect.void): Effect.Effect<void, StartFailed> =>
+      Effect.gen(function*() {
+        const template = loadTemplate(name)
+        if (Either.isRight(template) && !isConsoleGuest(template.right)) {
+          const pid = yield* livePid(name)
+          if (pid === undefined) return yield* stoppedBeforeBoot(name)
+          yield* startAgent(name, template.right)
+          const gone = Effect.zipRight(processes.awaitExit(pid), Effect.fail(stoppedBeforeBoot(name)))
+          const ready = agents.awaitReady(name, onChange).pipe(Effect.mapError((message) => new StartFailed({ name, message })))
+          return yield* Effect.raceFirst(ready, gone)
+        }
+        return yield* poll(
+          Effect.gen(function*() {
+            const pid = yield* livePid(name)
+            if (pid === undefined) return yield* stoppedBeforeBoot(name)
+            return checkReady(name, pid) ? Option.some(undefined) : Option.none()
+          }),
+          ReadyPollInterval
+        )
+      }).pipe(Effect.withSpan("QemuDriver.awaitRunning", { attributes: { name } }))
 
     const awaitExit = (name: string): Effect.Effect<void> =>
       Effect.flatMap(livePid(name), (pid) => (pid === undefined ? Effect.void : processes.awaitExit(pid)))
@@ -324,6 +385,9 @@ export const make = (options: QemuDriverOptions) =>
 
     const stopUnlocked = Effect.fn("QemuDriver.stop")(function*(name: string, stopOptions?: { readonly grace?: Duration.DurationInput }) {
       const f = files(name)
+      yield* agents.stop(name)
+      const template = loadTemplate(name)
+      if (Either.isRight(template) && !isConsoleGuest(template.right)) yield* GuestAccess.teardown(f, template.right, options.home)
       const pid = yield* livePid(name)
       if (pid === undefined) {
         yield* clearStaleFiles(name)
@@ -362,6 +426,12 @@ export const make = (options: QemuDriverOptions) =>
       const answer = yield* Effect.either(Qmp.execute(files(name).qmp, "query-status"))
       if (Either.isLeft(answer)) {
         return { _tag: "Broken", pid: state.pid, reason: `QEMU does not answer on QMP: ${answer.left.message}` } as const
+      }
+      const template = loadTemplate(name)
+      if (Either.isRight(template) && !isConsoleGuest(template.right)) {
+        // re-attach: the agent finds the detached SSH master and mounts still there
+        yield* startAgent(name, template.right)
+        return yield* status(name)
       }
       return state
     })
@@ -407,7 +477,7 @@ const cacheDir = (): string => {
 }
 
 /** The qemu driver for the current instance: `<lima_home>` from InstanceDir. */
-export const layer = Layer.effect(
+export const layer = Layer.scoped(
   VmDriver,
   Effect.gen(function*() {
     const dir = yield* InstanceDir

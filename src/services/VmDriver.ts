@@ -48,13 +48,15 @@ export interface VmSpec {
  * Absent: no instance directory. Stopped: created, no VM process.
  * Starting: the VM process runs but the guest has not signalled boot yet.
  * Running: the guest signalled boot (serial-console line or guest agent), not merely "process exists".
+ * `detail` says what a starting VM still waits for (SSH, cloud-init, a probe's hint);
+ * `sshLocalPort` is the host port of the guest's SSH server, for guests that have one.
  * Broken: a VM process exists but does not answer its control channel (e.g. frozen with SIGSTOP).
  */
 export type VmState =
   | { readonly _tag: "Absent" }
   | { readonly _tag: "Stopped" }
-  | { readonly _tag: "Starting"; readonly pid: number }
-  | { readonly _tag: "Running"; readonly pid: number }
+  | { readonly _tag: "Starting"; readonly pid: number; readonly detail?: string; readonly sshLocalPort?: number }
+  | { readonly _tag: "Running"; readonly pid: number; readonly sshLocalPort?: number }
   | { readonly _tag: "Broken"; readonly pid: number; readonly reason: string }
 
 export interface StopOptions {
@@ -64,8 +66,11 @@ export interface StopOptions {
 
 export interface VmDriverShape {
   readonly kind: "qemu" | "lima" | "fake"
-  /** Creates the instance, or updates its stored template when it exists (takes effect at the next start). */
-  readonly create: (spec: VmSpec) => Effect.Effect<void, CreateFailed>
+  /**
+   * Creates the instance, or updates its stored template when it exists (takes effect at the next start).
+   * May take minutes (image downloads); `onProgress` receives a human progress line now and then.
+   */
+  readonly create: (spec: VmSpec, onProgress?: (text: string) => void) => Effect.Effect<void, CreateFailed>
   /** The stored template text (`lima.yaml`), undefined when the instance does not exist. */
   readonly storedTemplate: (name: string) => Effect.Effect<string | undefined>
   /**
@@ -76,9 +81,10 @@ export interface VmDriverShape {
   /**
    * Completes when the guest has signalled boot; fails at once with StartFailed (with
    * the console's last lines) when the VM process ends first. Unbounded: the caller
-   * bounds it with its deadline (Wait.waitFor).
+   * bounds it with its deadline (Wait.waitFor). `onChange` is told when what the VM
+   * waits for changes (then `status` has the new `detail`).
    */
-  readonly awaitRunning: (name: string) => Effect.Effect<void, StartFailed>
+  readonly awaitRunning: (name: string, onChange?: Effect.Effect<void>) => Effect.Effect<void, StartFailed>
   /** Completes when the VM's process is gone (at once when it is not running). Unbounded. */
   readonly awaitExit: (name: string) => Effect.Effect<void>
   /** Cheap state from the instance directory and the process table. */

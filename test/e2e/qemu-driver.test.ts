@@ -6,7 +6,7 @@
  * failed test left, and each test works in its own temp directory.
  */
 import { afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
-import { Duration, Effect, Either, Exit, Option } from "effect"
+import { Duration, Effect, Either, Exit, Option, Scope } from "effect"
 import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -49,7 +49,7 @@ const freshHome = (): string => {
   dirs.push(dir)
   return dir
 }
-const driverAt = (dir: string, quitWait: Duration.DurationInput = "2 seconds"): Effect.Effect<VmDriverShape> =>
+const driverAt = (dir: string, quitWait: Duration.DurationInput = "2 seconds"): Effect.Effect<VmDriverShape, never, Scope.Scope> =>
   QemuDriver.make({
     limaHome: path.join(dir, "lima"),
     home: dir,
@@ -79,7 +79,7 @@ const bootToRunning = (driver: VmDriverShape, name: string) =>
   })
 
 describe("qemu driver with a real guest", () => {
-  it.live("create + start: Running only after the readiness line; ACPI stop ends QEMU", () =>
+  it.scopedLive("create + start: Running only after the readiness line; ACPI stop ends QEMU", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       const driver = yield* driverAt(dir)
@@ -126,7 +126,7 @@ describe("qemu driver with a real guest", () => {
       assert.deepStrictEqual(yield* driver.status("vm1"), { _tag: "Absent" })
     }), 90_000)
 
-  it.live("a never-booting guest never becomes Running; stop escalates to quit", () =>
+  it.scopedLive("a never-booting guest never becomes Running; stop escalates to quit", () =>
     Effect.gen(function*() {
       // A long quit wait: if quit did not end QEMU, the SIGKILL would come only after 10s more.
       const driver = yield* driverAt(freshHome(), "10 seconds")
@@ -145,7 +145,7 @@ describe("qemu driver with a real guest", () => {
       assert.strictEqual(markers(driver.logPath("nb")).length, 0)
     }), 60_000)
 
-  it.live("a missing kernel fails at once: CreateFailed, and StartFailed when it vanishes later", () =>
+  it.scopedLive("a missing kernel fails at once: CreateFailed, and StartFailed when it vanishes later", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       const driver = yield* driverAt(dir)
@@ -171,7 +171,7 @@ describe("qemu driver with a real guest", () => {
       assert.deepStrictEqual(yield* driver.status("nk"), { _tag: "Stopped" })
     }), 30_000)
 
-  it.live("a stale pid file (dead, reused or garbage) never makes a VM look running", () =>
+  it.scopedLive("a stale pid file (dead, reused or garbage) never makes a VM look running", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       const driver = yield* driverAt(dir)
@@ -187,7 +187,7 @@ describe("qemu driver with a real guest", () => {
       }
     }), 30_000)
 
-  it.live("a missing QEMU is StartFailed saying what to install", () =>
+  it.scopedLive("a missing QEMU is StartFailed saying what to install", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       const driver = yield* QemuDriver.make({
@@ -203,7 +203,7 @@ describe("qemu driver with a real guest", () => {
       assert.include(error.message, "no-such-qemu is not installed")
     }), 30_000)
 
-  it.live("QEMU's own setup errors surface as StartFailed with its message", () =>
+  it.scopedLive("QEMU's own setup errors surface as StartFailed with its message", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       const driver = yield* driverAt(dir)
@@ -216,7 +216,7 @@ describe("qemu driver with a real guest", () => {
       assert.deepStrictEqual(yield* driver.status("gk"), { _tag: "Stopped" })
     }), 30_000)
 
-  it.live("a restarted daemon adopts the running VM: same pid, no reboot", () =>
+  it.scopedLive("a restarted daemon adopts the running VM: same pid, no reboot", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       const first = yield* driverAt(dir)
@@ -233,7 +233,7 @@ describe("qemu driver with a real guest", () => {
       assert.deepStrictEqual(yield* second.adopt("ad"), { _tag: "Stopped" })
     }), 90_000)
 
-  it.live("the VM survives a SIGKILL of the process that started it, and is adopted", () =>
+  it.scopedLive("the VM survives a SIGKILL of the process that started it, and is adopted", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       // The "daemon": a separate Node process that starts the VM, reports, and waits to be killed.
@@ -252,7 +252,7 @@ describe("qemu driver with a real guest", () => {
           yield* d.awaitRunning("sk")
           console.log("RUNNING " + pid)
           yield* Effect.never
-        }).pipe(Effect.provide(NodeProcessManager.layer))
+        }).pipe(Effect.scoped, Effect.provide(NodeProcessManager.layer))
         Effect.runPromise(program)
       `)
       // node itself with tsx's loader (not the tsx wrapper, whose own child would outlive the SIGKILL)
@@ -280,7 +280,7 @@ describe("qemu driver with a real guest", () => {
       assert.isFalse(isAlive(pid))
     }), 120_000)
 
-  it.live("a frozen QEMU is Broken for adopt and is killed by stop (cpus and memory from the template)", () =>
+  it.scopedLive("a frozen QEMU is Broken for adopt and is killed by stop (cpus and memory from the template)", () =>
     Effect.gen(function*() {
       const driver = yield* driverAt(freshHome())
       yield* driver.create(specOf("fz", booting, (t) => t.replace("cpus: 1", "cpus: 2").replace("memory: 256MiB", "memory: 512MiB")))
@@ -300,7 +300,7 @@ describe("qemu driver with a real guest", () => {
       yield* driver.delete("fz")
     }), 90_000)
 
-  it.live("boots a raw disk image through the firmware (no kernel), from the instance's own copy", () =>
+  it.scopedLive("boots a raw disk image through the firmware (no kernel), through a qcow2 overlay on the instance's own base", () =>
     Effect.gen(function*() {
       const dir = freshHome()
       const driver = yield* driverAt(dir, "5 seconds")
@@ -321,15 +321,19 @@ describe("qemu driver with a real guest", () => {
         `rdd: {readyLine: "DISK-READY id={{.Name}}"}`
       ].join("\n")
       yield* driver.create({ name: "dk", templateText: text, template: Either.getOrThrow(LimaTemplate.parse(text)) })
-      assert.isTrue(fs.readFileSync(path.join(dir, "lima/dk/diffdisk")).equals(image))
+      assert.isTrue(fs.readFileSync(path.join(dir, "lima/dk/basedisk")).equals(image))
+      const overlay = JSON.parse(execFileSync("qemu-img", ["info", "--output=json", "-U", path.join(dir, "lima/dk/diffdisk")], { encoding: "utf8" })) as Record<string, unknown>
+      assert.strictEqual(overlay["format"], "qcow2")
+      assert.strictEqual(overlay["backing-filename"], path.join(dir, "lima/dk/basedisk"))
       const { pid } = yield* bootToRunning(driver, "dk")
       assert.deepStrictEqual(yield* driver.status("dk"), { _tag: "Running", pid })
       // No OS handles the power button: the grace passes, then quit.
       yield* driver.stop("dk", { grace: "500 millis" })
       assert.isFalse(isAlive(pid))
+      assert.isTrue(fs.readFileSync(disk).equals(image), "the template's image is never written")
     }), 60_000)
 
-  it.live("a QEMU ended from outside during boot: StartFailed with QEMU's own last words", () =>
+  it.scopedLive("a QEMU ended from outside during boot: StartFailed with QEMU's own last words", () =>
     Effect.gen(function*() {
       const driver = yield* driverAt(freshHome())
       yield* driver.create(specOf("tm", neverBoots))
@@ -343,7 +347,7 @@ describe("qemu driver with a real guest", () => {
       assert.include(error.message, "terminating on signal 15")
     }), 30_000)
 
-  it.live("awaitRunning fails at once when the guest dies during boot", () =>
+  it.scopedLive("awaitRunning fails at once when the guest dies during boot", () =>
     Effect.gen(function*() {
       const driver = yield* driverAt(freshHome())
       // 64 MB is below the kernel's floor: QEMU exits 0 (guest reset) before any marker.

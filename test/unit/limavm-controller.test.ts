@@ -148,7 +148,8 @@ describe("LimaVM controller", () => {
       yield* t.source("default", "tpl")
       yield* t.create("default", "vm1", true)
       const creates = () => t.fake.calls.filter((c) => c === "create vm1").length
-      yield* until("first attempt", () => creates() === 1)
+      yield* until("first attempt", () =>
+        creates() === 1 && Option.exists(t.vm("default", "vm1"), (v) => LimaVm.condition(v, "Created")?.reason === "CreateFailed"))
       const vm = Option.getOrThrow(t.vm("default", "vm1"))
       assert.strictEqual(LimaVm.condition(vm, "Created")?.reason, "CreateFailed")
       assert.strictEqual(LimaVm.condition(vm, "Created")?.message, "cannot create disk: no space")

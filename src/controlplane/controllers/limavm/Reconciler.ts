@@ -12,6 +12,7 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
@@ -102,7 +103,8 @@ export const reconcile = (
           ))
       )
       const before = yield* driver.status(vm.name)
-      yield* driver.create(spec).pipe(
+      yield* createReporting(driver, spec, (text) =>
+        write({ conditions: [cond(Created, "Unknown", R.Pending, text)], quiet: true }).pipe(Effect.ignore)).pipe(
         Effect.catchTag("CreateFailed", (e) =>
           write({ conditions: [cond(Created, "False", R.CreateFailed, e.message)] }).pipe(
             Effect.zipRight(Effect.fail(failed(e.message)))
@@ -140,6 +142,27 @@ export const reconcile = (
     // a pass that changed nothing still records that status reflects this generation
     // (the CLI's waits are guarded by observedGeneration)
     yield* write({})
+  })
+
+/** How often a long create (an image download) shows its progress in the Created condition. */
+const ProgressInterval = Duration.seconds(2)
+
+/** driver.create, with its latest progress line written every ProgressInterval while it runs. */
+const createReporting = (
+  driver: VmDriverShape,
+  spec: Parameters<VmDriverShape["create"]>[0],
+  show: (text: string) => Effect.Effect<void>
+) =>
+  Effect.gen(function*() {
+    let latest: string | undefined
+    let shown: string | undefined
+    const report = Effect.suspend(() => {
+      if (latest === undefined || latest === shown) return Effect.void
+      shown = latest
+      return show(latest)
+    })
+    const reporter = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep(ProgressInterval), report)))
+    return yield* driver.create(spec, (text) => (latest = text)).pipe(Effect.ensuring(Fiber.interrupt(reporter)))
   })
 
 type Write = (change: StatusWriter.StatusChange) => Effect.Effect<LimaVm.LimaVm, ReconcileFailed>
@@ -192,12 +215,24 @@ const runningState = (
           yield* watch(deps, rt, scope, vm.name, "boot")
           return
         }
-        case "Starting":
-          yield* w({ conditions: [cond(Running, "False", R.Starting, M.starting)] })
+        case "Starting": {
+          // what the guest still waits for (SSH, cloud-init, a probe's hint), for the CLI's progress line
+          const state = yield* driver.status(vm.name)
+          const detail = state._tag === "Starting" ? state.detail : undefined
+          yield* w({
+            conditions: [cond(Running, "False", R.Starting, detail === undefined ? M.starting : `${M.starting}: ${detail}`)],
+            ...(state._tag === "Starting" && state.sshLocalPort !== undefined ? { sshLocalPort: state.sshLocalPort } : {})
+          })
           return
+        }
         case "Running": {
           const already = runningCond?.status === "True" && runningCond.reason === R.Started
-          yield* w({ conditions: [cond(Running, "True", R.Started, M.running)], ...(already ? {} : { restarts: 1 }) })
+          const state = yield* driver.status(vm.name)
+          yield* w({
+            conditions: [cond(Running, "True", R.Started, M.running)],
+            ...(already ? {} : { restarts: 1 }),
+            ...(state._tag === "Running" && state.sshLocalPort !== undefined ? { sshLocalPort: state.sshLocalPort } : {})
+          })
           return
         }
         case "BootFailed":
@@ -217,12 +252,12 @@ const runningState = (
     }
     if (phase._tag === "Running" || phase._tag === "Starting" || phase._tag === "Broken") {
       yield* stopVm(deps, rt, vm.name, w)
-      yield* w({ conditions: [cond(Running, "False", R.Stopped, M.stoppedOk)] })
+      yield* w({ conditions: [cond(Running, "False", R.Stopped, M.stoppedOk)], sshLocalPort: 0 })
       return
     }
     yield* Ref.set(rt.phase, Phase.Stopped())
     const settled = runningCond?.status === "False" && runningCond.reason === R.Stopped
-    if (!settled) yield* w({ conditions: [cond(Running, "False", R.Stopped, M.stopped)] })
+    if (!settled) yield* w({ conditions: [cond(Running, "False", R.Stopped, M.stopped)], sshLocalPort: 0 })
   })
 
 const stopVm = (
@@ -285,7 +320,7 @@ const watch = (
       Effect.zipRight(Ref.set(rt.phase, Phase.Exited())),
       Effect.zipRight(rt.wake(true))
     )
-    const boot = deps.driver.awaitRunning(name).pipe(
+    const boot = deps.driver.awaitRunning(name, rt.wake(false)).pipe(
       Effect.matchEffect({
         onFailure: (e) => Effect.zipRight(Ref.set(rt.phase, Phase.BootFailed({ message: e.message })), rt.wake(true)),
         onSuccess: () => Effect.zipRight(Effect.zipRight(Ref.set(rt.phase, Phase.Running()), rt.wake(true)), exit)

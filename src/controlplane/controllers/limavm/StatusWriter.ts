@@ -22,6 +22,8 @@ export interface StatusChange {
   readonly restarts?: number
   /** the SSH port of the running VM; 0 removes it (stopped) */
   readonly sshLocalPort?: number
+  /** progress only (a download's bytes): no Event and no info line per change */
+  readonly quiet?: boolean
 }
 
 export const write = (
@@ -59,7 +61,7 @@ export const write = (
     patch["observedGeneration"] = vm.generation
     const updated: KubeObject = yield* kube.patchStatus(LimaVm.refOf(vm.namespace, vm.name), { status: patch }, "merge")
     const next = LimaVm.fromObject(updated)
-    for (const c of changed) {
+    for (const c of change.quiet === true ? [] : changed) {
       yield* Effect.logInfo(`LimaVM ${vm.namespace}/${vm.name}: ${c.type}=${c.status} (${c.reason}) ${c.message}`)
       yield* emitConditionEvent(kube, next, c)
     }

@@ -7,6 +7,7 @@
  * between them; one daemon process runs one instance of it.
  */
 import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import { crd } from "../../../domain/limavm/Crd.js"
 import { Denied } from "../../apiserver/Admission.js"
@@ -30,7 +31,7 @@ const cacheDir = (): string => {
  * `lima` needs a working `limactl` (RDD_LIMACTL or PATH); without one the daemon
  * falls back to qemu and says so rather than failing every VM later.
  */
-const makeDriver = (limaHome: string): Effect.Effect<VmDriverShape> =>
+const makeDriver = (limaHome: string): Effect.Effect<VmDriverShape, never, Scope.Scope> =>
   Effect.gen(function*() {
     const wanted = process.env["RDD_VM_DRIVER"] ?? "qemu"
     if (wanted === "lima") {
@@ -40,11 +41,14 @@ const makeDriver = (limaHome: string): Effect.Effect<VmDriverShape> =>
     } else if (wanted !== "qemu") {
       yield* Effect.logWarning(`unknown RDD_VM_DRIVER ${JSON.stringify(wanted)} (expected qemu or lima); using the qemu driver`)
     }
+    const imageCache = process.env["RDD_CACHE_DIR"]
     return yield* QemuDriver.make({
       limaHome,
       home: os.homedir(),
       accelOverride: process.env["RDD_QEMU_ACCEL"],
-      cacheDir: cacheDir()
+      cacheDir: cacheDir(),
+      // images are shared by every instance; RDD_CACHE_DIR moves them (Lima's LIMA_CACHE_HOME)
+      ...(imageCache === undefined || imageCache === "" ? {} : { imageCacheDir: imageCache })
     })
   }).pipe(Effect.provide(NodeProcessManager.layer))
 
