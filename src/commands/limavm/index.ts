@@ -1,9 +1,10 @@
 /** `rdd limavm` (alias `lima`): LimaVM virtual machines (SPEC 4.5). */
 import * as Command from "@effect/cli/Command"
 import { list, log, logs } from "./list.js"
+import { shell } from "./shell.js"
 import { create, remove, restart, start, stop } from "./verbs.js"
 
-const subcommands = [create, start, stop, restart, remove, list, logs, log] as const
+const subcommands = [create, start, stop, restart, remove, list, logs, log, shell] as const
 const description = "Manage LimaVM resources: create, start, stop, and delete LimaVM virtual machines"
 
 export const limavm = Command.make("limavm").pipe(Command.withDescription(description), Command.withSubcommands(subcommands))
