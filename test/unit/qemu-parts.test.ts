@@ -51,7 +51,7 @@ describe("QemuArgs", () => {
     ).join(" ")
     assert.include(argv, "-drive file=/s.iso,format=raw,if=virtio,media=cdrom,readonly=on")
     assert.include(argv, "-netdev user,id=net0,net=192.168.5.0/24,dhcpstart=192.168.5.15,hostfwd=tcp:127.0.0.1:60022-:22")
-    assert.match(argv, /-device virtio-net-pci,netdev=net0,mac=52:55:55(:[0-9a-f]{2}){3}/)
+    assert.match(argv, /-device virtio-net-pci,netdev=net0,mac=52:55:55(:[0-9a-f]{2}){3} -device virtio-rng-pci/)
     assert.strictEqual(QemuArgs.macFor("vm1"), QemuArgs.macFor("vm1"))
     assert.notStrictEqual(QemuArgs.macFor("vm1"), QemuArgs.macFor("vm2"))
   })

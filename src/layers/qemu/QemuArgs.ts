@@ -123,7 +123,9 @@ export const args = (machine: Machine, boot: Boot, files: VmFiles): ReadonlyArra
     out.push(
       "-netdev",
       `user,id=net0,net=${Subnet},dhcpstart=${GuestAddress},hostfwd=tcp:127.0.0.1:${boot.network.sshLocalPort}-:22`,
-      "-device", `virtio-net-pci,netdev=net0,mac=${boot.network.mac}`
+      "-device", `virtio-net-pci,netdev=net0,mac=${boot.network.mac}`,
+      // entropy for the guest's first SSH host keys and TLS, as Lima gives it
+      "-device", "virtio-rng-pci"
     )
   }
   out.push(
