@@ -26,6 +26,7 @@ DATA=/var/lib/rdd-data
 
 # Nothing coldplugs modules here (no udev/mdev): load what the contract's devices need.
 modprobe -a virtio_pci virtio_blk virtio_net isofs || say "modprobe failed"
+say "modules loaded"
 
 # The power-button handler must exist before the guest says it is ready: a powerdown
 # sent earlier is lost. Unmount the data disk first so it is clean at the next boot.
@@ -51,8 +52,9 @@ for n in /sys/class/net/*; do
 done
 say "network: $(ip -4 -o addr show scope global | awk '{print $2, $4}' | tr '\n' ' ')"
 
-# The persistent disk: a blank /dev/vda gets an ext2 filesystem (64 MiB at most, so a large
-# overlay costs no time), mounted at $DATA; a second boot finds it and keeps its files.
+# The persistent disk: the image's base disk is ext2 already; a blank /dev/vda (another
+# base) gets one here (64 MiB at most, so a large overlay costs no time), mounted at
+# $DATA; a second boot finds it and keeps its files.
 if [ -b /dev/vda ]; then
   if [ "$(dd if=/dev/vda bs=1 skip=1080 count=2 2>/dev/null | od -An -tx1 | tr -d ' \n')" != 53ef ]; then
     kb=$(( $(cat /sys/block/vda/size) / 2 )); [ "$kb" -gt 65536 ] && kb=65536

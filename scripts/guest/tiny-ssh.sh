@@ -113,8 +113,10 @@ build() {
   install -m 755 "$here/init-ssh.sh" "$R/init"
   ( cd "$R" && find . | sort | cpio -o -H newc --quiet -R 0:0 ) | gzip -9n > "$tmp/out/initrd.cpio.gz"
 
-  # /dev/vda: a sparse blank disk; the guest formats (at most 64 MiB of) it on first boot.
+  # /dev/vda: a sparse 64 MiB disk formatted ext2 here (0.6 MB on the host), so the
+  # guest's first boot does not spend seconds of TCG time in mke2fs.
   truncate -s 64M "$tmp/out/disk.raw"
+  "$BB" mke2fs -F -L rdd-data -i 16384 "$tmp/out/disk.raw" >/dev/null
   {
     echo "kernel_package=$kpkg"; echo "kernel_release=$kv"
     for deb in "$tmp"/*.deb; do dpkg-deb -f "$deb" Package Version | tr '\n' ' '; echo; done
