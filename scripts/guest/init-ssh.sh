@@ -25,7 +25,7 @@ say() { echo "QG: $* (uptime $(cut -d' ' -f1 /proc/uptime))"; }
 DATA=/var/lib/rdd-data
 
 # Nothing coldplugs modules here (no udev/mdev): load what the contract's devices need.
-modprobe -a virtio_pci virtio_blk virtio_net isofs || say "modprobe failed"
+modprobe -a virtio_pci virtio_rng virtio_blk virtio_net isofs || say "modprobe failed"
 say "modules loaded"
 
 # The power-button handler must exist before the guest says it is ready: a powerdown
@@ -95,10 +95,14 @@ if [ -n "$RDD_USER" ]; then
   chmod 755 "$H"; chmod 700 "$H/.ssh"; chmod 600 "$H/.ssh/authorized_keys" 2>/dev/null
 fi
 
+say "seed read, user '$RDD_USER'"
+
 if [ "$MODE" != never ]; then
   # The host key stays on the data disk when there is one: same key after a restart.
   K=/etc/dropbear; grep -q " $DATA " /proc/mounts && K=$DATA/dropbear
   mkdir -p "$K"
+  # (the first key waits for the kernel RNG to be seeded: about a second under TCG, as
+  # the contract's QEMU has no virtio-rng and TCG no RDRAND)
   [ -s "$K/ed25519" ] || dropbearkey -t ed25519 -f "$K/ed25519" >/dev/null 2>&1
   say "starting dropbear"
   dropbear -F -E -s -p 22 -r "$K/ed25519" -P /run/dropbear.pid >/var/log/dropbear.log 2>&1 &

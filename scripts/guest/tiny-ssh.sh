@@ -31,7 +31,7 @@ fi
 log() { echo "test-image --tiny-ssh: $*" >&2; }
 
 # Modules the guest loads, with everything their `depends=` names (dpkg-deb -x runs no depmod).
-MODULES="virtio_pci virtio_blk virtio_net isofs button evdev"
+MODULES="virtio_pci virtio_blk virtio_net virtio_rng isofs button evdev"
 
 download() {  # download DIR PKG... (one apt-get update on failure)
   local d=$1; shift
@@ -48,10 +48,11 @@ copy_modules() {
     # shellcheck disable=SC2086
     set -- $todo; [ $# -gt 0 ] || break
     m=$1; shift; todo="$*"
-    [ -f "$dest/$m.ko" ] && continue
-    f=$(find "$moddir" -name "$m.ko" | head -n 1)
+    m=${m//-/_}; [ -f "$dest/$m.ko" ] && continue
+    # Module names use "_", some file names "-" (virtio-rng.ko).
+    f=$(find "$moddir" -name "$m.ko" -o -name "${m//_/-}.ko" | head -n 1)
     [ -n "$f" ] || { log "module $m.ko not found under $moddir"; return 1; }
-    cp "$f" "$dest/"
+    cp "$f" "$dest/$m.ko"
     deps=$(tr '\0' '\n' < "$f" | sed -n 's/^depends=//p' | tr ',' ' ')
     todo="$todo $deps"
   done
