@@ -14,7 +14,9 @@ import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { promisify } from "node:util"
+import * as Either from "effect/Either"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as LimaTemplate from "../../src/domain/LimaTemplate.js"
 import { isAlive } from "../support/process.js"
 import { qmp } from "../support/qmp.js"
 
@@ -77,13 +79,19 @@ interface Image {
   readonly disk: string
   readonly cmdline: string
 }
-/** The files and kernel cmdline of a template written by test-image.sh (a flat, known shape). */
+/** The files and kernel cmdline of a template written by test-image.sh, read by rdd's own template parser. */
 const imageOf = (template: string, name: string): Image => {
   const text = fs.readFileSync(template, "utf8")
-  const locs = [...text.matchAll(/location: "([^"]+)"/g)].map((m) => m[1]!)
-  const cmdline = /cmdline: "([^"]+)"/.exec(text)![1]!.replace("{{.Name}}", name)
-  expect(text).toMatch(/ssh:\n {2}localPort: 0\n/)
-  return { disk: locs[0]!, kernel: locs[1]!, initrd: locs[2]!, cmdline }
+  expect(text).toMatch(/\nssh:\n {2}localPort: 0\n/)
+  const parsed = LimaTemplate.parse(text)
+  if (Either.isLeft(parsed)) throw new Error(parsed.left.message)
+  const img = parsed.right.images[0]!
+  return {
+    disk: img.location,
+    kernel: img.kernel!.location,
+    initrd: img.initrd!.location,
+    cmdline: img.kernel!.cmdline!.replace("{{.Name}}", name)
+  }
 }
 
 const freePort = (): Promise<number> =>
