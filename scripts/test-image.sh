@@ -12,6 +12,9 @@
 # Only the path goes to stdout; progress and errors go to stderr.
 set -euo pipefail
 
+# --tiny-ssh [--never-ready]: the tiny guest that speaks the SSH guest contract (own builder).
+if [ "${1:-}" = --tiny-ssh ]; then shift; exec bash "$(dirname "${BASH_SOURCE[0]}")/guest/tiny-ssh.sh" "$@"; fi
+
 variant=booting
 case "${1:-}" in
   "") ;;
