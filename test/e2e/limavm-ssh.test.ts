@@ -69,6 +69,9 @@ const eventually = async (port: number, ms = 20_000): Promise<string> => {
   }
 }
 
+const hostPort = 18000 + (process.pid % 1000)
+const followedPort = 19000 + (process.pid % 1000)
+
 let template = ""
 let neverReady = ""
 const write = (name: string, text: string) => {
@@ -94,7 +97,7 @@ provision:
     echo "user as $(id -un)" > /tmp/rdd-user-marker
 portForwards:
 - guestPort: 8080
-  hostPort: 18${String(process.pid % 1000).padStart(3, "0")}
+  hostPort: ${hostPort}
 `)
   neverReady = image("--tiny-ssh", "--never-ready")
 }, 300_000)
@@ -106,8 +109,6 @@ afterAll(async () => {
   for (const pid of [...ourQemus(), ...ourSsh()]) process.kill(pid, "SIGKILL")
   fs.rmSync(home, { recursive: true, force: true })
 }, 120_000)
-
-const hostPort = 18000 + (process.pid % 1000)
 
 describe.sequential("usable VMs: SSH, provisioning, forwards and shell with the tiny SSH guest", () => {
   it("create --start returns once SSH answers and the boot scripts are done; status carries the SSH port", async () => {
@@ -138,10 +139,10 @@ describe.sequential("usable VMs: SSH, provisioning, forwards and shell with the 
 
   it("forwards the template's fixed port at once and any other guest listener as it appears", async () => {
     const start = await rdd(["limavm", "shell", "web", "--", "sh", "-c",
-      "mkdir -p /tmp/www && echo hello-guest > /tmp/www/index.html && busybox httpd -p 127.0.0.1:8080 -h /tmp/www && busybox httpd -p 0.0.0.0:19${String(process.pid % 1000).padStart(3, "0")} -h /tmp/www"])
+      `mkdir -p /tmp/www && echo hello-guest > /tmp/www/index.html && busybox httpd -p 127.0.0.1:8080 -h /tmp/www && busybox httpd -p 0.0.0.0:${followedPort} -h /tmp/www`])
     assert.strictEqual(start.code, 0, start.stderr)
     assert.strictEqual((await eventually(hostPort)).trim(), "hello-guest")
-    assert.strictEqual((await eventually(19000 + (process.pid % 1000))).trim(), "hello-guest")
+    assert.strictEqual((await eventually(followedPort)).trim(), "hello-guest")
     assert.match(fs.readFileSync(path.join(limaHome, "web", "ha.log"), "utf8"), /forwarding 127\.0\.0\.1:19\d{3} \(guest\) to 127\.0\.0\.1:19\d{3}/)
   }, 60_000)
 
