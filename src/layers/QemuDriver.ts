@@ -456,7 +456,7 @@ export const make = (options: QemuDriverOptions) =>
 
     const driver: VmDriverShape = {
       kind: "qemu",
-      create: (spec) => serialized(spec.name)(create(spec)),
+      create: (spec, onProgress) => serialized(spec.name)(create(spec, onProgress)),
       storedTemplate: (name) => Effect.sync(() => readText(files(name).template)),
       start: (name) => serialized(name)(start(name)),
       awaitRunning,

@@ -131,7 +131,8 @@ const attempt = async (
   fs.writeFileSync(metaFile(req.partial), JSON.stringify(validators))
   let received = offset
   const started = Date.now()
-  let reported = started
+  // the first bytes are reported at once: a slow download says so before its first second ends
+  let reported = started - ProgressEveryMillis
   let reportedBytes = -1
   const report = () => {
     if (req.onProgress === undefined || reportedBytes === received) return
