@@ -75,6 +75,29 @@ describe.sequential("LimaVM API on the real daemon", () => {
     assert.include(messages(missing.stderr), `LimaVM "nope" not found in any namespace`)
   }, 90_000)
 
+  it("list matches limactl's columns; -o json is structured; logs of an absent VM is exit 1 not found", async () => {
+    const table = await rdd(["limavm", "list"])
+    assert.strictEqual(table.code, 0, table.stderr)
+    const [header, row] = table.stdout.trimEnd().split("\n")
+    assert.deepStrictEqual(header!.split(/\s+/), ["NAME", "NAMESPACE", "STATUS", "SSH", "VMTYPE", "ARCH", "CPUS", "MEMORY", "DISK", "RESTARTS", "DIR"])
+    assert.deepStrictEqual(row!.split(/\s+/), ["vm1", "default", "Stopped", "-", "qemu", "x86_64", "1", "256MiB", "-", "0", path.join(limaHome, "vm1")])
+    const json = JSON.parse((await rdd(["limavm", "list", "-o", "json"])).stdout) as Array<Record<string, any>> // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.strictEqual(json.length, 1)
+    const vm = json[0]!
+    assert.deepInclude(vm, { name: "vm1", namespace: "default", status: "Stopped", running: false, ssh: null, vmType: "qemu", arch: "x86_64", cpus: 1, memoryBytes: 256 * 1024 ** 2, restarts: 0 })
+    assert.match(vm["creationTimestamp"], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
+    assert.notProperty(vm, "age")
+    assert.isArray(vm["conditions"])
+    const running = vm["conditions"].find((c: { type: string }) => c.type === "Running")
+    assert.deepInclude(running, { type: "Running", status: "False", reason: "Stopped" })
+    assert.isString(running.message)
+    assert.match(running.lastTransitionTime, /^\d{4}-\d\d-\d\dT/)
+    const logs = await rdd(["limavm", "logs", "nosuch"])
+    assert.strictEqual(logs.code, 1, logs.stderr + logs.stdout)
+    assert.strictEqual(logs.stdout, "")
+    assert.include(messages(logs.stderr).join("\n"), `LimaVM "nosuch" not found`)
+  }, 90_000)
+
   it("admission over HTTPS: exit 3 with the reference's messages, nothing stored", async () => {
     const inUse = await rdd(["limavm", "create", "vm1", template, "-n", "other"])
     assert.strictEqual(inUse.code, 3, inUse.stderr)
