@@ -66,8 +66,12 @@ describe.sequential("LimaVM API on the real daemon", () => {
     const again = await rdd(["limavm", "create", "vm1", template])
     assert.strictEqual(again.code, 0, again.stderr)
     assert.include(messages(again.stderr), `LimaVM "vm1" already exists in namespace "default"`)
-    const stop = await rdd(["limavm", "stop", "vm1", "--timeout=20s"])
+    // outcomes in each wait mode (docs/lifecycle.md, Outcomes)
+    const stop = await rdd(["limavm", "stop", "vm1", "--timeout=20s", "-o", "json"])
     assert.strictEqual(stop.code, 0, stop.stderr)
+    assert.strictEqual(JSON.parse(stop.stdout).outcome, "stopped")
+    const stopNoWait = await rdd(["limavm", "stop", "vm1", "--wait=false", "-o", "json"])
+    assert.strictEqual(JSON.parse(stopNoWait.stdout).outcome, "stopping")
     const none = await rdd(["limavm", "delete", "nope"])
     assert.strictEqual(none.code, 0, none.stderr)
     const missing = await rdd(["limavm", "start", "nope"])
@@ -128,10 +132,16 @@ describe.sequential("LimaVM API on the real daemon", () => {
   }, 90_000)
 
   it("delete goes through the finalizer: object, template copy, file ConfigMap, instance directory and name claim all gone", async () => {
-    for (const vm of ["vm1", "race"]) {
-      const d = await rdd(["limavm", "delete", vm, "--timeout=30s"])
-      assert.strictEqual(d.code, 0, d.stderr)
-    }
+    const d = await rdd(["limavm", "delete", "vm1", "--timeout=30s", "-o", "json"])
+    assert.strictEqual(d.code, 0, d.stderr)
+    assert.strictEqual(JSON.parse(d.stdout).outcome, "deleted")
+    const noWait = await rdd(["limavm", "delete", "race", "--wait=false", "-o", "json"])
+    assert.strictEqual(noWait.code, 0, noWait.stderr)
+    assert.strictEqual(JSON.parse(noWait.stdout).outcome, "deleting")
+    // waits for a deletion under way, or finds nothing left to delete
+    const after = await rdd(["limavm", "delete", "race", "--timeout=30s", "-o", "json"])
+    assert.strictEqual(after.code, 0, after.stderr)
+    assert.include(["deleted", "noop"], JSON.parse(after.stdout).outcome)
     const left = await rdd(["ctl", "get", "limavm,configmaps", "-A", "-o", "name"])
     assert.notMatch(left.stdout, /^limavm|^configmap\/(vm1|race)(-template)?$|limavm-name-/m, left.stdout)
     assert.isFalse(fs.existsSync(path.join(limaHome, "vm1")))
