@@ -22,7 +22,7 @@ export const start = Command.make(
       Effect.gen(function*() {
         const deadline = yield* commandDeadline(o)
         yield* ensureRunning(deadline)
-        return yield* AppSettings.set([{ path: "running", raw: "true" }], { dryRun: false, wait: o.wait }, deadline)
+        return yield* AppSettings.start({ wait: o.wait }, deadline)
       })
     )
 ).pipe(

@@ -43,7 +43,9 @@ const optionNames = (options: unknown, booleansOnly = false): ReadonlySet<string
   return names
 }
 
-const booleanWords: ReadonlySet<string> = new Set(["true", "false", "1", "0", "t", "f", "yes", "no", "on", "off", "y", "n"])
+// Only the spellings the docs list (user guide, "Waiting"): @effect/cli would also take
+// yes/no, on/off, 1/0, y/n, which the Go tool and the docs never promised.
+const booleanWords: ReadonlySet<string> = new Set(["true", "false"])
 
 /**
  * `--bool=value` with a value that is not a boolean. @effect/cli would report a stray
@@ -55,7 +57,7 @@ export const badBooleanValue = (tree: { readonly descriptor: unknown }, rest: Re
   const booleans = optionNames(nodeOptions(node), true)
   for (const w of parsedPart(rest)) {
     const m = /^--([A-Za-z][\w-]*)=(.*)$/s.exec(w)
-    if (m !== null && booleans.has(m[1]!) && !booleanWords.has(m[2]!.toLowerCase())) {
+    if (m !== null && booleans.has(m[1]!) && !booleanWords.has(m[2]!)) {
       return `invalid value ${JSON.stringify(m[2])} for --${m[1]}: expected true or false`
     }
   }

@@ -204,7 +204,7 @@ export const serve = (o: ServeOptions) =>
     writeFileAtomicSync(paths.run_file, record(port), 0o600)
 
     // (6) kubeconfig, only now that the port is bound
-    writeFileAtomicSync(paths.config, Kubeconfig.render(port, tls.caPem, tokens), 0o600)
+    writeFileAtomicSync(paths.config, Kubeconfig.render(dir.instance.name, port, tls.caPem, tokens), 0o600)
 
     const selected: Array<Controller> = []
     for (const n of selection.right) {

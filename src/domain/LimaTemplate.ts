@@ -49,6 +49,8 @@ export interface LimaTemplate {
   readonly cpus?: number
   /** bytes; absent when the template leaves it to the driver's default */
   readonly memoryBytes?: number
+  /** bytes (`disk:`); absent when the template leaves it to the driver (shown by `limavm list`) */
+  readonly diskBytes?: number
   /** rdd extension: text on the serial console that means "booted" (unexpanded) */
   readonly readyLine?: string
   /** user, SSH, provisioning, probes, forwards, mounts, env, disk size */
@@ -59,6 +61,9 @@ export interface ParseOptions {
   /** Lima's default for `arch` is the host's */
   readonly hostArch?: Arch
 }
+
+/** Lima's name for the architecture Node reports as `process.arch` (the host's, Lima's default). */
+export const archOfNode = (nodeArch: string): Arch => (nodeArch === "arm64" ? "aarch64" : "x86_64")
 
 /** The ConfigMap data key holding a template. */
 export const TemplateKey = "template"
@@ -133,6 +138,9 @@ const decode = (root: unknown, hostArch: Arch): Decoded | TypeErrors => {
     else errors.push(`field \`cpus\`: cannot unmarshal ${kindOf(c)} ${JSON.stringify(c)} into int`)
   }
   const rawMemory = str(root["memory"], "memory")
+  // read leniently: only `limavm list` shows it, and admission has never checked it
+  const rawDisk = root["disk"]
+  const diskBytes = typeof rawDisk === "string" || typeof rawDisk === "number" ? parseSize(String(rawDisk)) : undefined
   let readyLine: string | undefined
   const ext = root["rdd"]
   if (isRecord(ext)) readyLine = str(ext["readyLine"], "rdd.readyLine")
@@ -199,6 +207,7 @@ const decode = (root: unknown, hostArch: Arch): Decoded | TypeErrors => {
       guest,
       ...(cpus === undefined ? {} : { cpus }),
       ...(memoryBytes === undefined ? {} : { memoryBytes }),
+      ...(diskBytes === undefined ? {} : { diskBytes }),
       ...(readyLine === undefined ? {} : { readyLine })
     }
   }

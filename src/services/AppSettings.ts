@@ -27,10 +27,21 @@ export interface SetOptions {
   readonly wait: boolean
 }
 
-/** What the program reports; shaped like Outcome.Result for `--output json`. */
+/**
+ * What the program reports; shaped like Outcome.Result for `--output json`.
+ * `set` speaks of the change (updated, or updating with --wait=false); `start`
+ * and `stop`, which are `set running=...`, of the state (see `asVerb`).
+ */
 export interface SetResult {
-  readonly outcome: "ready" | "noop" | "created"
+  readonly outcome: "updated" | "updating" | "noop" | "ready" | "starting" | "stopped" | "stopping"
   readonly message: string
+}
+
+/** `set running=true|false`'s outcome in the words of `rdd start`/`rdd stop` (Outcome.Vocabulary). */
+export const asVerb = (verb: "start" | "stop") => (r: SetResult): SetResult => {
+  if (r.outcome === "updated") return { ...r, outcome: verb === "start" ? "ready" : "stopped" }
+  if (r.outcome === "updating") return { ...r, outcome: verb === "start" ? "starting" : "stopping" }
+  return r
 }
 
 export type SetError = UsageError | Rejected | WaitTimeout | Failure
@@ -199,11 +210,11 @@ export const set = (
     const written = yield* write(schema, spec, options, deadline)
     if (options.dryRun) return { outcome: "noop", message: "App validated (dry run)" } as const
     if (!options.wait) {
-      return { outcome: "created", message: `App written (generation ${App.generationOf(written)}); not waiting for it to settle` } as const
+      return { outcome: "updating", message: `App written (generation ${App.generationOf(written)}); not waiting for it to settle` } as const
     }
     yield* awaitSettled(App.generationOf(written), deadline)
     yield* Effect.logInfo("App has settled")
-    return { outcome: "ready", message: "App has settled" } as const
+    return { outcome: "updated", message: "App has settled" } as const
   })
 
 /** `rdd stop`: never creates a missing App. */
@@ -214,5 +225,9 @@ export const stop = (options: Omit<SetOptions, "dryRun">, deadline: Deadline.Dea
       yield* Effect.logInfo("App does not exist; nothing to stop")
       return { outcome: "noop", message: "App does not exist; nothing to stop" } as const satisfies SetResult
     }
-    return yield* set([{ path: "running", raw: "false" }], { ...options, dryRun: false }, deadline)
+    return asVerb("stop")(yield* set([{ path: "running", raw: "false" }], { ...options, dryRun: false }, deadline))
   })
+
+/** `rdd start`: `set running=true`, creating the App when missing. */
+export const start = (options: Omit<SetOptions, "dryRun">, deadline: Deadline.Deadline) =>
+  Effect.map(set([{ path: "running", raw: "true" }], { ...options, dryRun: false }, deadline), asVerb("start"))

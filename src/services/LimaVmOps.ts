@@ -109,7 +109,7 @@ export const restart = (o: VerbOptions) =>
     const now = timestamp(yield* Clock.currentTimeMillis)
     const vm = yield* setRunning(before, true, { [LimaVm.RestartRequestedAnnotation]: now })
     yield* Effect.logInfo(`LimaVM ${q(o.name)} restart requested in namespace ${q(vm.namespace)}`)
-    if (!o.wait) return result("starting", `LimaVM ${q(o.name)} restart requested in namespace ${q(vm.namespace)}`)
+    if (!o.wait) return result("restarting", `LimaVM ${q(o.name)} restart requested in namespace ${q(vm.namespace)}`)
     yield* LimaVmWait.until(targetOf(vm), `LimaVM ${q(o.name)} to restart`, o.deadline, (cur) => {
       if (cur.status.restartCount > before.status.restartCount) return LimaVmWait.done(cur)
       // the request was taken (annotation gone, flag cleared) and the start then failed
@@ -131,7 +131,7 @@ export const remove = (o: VerbOptions) =>
     const vm = found.value
     yield* kube.delete(LimaVm.refOf(vm.namespace, vm.name)).pipe(Effect.catchTag("NotFound", () => Effect.void))
     if (!o.wait) {
-      return yield* finished("stopping", `LimaVM ${q(o.name)} is being deleted from namespace ${q(vm.namespace)}`)
+      return yield* finished("deleting", `LimaVM ${q(o.name)} is being deleted from namespace ${q(vm.namespace)}`)
     }
     yield* LimaVmWait.until(targetOf(vm), `LimaVM ${q(o.name)} to be deleted`, o.deadline, () => LimaVmWait.keepWaiting, {
       onDeleted: () => LimaVmWait.done(undefined),

@@ -17,15 +17,42 @@ import { LeftOnInterrupt } from "./Wait.js"
 export type OutcomeKind =
   | "ready"
   | "starting"
+  | "restarting"
   | "stopped"
   | "stopping"
   | "deleted"
+  | "deleting"
   | "created"
+  | "updated"
+  | "updating"
   | "noop"
   | "timeout"
   | "rejected"
   | "failed"
   | "interrupted"
+
+/**
+ * The outcomes each lifecycle verb reports when it succeeds (docs/lifecycle.md,
+ * "Outcomes"): the state reached when it waited, the state under way with
+ * `--wait=false`, `noop` when there was nothing to do. Any verb may also end
+ * with one of `FailureOutcomes`.
+ */
+export const Vocabulary = {
+  "svc create": ["created", "noop"],
+  "svc start": ["ready", "starting", "noop"],
+  "svc stop": ["stopped", "stopping", "noop"],
+  "svc delete": ["deleted", "noop"],
+  "limavm create": ["created", "ready", "starting", "noop"],
+  "limavm start": ["ready", "starting"],
+  "limavm stop": ["stopped", "stopping"],
+  "limavm restart": ["ready", "restarting"],
+  "limavm delete": ["deleted", "deleting", "noop"],
+  set: ["updated", "updating", "noop"],
+  start: ["ready", "starting"],
+  stop: ["stopped", "stopping", "noop"]
+} as const satisfies Record<string, ReadonlyArray<OutcomeKind>>
+
+export const FailureOutcomes = ["timeout", "rejected", "failed", "interrupted"] as const satisfies ReadonlyArray<OutcomeKind>
 
 /** What a successful lifecycle program reports (it has already logged `message`). */
 export interface Result {

@@ -125,7 +125,7 @@ describe("the App with a real QEMU guest", () => {
   it("rdd stop stops the VM (and a second stop is a no-op that succeeds)", async () => {
     const r = await i.rdd(["stop", "--timeout=120s", "-o", "json"], 140_000)
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout)).toMatchObject({ command: "stop", outcome: "ready", exitCode: 0 })
+    expect(JSON.parse(r.stdout)).toMatchObject({ command: "stop", outcome: "stopped", exitCode: 0 })
     expect(qemuOf(i.home, i.suffix)).toHaveLength(0)
     const [app] = (await appJson(i)).items
     expect(app!.spec["running"]).toBe(false)

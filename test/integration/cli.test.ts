@@ -114,3 +114,13 @@ describe("version", () => {
     expect(r.stdout).toContain("svc")
   })
 })
+
+describe("limavm logs of a VM that does not exist", () => {
+  it("exits 1 \"not found\" without a control plane, prints no path and starts nothing", async () => {
+    const r = await run("limavm", "logs", "nosuch")
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe("")
+    expect(messages(r.stderr)).toEqual([`LimaVM "nosuch" not found`])
+    expect(existsSync(`${home}/.local/share/rancher-desktop-2/rdd.pid`)).toBe(false)
+  })
+})

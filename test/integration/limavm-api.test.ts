@@ -66,13 +66,40 @@ describe.sequential("LimaVM API on the real daemon", () => {
     const again = await rdd(["limavm", "create", "vm1", template])
     assert.strictEqual(again.code, 0, again.stderr)
     assert.include(messages(again.stderr), `LimaVM "vm1" already exists in namespace "default"`)
-    const stop = await rdd(["limavm", "stop", "vm1", "--timeout=20s"])
+    // outcomes in each wait mode (docs/lifecycle.md, Outcomes)
+    const stop = await rdd(["limavm", "stop", "vm1", "--timeout=20s", "-o", "json"])
     assert.strictEqual(stop.code, 0, stop.stderr)
+    assert.strictEqual(JSON.parse(stop.stdout).outcome, "stopped")
+    const stopNoWait = await rdd(["limavm", "stop", "vm1", "--wait=false", "-o", "json"])
+    assert.strictEqual(JSON.parse(stopNoWait.stdout).outcome, "stopping")
     const none = await rdd(["limavm", "delete", "nope"])
     assert.strictEqual(none.code, 0, none.stderr)
     const missing = await rdd(["limavm", "start", "nope"])
     assert.strictEqual(missing.code, 1)
     assert.include(messages(missing.stderr), `LimaVM "nope" not found in any namespace`)
+  }, 90_000)
+
+  it("list matches limactl's columns; -o json is structured; logs of an absent VM is exit 1 not found", async () => {
+    const table = await rdd(["limavm", "list"])
+    assert.strictEqual(table.code, 0, table.stderr)
+    const [header, row] = table.stdout.trimEnd().split("\n")
+    assert.deepStrictEqual(header!.split(/\s+/), ["NAME", "NAMESPACE", "STATUS", "SSH", "VMTYPE", "ARCH", "CPUS", "MEMORY", "DISK", "RESTARTS", "DIR"])
+    assert.deepStrictEqual(row!.split(/\s+/), ["vm1", "default", "Stopped", "-", "qemu", "x86_64", "1", "256MiB", "-", "0", path.join(limaHome, "vm1")])
+    const json = JSON.parse((await rdd(["limavm", "list", "-o", "json"])).stdout) as Array<Record<string, any>> // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.strictEqual(json.length, 1)
+    const vm = json[0]!
+    assert.deepInclude(vm, { name: "vm1", namespace: "default", status: "Stopped", running: false, ssh: null, vmType: "qemu", arch: "x86_64", cpus: 1, memoryBytes: 256 * 1024 ** 2, restarts: 0 })
+    assert.match(vm["creationTimestamp"], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/)
+    assert.notProperty(vm, "age")
+    assert.isArray(vm["conditions"])
+    const running = vm["conditions"].find((c: { type: string }) => c.type === "Running")
+    assert.deepInclude(running, { type: "Running", status: "False", reason: "Stopped" })
+    assert.isString(running.message)
+    assert.match(running.lastTransitionTime, /^\d{4}-\d\d-\d\dT/)
+    const logs = await rdd(["limavm", "logs", "nosuch"])
+    assert.strictEqual(logs.code, 1, logs.stderr + logs.stdout)
+    assert.strictEqual(logs.stdout, "")
+    assert.include(messages(logs.stderr).join("\n"), `LimaVM "nosuch" not found`)
   }, 90_000)
 
   it("admission over HTTPS: exit 3 with the reference's messages, nothing stored", async () => {
@@ -105,10 +132,16 @@ describe.sequential("LimaVM API on the real daemon", () => {
   }, 90_000)
 
   it("delete goes through the finalizer: object, template copy, file ConfigMap, instance directory and name claim all gone", async () => {
-    for (const vm of ["vm1", "race"]) {
-      const d = await rdd(["limavm", "delete", vm, "--timeout=30s"])
-      assert.strictEqual(d.code, 0, d.stderr)
-    }
+    const d = await rdd(["limavm", "delete", "vm1", "--timeout=30s", "-o", "json"])
+    assert.strictEqual(d.code, 0, d.stderr)
+    assert.strictEqual(JSON.parse(d.stdout).outcome, "deleted")
+    const noWait = await rdd(["limavm", "delete", "race", "--wait=false", "-o", "json"])
+    assert.strictEqual(noWait.code, 0, noWait.stderr)
+    assert.strictEqual(JSON.parse(noWait.stdout).outcome, "deleting")
+    // waits for a deletion under way, or finds nothing left to delete
+    const after = await rdd(["limavm", "delete", "race", "--timeout=30s", "-o", "json"])
+    assert.strictEqual(after.code, 0, after.stderr)
+    assert.include(["deleted", "noop"], JSON.parse(after.stdout).outcome)
     const left = await rdd(["ctl", "get", "limavm,configmaps", "-A", "-o", "name"])
     assert.notMatch(left.stdout, /^limavm|^configmap\/(vm1|race)(-template)?$|limavm-name-/m, left.stdout)
     assert.isFalse(fs.existsSync(path.join(limaHome, "vm1")))

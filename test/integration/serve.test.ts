@@ -3,12 +3,13 @@
  * authentication, loopback-only listening, port fallback, graceful shutdown.
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
+import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as YAML from "yaml"
 import { startDaemon, stopAll, type TestDaemon } from "../support/daemon.js"
 
 afterAll(stopAll, 30_000)
@@ -53,6 +54,38 @@ describe("svc serve", () => {
     expect(log).not.toContain(d.adminToken)
     expect(log).not.toContain(d.userToken)
   })
+
+  it("names the kubeconfig's context, cluster and user after the instance, so two instances' kubeconfigs merge", async () => {
+    const name = `rancher-desktop-${d.suffix}`
+    const kc = YAML.parse(fs.readFileSync(d.kubeconfig, "utf8"))
+    expect(kc["current-context"]).toBe(name)
+    expect(kc.clusters.map((c: { name: string }) => c.name)).toEqual([name])
+    expect(kc.users.map((u: { name: string }) => u.name)).toEqual([name, `${name}-user`])
+    expect(kc.contexts).toEqual([
+      { name, context: { cluster: name, user: name } },
+      { name: `${name}-user`, context: { cluster: name, user: `${name}-user` } }
+    ])
+    const ns = await d.kubectl(["get", "ns", "default", "-o", "name"])
+    expect(ns, ns.stderr).toMatchObject({ code: 0, stdout: "namespace/default\n" })
+    const other = await startDaemon()
+    try {
+      const merged = await new Promise<string>((resolve, reject) =>
+        execFile("kubectl", ["config", "get-contexts", "-o", "name"], {
+          env: { ...process.env, KUBECONFIG: `${d.kubeconfig}:${other.kubeconfig}` },
+          timeout: 30_000
+        }, (error, stdout) => (error === null ? resolve(stdout) : reject(error))))
+      const otherName = `rancher-desktop-${other.suffix}`
+      expect(merged.trim().split("\n").sort()).toEqual([name, `${name}-user`, otherName, `${otherName}-user`].sort())
+      const viaOther = await new Promise<string>((resolve, reject) =>
+        execFile("kubectl", ["--context", otherName, "--cache-dir", path.join(other.home, "kc"), "get", "ns", "default", "-o", "name"], {
+          env: { ...process.env, KUBECONFIG: `${d.kubeconfig}:${other.kubeconfig}` },
+          timeout: 30_000
+        }, (error, stdout, stderr) => (error === null ? resolve(stdout) : reject(new Error(stderr)))))
+      expect(viaOther).toBe("namespace/default\n")
+    } finally {
+      expect(await other.stop()).toBe(0)
+    }
+  }, 60_000)
 
   it("refuses requests without a valid token and plain HTTP, and listens on loopback only", async () => {
     for (const token of [null, "wrong"]) {

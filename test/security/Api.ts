@@ -63,15 +63,21 @@ export const readKubeconfig = (file: string): Kubeconfig => {
   const doc = YAML.parse(readFileSync(file, "utf8")) as {
     clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>
     users: Array<{ name: string; user: { token: string } }>
+    contexts: Array<{ name: string; context: { user: string } }>
+    "current-context": string
   }
   const cluster = doc.clusters[0]!.cluster
-  const token = (name: string) => doc.users.find((u) => u.name === name)?.user.token ?? ""
+  // the current context is the admin's; the other is the non-admin token's
+  const token = (context: string | undefined) => {
+    const userName = doc.contexts.find((c) => c.name === context)?.context.user
+    return doc.users.find((u) => u.name === userName)?.user.token ?? ""
+  }
   const k = {
     server: cluster.server,
     port: Number(new URL(cluster.server).port),
     ca: Buffer.from(cluster["certificate-authority-data"], "base64").toString("utf8"),
-    adminToken: token("system-admin"),
-    userToken: token("user")
+    adminToken: token(doc["current-context"]),
+    userToken: token(doc.contexts.find((c) => c.name !== doc["current-context"])?.name)
   }
   for (const t of [k.adminToken, k.userToken]) if (t !== "") tokensSeen.add(t)
   return k

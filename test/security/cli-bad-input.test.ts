@@ -78,7 +78,8 @@ const requiredFlags = (cmd: CommandInfo, except: string): Array<string> =>
   cmd.flags.filter((f) => f.required && f.name !== except).map((f) => `--${f.name}=${plausible(f)}`)
 
 const invalidValues = (f: Flag): ReadonlyArray<string> => {
-  if (f.type === undefined) return ["maybe", "yes please"]
+  // only true and false are documented (docs/user-guide.md); yes/no, on/off, 1/0 are refused
+  if (f.type === undefined) return ["maybe", "yes please", "no"]
   if (f.name === "timeout" || f.type === "duration") return ["garbage", "-5s", "10", "1.5", "5 m", "1d", "5s10", ""]
   if (f.name === "output") return ["bogus", "JSON "]
   if (f.name === "controllers") return ["bogus", "limavm,nope", "-"]
@@ -216,6 +217,13 @@ describe("explicit cases (a guard in case reading the help ever misses a command
     [["svc", "create", "--secure-port=0"], ["secure-port"]],
     [["svc", "create", "--secure-port=70000"], ["secure-port"]],
     [["svc", "start", "--bogus-flag"], ["--bogus-flag"]],
+    // booleans: exactly true or false (the spellings docs/user-guide.md lists)
+    [["svc", "start", "--wait=no"], ["--wait"]],
+    [["svc", "start", "--wait=yes"], ["--wait"]],
+    [["svc", "stop", "--wait=0"], ["--wait"]],
+    [["svc", "stop", "--wait=off"], ["--wait"]],
+    [["limavm", "start", "--wait=n", "vm"], ["--wait"]],
+    [["set", "--dry-run=on", "running=true"], ["--dry-run"]],
     [["limavm", "start"], ["missing argument NAME for \\\"rdd limavm start"]],
     [["limavm", "start", "a", "b"], ["b", "a"]],
     [["limavm", "create", "only-a-name"], ["template"]],

@@ -205,13 +205,20 @@ const probe = async (dir: string, pid: number) => {
   const config = parseYaml(fs.readFileSync(path.join(dir, "config.yaml"), "utf8")) as {
     clusters: Array<{ cluster: { server: string; "certificate-authority-data": string } }>
     users: Array<{ name: string; user: { token: string } }>
+    contexts: Array<{ name: string; context: { user: string } }>
+    "current-context": string
   }
   const cluster = config.clusters[0]!.cluster
   const port = Number(new URL(cluster.server).port)
   if (port !== record.port) return undefined
   const ca = Buffer.from(cluster["certificate-authority-data"], "base64").toString("utf8")
-  const admin = config.users.find((u) => u.name === "system-admin")!.user.token
-  const user = config.users.find((u) => u.name === "user")!.user.token
+  // the current context is the admin's; the other is the non-admin token's
+  const tokenOf = (context: string) => {
+    const userName = config.contexts.find((c) => c.name === context)!.context.user
+    return config.users.find((u) => u.name === userName)!.user.token
+  }
+  const admin = tokenOf(config["current-context"])
+  const user = tokenOf(config.contexts.find((c) => c.name !== config["current-context"])!.name)
   const readyz = await httpsRequest(port, ca, "GET", "/readyz", undefined, {})
   if (readyz.status !== 200) return undefined
   const cm = await httpsRequest(port, ca, "GET", "/api/v1/namespaces/rdd-system/configmaps/rdd-controller-manager", undefined, {

@@ -5,6 +5,7 @@ import * as Deadline from "../../src/domain/Deadline.js"
 import { exitCodeFor } from "../../src/domain/ExitCode.js"
 import type { Condition } from "../../src/domain/KubeObject.js"
 import * as AppSettings from "../../src/services/AppSettings.js"
+import * as Outcome from "../../src/services/Outcome.js"
 import * as Progress from "../../src/services/Progress.js"
 import * as Fake from "./app-fake-kube.js"
 
@@ -58,7 +59,7 @@ describe("rdd set", () => {
         yield* api.setConditions([cond("Running", "False", "Starting", 1, "LimaVM has not yet reached Stopped")])
         yield* api.setConditions([cond("Running", "False", "Stopped", 1), cond("Settled", "True", "Settled", 1, "App has reached the desired state")])
         const result = yield* Fiber.join(fiber)
-        assert.strictEqual(result.outcome, "ready")
+        assert.strictEqual(result.outcome, "updated")
         const lines = yield* Ref.get(logs)
         assert.includeMembers([...lines], [
           "App created",
@@ -80,14 +81,14 @@ describe("rdd set", () => {
         yield* TestClock.adjust(Duration.seconds(1))
         assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map(Option.getOrNull)))
         yield* api.setConditions([cond("Settled", "True", "Settled", 4)])
-        assert.strictEqual((yield* Fiber.join(fiber)).outcome, "ready")
+        assert.strictEqual((yield* Fiber.join(fiber)).outcome, "updated")
       })))
 
   it.effect("a create that races another creator patches theirs instead", () =>
     withApi({ app: Fake.appObject({ running: false }, 1), racingCreator: true }, (api, logs) =>
       Effect.gen(function*() {
         const result = yield* set(["virtualMachine.cpus=2"], Duration.minutes(5), { wait: false })
-        assert.strictEqual(result.outcome, "created")
+        assert.strictEqual(result.outcome, "updating")
         assert.deepStrictEqual(yield* Ref.get(api.writes), ["create", "patch-merge"])
         assert.include([...(yield* Ref.get(logs))], "App updated")
         assert.deepStrictEqual((Option.getOrThrow(yield* Ref.get(api.app))["spec"] as { virtualMachine: unknown }).virtualMachine, { cpus: 2 })
@@ -116,7 +117,7 @@ describe("rdd set", () => {
     withApi({}, (api) =>
       Effect.gen(function*() {
         const result = yield* set(["running=true"], Duration.minutes(5), { wait: false })
-        assert.strictEqual(result.outcome, "created")
+        assert.strictEqual(result.outcome, "updating")
         assert.deepStrictEqual(yield* Ref.get(api.writes), ["create"])
       })))
 
@@ -205,7 +206,47 @@ describe("rdd stop", () => {
         const fiber = yield* Effect.fork(AppSettings.stop({ wait: true }, deadline))
         yield* TestClock.adjust(Duration.millis(10))
         yield* api.setConditions([cond("Settled", "True", "Settled", 2)])
-        assert.strictEqual((yield* Fiber.join(fiber)).outcome, "ready")
+        assert.strictEqual((yield* Fiber.join(fiber)).outcome, "stopped")
         assert.strictEqual((Option.getOrThrow(yield* Ref.get(api.app))["spec"] as { running: boolean }).running, false)
       })))
+})
+
+describe("outcome vocabulary of set, start and stop, each wait mode (docs/lifecycle.md, Outcomes)", () => {
+  const settle = (api: Fake.FakeApi, generation: number) => api.setConditions([cond("Settled", "True", "Settled", generation)])
+  const run = <A extends { readonly outcome: string }, E, R>(api: Fake.FakeApi, self: Effect.Effect<A, E, R>, generation: number) =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(self)
+      yield* TestClock.adjust(Duration.millis(10))
+      yield* settle(api, generation)
+      return (yield* Fiber.join(fiber)).outcome
+    })
+  const cases: ReadonlyArray<readonly [verb: "set" | "start" | "stop", wait: boolean, existing: boolean, expected: string]> = [
+    ["set", true, true, "updated"],
+    ["set", false, true, "updating"],
+    ["set", true, false, "updated"],
+    ["set", false, false, "updating"],
+    ["start", true, true, "ready"],
+    ["start", false, true, "starting"],
+    ["start", true, false, "ready"],
+    ["start", false, false, "starting"],
+    ["stop", true, true, "stopped"],
+    ["stop", false, true, "stopping"],
+    ["stop", true, false, "noop"],
+    ["stop", false, false, "noop"]
+  ]
+  for (const [verb, wait, existing, expected] of cases) {
+    it.effect(`${verb} --wait=${wait} on ${existing ? "an existing" : "a missing"} App: ${expected}`, () =>
+      withApi(existing ? { app: Fake.appObject({ running: verb === "stop" }, 1) } : {}, (api) =>
+        Effect.gen(function*() {
+          const deadline = yield* Deadline.start(Duration.minutes(5))
+          const program = verb === "set"
+            ? AppSettings.set([{ path: "virtualMachine.cpus", raw: "2" }], { dryRun: false, wait }, deadline)
+            : verb === "start"
+            ? AppSettings.start({ wait }, deadline)
+            : AppSettings.stop({ wait }, deadline)
+          const outcome = yield* run(api, program, existing ? 2 : 1)
+          assert.strictEqual(outcome, expected)
+          assert.include(Outcome.Vocabulary[verb] as ReadonlyArray<string>, outcome)
+        })))
+  }
 })
