@@ -118,8 +118,9 @@ describe.sequential("usable VMs: SSH, provisioning, forwards and shell with the 
     assert.include(messages(r.stderr), `LimaVM "web" started in namespace "default"`)
     const vm = await getVm("web")
     assert.isAbove(vm.status.sshLocalPort, 0)
-    const agentLog = fs.readFileSync(path.join(limaHome, "web", "ha.log"), "utf8")
-    for (const step of ["SSH answers", "boot scripts finished", "ready"]) assert.include(agentLog, step)
+    const agentLog = await rdd(["limavm", "logs", "web", "--host-agent"])
+    assert.strictEqual(agentLog.code, 0, agentLog.stderr)
+    for (const step of ["SSH answers", "boot scripts finished", "ready"]) assert.include(agentLog.stdout, step)
     assert.include(fs.readFileSync(path.join(limaHome, "web", "ssh.config"), "utf8"), `Port ${vm.status.sshLocalPort}`)
   }, 240_000)
 

@@ -76,17 +76,20 @@ const vmExists = (name: string, vmDir: string) =>
 
 const logsOptions = {
   name: Args.text({ name: "NAME" }),
-  follow: Options.boolean("follow").pipe(Options.withAlias("f"), Options.withDescription("Keep printing new lines (like tail -F)"))
+  follow: Options.boolean("follow").pipe(Options.withAlias("f"), Options.withDescription("Keep printing new lines (like tail -F)")),
+  hostAgent: Options.boolean("host-agent").pipe(
+    Options.withDescription("Show the host agent's log (SSH, boot scripts, forwards, mounts) instead of the serial console")
+  )
 }
-const logsHandler = (o: { readonly name: string; readonly follow: boolean }) =>
+const logsHandler = (o: { readonly name: string; readonly follow: boolean; readonly hostAgent: boolean }) =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const files = vmFiles(dir.paths.lima_home, o.name)
     if (!(yield* dir.exists(files.serial)) && !(yield* vmExists(o.name, files.dir))) {
       return yield* new NotFound({ message: `LimaVM ${JSON.stringify(o.name)} not found` })
     }
-    yield* DaemonLog.show(files.serial, o.follow)
+    yield* DaemonLog.show(o.hostAgent ? files.agentLog : files.serial, o.follow)
   }).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
 
-export const logs = Command.make("logs", logsOptions, logsHandler).pipe(Command.withDescription("Show LimaVM logs (the VM's serial console; -f follows)"))
+export const logs = Command.make("logs", logsOptions, logsHandler).pipe(Command.withDescription("Show LimaVM logs (the VM's serial console, or --host-agent; -f follows)"))
 export const log = Command.make("log", logsOptions, logsHandler).pipe(Command.withDescription("Show LimaVM logs (alias of logs)"))
