@@ -169,13 +169,18 @@ describe.sequential("usable VMs: SSH, provisioning, forwards and shell with the 
     assert.strictEqual((await rdd(["limavm", "delete", "bad"])).code, 0)
   }, 240_000)
 
-  it("a guest whose SSH never answers: create --start times out (exit 4) saying what it waited for", async () => {
+  it("a guest whose SSH never answers: create --start, start and restart time out (exit 4) saying what they waited for", async () => {
     const r = await rdd(["limavm", "create", "mute", neverReady, "--start", "--timeout=25s"])
     assert.strictEqual(r.code, 4, r.stderr)
     assert.include(r.stderr, "context deadline exceeded")
     const vm = await getVm("mute")
     const running = vm.status.conditions.find((c: { type: string }) => c.type === "Running")
     assert.include(running.message, "waiting for SSH")
+    for (const verb of ["start", "restart"]) {
+      const t = await rdd(["limavm", verb, "mute", "--timeout=8s"])
+      assert.strictEqual(t.code, 4, `${verb}: ${t.stderr}`)
+      assert.include(t.stderr, "context deadline exceeded")
+    }
     assert.strictEqual((await rdd(["limavm", "delete", "mute"])).code, 0)
   }, 120_000)
 
