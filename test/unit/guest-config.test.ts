@@ -25,6 +25,7 @@ describe("GuestConfig (the usable-VM fields of a Lima template)", () => {
     assert.strictEqual(g.mountType, "reverse-sshfs")
     assert.deepStrictEqual([g.provision, g.probes, g.portForwards, g.mounts], [[], [], [], []])
     assert.deepStrictEqual(g.env, {})
+    assert.deepStrictEqual(g.param, {})
   })
 
   it("reads every field", () => {
@@ -71,6 +72,20 @@ env: {FOO: bar, N: 1}
     assert.deepStrictEqual(g.mounts, [{ location: "~", writable: false }, { location: "/tmp/share", mountPoint: "/mnt/share", writable: true }])
     assert.strictEqual(g.mountType, "virtiofs")
     assert.deepStrictEqual(g.env, { FOO: "bar", N: "1" })
+  })
+
+  it("exports param to the scripts as PARAM_<name> and expands {{.Param.NAME}} in scripts, sockets and mounts", () => {
+    const g = ok(`
+param: {ENGINE: moby, SOCK: /tmp/d.sock}
+provision: [{script: "echo {{ .Param.ENGINE }} {{.Param.NOPE}}"}]
+portForwards: [{guestSocket: /var/run/docker.sock, hostSocket: "{{.Param.SOCK}}"}]
+mounts: [{location: "/srv/{{.Param.ENGINE}}"}]
+`)
+    assert.deepStrictEqual(g.param, { ENGINE: "moby", SOCK: "/tmp/d.sock" })
+    assert.deepStrictEqual(g.env, { PARAM_ENGINE: "moby", PARAM_SOCK: "/tmp/d.sock" })
+    assert.strictEqual(g.provision[0]!.script, "echo moby {{.Param.NOPE}}")
+    assert.strictEqual(g.portForwards[0]!.hostSocket, "/tmp/d.sock")
+    assert.strictEqual(g.mounts[0]!.location, "/srv/moby")
   })
 
   it("rejects invalid values at admission with Lima-style messages", () => {

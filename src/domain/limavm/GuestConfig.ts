@@ -60,8 +60,15 @@ export interface GuestConfig {
   readonly portForwards: ReadonlyArray<PortForward>
   readonly mounts: ReadonlyArray<Mount>
   readonly mountType: MountType
+  /** the template's `env`, plus each `param` as PARAM_<name> (Lima exports params to provision scripts) */
   readonly env: Readonly<Record<string, string>>
+  /** Lima's `param:`; `{{.Param.NAME}}` in scripts, sockets and mount paths is replaced by its value */
+  readonly param: Readonly<Record<string, string>>
 }
+
+/** `{{.Param.NAME}}` (Go template spelling, spaces allowed) replaced by the param's value; unknown names stay. */
+export const expandParams = (text: string, param: Readonly<Record<string, string>>): string =>
+  text.replace(/\{\{\s*\.Param\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (whole, name: string) => param[name] ?? whole)
 
 export const DefaultDiskBytes = 100 * 1024 ** 3
 
@@ -114,6 +121,13 @@ export const decode = (
     return {}
   }
 
+  const param: Record<string, string> = {}
+  for (const [k, v] of Object.entries(mapping(root["param"], "param"))) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) invalid.push(`field \`param\`: ${JSON.stringify(k)} is not a valid parameter name`)
+    param[k] = str(v, `param.${k}`) ?? ""
+  }
+  const x = (s: string | undefined): string | undefined => (s === undefined ? undefined : expandParams(s, param))
+
   const rawDisk = str(root["disk"], "disk")
   const diskBytes = rawDisk === undefined ? DefaultDiskBytes : LimaSize.parse(rawDisk)
   if (diskBytes === undefined) invalid.push(`field \`disk\` has an invalid value: invalid size: '${rawDisk}'`)
@@ -141,9 +155,9 @@ export const decode = (
     if (!(ProvisionModes as ReadonlyArray<string>).includes(mode)) {
       invalid.push(`field \`${at}.mode\` must be one of ${ProvisionModes.map((m) => JSON.stringify(m)).join(", ")}; got ${JSON.stringify(mode)}`)
     }
-    const script = str(p["script"], `${at}.script`)
-    const path = str(p["path"], `${at}.path`)
-    const content = str(p["content"], `${at}.content`)
+    const script = x(str(p["script"], `${at}.script`))
+    const path = x(str(p["path"], `${at}.path`))
+    const content = x(str(p["content"], `${at}.content`))
     if (mode === "data") {
       if (path === undefined || !path.startsWith("/")) invalid.push(`field \`${at}.path\` must be an absolute path for mode "data"`)
       if (content === undefined) invalid.push(`field \`${at}.content\` must be set for mode "data"`)
@@ -164,16 +178,17 @@ export const decode = (
     const at = `probes[${i}]`
     const mode = str(p["mode"], `${at}.mode`) ?? "readiness"
     if (mode !== "readiness") invalid.push(`field \`${at}.mode\` can only be "readiness"; got ${JSON.stringify(mode)}`)
-    const script = str(p["script"], `${at}.script`) ?? ""
+    const script = x(str(p["script"], `${at}.script`)) ?? ""
     if (script.trim() === "") invalid.push(`field \`${at}.script\` must not be empty`)
     return {
       description: str(p["description"], `${at}.description`) ?? `user probe ${i + 1}/${Array.isArray(root["probes"]) ? root["probes"].length : 1}`,
       script,
-      ...optional("hint", str(p["hint"], `${at}.hint`))
+      ...optional("hint", x(str(p["hint"], `${at}.hint`)))
     }
   })
 
-  const portForwards = list(root["portForwards"], "portForwards").map((f, i) => decodeForward(f, `portForwards[${i}]`, str, bool, int, invalid))
+  const portForwards = list(root["portForwards"], "portForwards").map((f, i) =>
+    decodeForward(f, `portForwards[${i}]`, (v, field) => x(str(v, field)), bool, int, invalid))
 
   const rawMountType = str(root["mountType"], "mountType") ?? "reverse-sshfs"
   if (!(MountTypes as ReadonlyArray<string>).includes(rawMountType)) {
@@ -181,9 +196,9 @@ export const decode = (
   }
   const mounts = list(root["mounts"], "mounts").map((m, i): Mount => {
     const at = `mounts[${i}]`
-    const location = str(m["location"], `${at}.location`) ?? ""
+    const location = x(str(m["location"], `${at}.location`)) ?? ""
     if (location === "") invalid.push(`field \`${at}.location\` must not be empty`)
-    const mountPoint = str(m["mountPoint"], `${at}.mountPoint`)
+    const mountPoint = x(str(m["mountPoint"], `${at}.mountPoint`))
     if (mountPoint !== undefined && !mountPoint.startsWith("/")) invalid.push(`field \`${at}.mountPoint\` must be an absolute path; got ${JSON.stringify(mountPoint)}`)
     return { location, ...optional("mountPoint", mountPoint), writable: bool(m["writable"], `${at}.writable`, false) }
   })
@@ -194,6 +209,7 @@ export const decode = (
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) invalid.push(`field \`env\`: ${JSON.stringify(k)} is not a valid environment variable name`)
     env[k] = str(v, `env.${k}`) ?? ""
   }
+  for (const [k, v] of Object.entries(param)) env[`PARAM_${k}`] = v
 
   const config: GuestConfig = {
     diskBytes: diskBytes ?? DefaultDiskBytes,
@@ -204,7 +220,8 @@ export const decode = (
     portForwards,
     mounts,
     mountType: rawMountType as MountType,
-    env
+    env,
+    param
   }
   return { config, invalid }
 }
