@@ -32,7 +32,7 @@ packages=(linux-image-cloud-amd64 systemd-sysv udev dbus cloud-init openssh-serv
 # filesystem to the overlay's size (the template's disk:) on first boot.
 fs_size=3G
 # Kernel command line; each flag beyond root/console is measured in docs/cloud-guest.md.
-cmdline="root=/dev/vda rw console=ttyS0 quiet mitigations=off cryptomgr.notests init_on_alloc=0 systemd.show_status=0"
+cmdline="root=/dev/vda rw console=ttyS0 mitigations=off cryptomgr.notests init_on_alloc=0 systemd.show_status=0"
 
 key=$( { cat "$here/cloud.sh" "$here/cloud-customize.sh"; echo "${packages[*]}"; } \
   | sha256sum | cut -c1-16)
