@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# test-image.sh [--never-boots]
+# test-image.sh [--never-boots | --cloud [--engine]]
 # Prints the absolute path of a ready-to-use Lima template (YAML) for the tiny QEMU test
 # guest, building the guest first when the cache does not have it yet:
 #   kernel   : the real package behind linux-image-cloud-amd64 (apt-get download + dpkg-deb -x)
 #   initramfs: busybox-static + scripts/guest/init.sh (readiness marker on the serial
 #              console, power-off on the ACPI power button)
 # --never-boots prints a template for the same guest told never to signal readiness.
+# --cloud [--engine] prints the template of the real Debian cloud-init guest instead
+# (scripts/guest/cloud.sh; --engine adds docker.io and containerd).
 # Cache: $RDD_TEST_IMAGE_CACHE or ~/.cache/rdd-test-image, one directory per hash of the
 # build scripts; a flock serialises concurrent builders and the finished directory
 # appears by an atomic rename, so parallel test files never see a half-built guest.
@@ -19,8 +21,9 @@ variant=booting
 case "${1:-}" in
   "") ;;
   --never-boots) variant=never-boots ;;
-  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-  *) echo "test-image: unknown argument: $1 (expected --never-boots)" >&2; exit 2 ;;
+  --cloud) shift; exec bash "$(dirname "${BASH_SOURCE[0]}")/guest/cloud.sh" "$@" ;;
+  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "test-image: unknown argument: $1 (expected --never-boots or --cloud)" >&2; exit 2 ;;
 esac
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
