@@ -20,11 +20,14 @@ import { Failure, Rejected, UsageError, type WaitTimeout } from "../domain/Error
 import { type Condition, Core, type KubeObject } from "../domain/KubeObject.js"
 import { KubeClient, type KubeError } from "./KubeClient.js"
 import { type Progress, withProgress } from "./Progress.js"
+import * as AppTemplate from "./AppTemplate.js"
 import { waitFor } from "./Wait.js"
 
 export interface SetOptions {
   readonly dryRun: boolean
   readonly wait: boolean
+  /** this command's RDD_APP_TEMPLATE (AppTemplate.fromEnv): saved on an App it creates, reported if it differs */
+  readonly appTemplate?: Option.Option<string>
 }
 
 /** What the program reports; shaped like Outcome.Result for `--output json`. */
@@ -108,12 +111,16 @@ export const write = (
 ): Effect.Effect<KubeObject, Rejected | Failure | WaitTimeout, KubeClient> =>
   Effect.gen(function*() {
     const kube = yield* KubeClient
+    const requested = options.appTemplate ?? Option.none()
     const existing = yield* getApp(deadline)
-    if (Option.isSome(existing)) return yield* patchApp(spec, options, deadline)
+    if (Option.isSome(existing)) {
+      yield* AppTemplate.reportMismatch(existing.value, requested)
+      return yield* patchApp(spec, options, deadline)
+    }
     const object: KubeObject = {
       apiVersion: App.ApiVersion,
       kind: App.Kind,
-      metadata: { name: App.SingletonName },
+      metadata: { name: App.SingletonName, annotations: AppTemplate.annotationsFor(requested) },
       spec: Properties.withRequired(schema, spec)
     }
     const created = yield* bounded("the App to be created", deadline, kube.create(App.AppType, object, { dryRun: options.dryRun })).pipe(
@@ -124,6 +131,7 @@ export const write = (
     )
     if (Option.isNone(created)) return yield* patchApp(spec, options, deadline)
     yield* Effect.logInfo(options.dryRun ? "App validated (dry run)" : "App created")
+    if (!options.dryRun) yield* Effect.logInfo(`the App's VM template is ${AppTemplate.describe(requested)} (saved on the App)`)
     return created.value
   })
 
