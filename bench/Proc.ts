@@ -68,7 +68,7 @@ export const timeRun = (
 export const rddEnv = (home: string, extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, ...extra }
   delete env["RDD_INSTANCE"]
-  delete env["RDD_LOG_DIR"]
+  delete env["RDD_LOG_ROOT"]
   delete env["KUBECONFIG"]
   return env
 }

@@ -110,7 +110,7 @@ export const run = (argv: ReadonlyArray<string>): void => {
     NodePath.layer,
     NodeTerminal.layer,
     Logging.layer({ level: g.logLevel, format: g.logFormat, isTTY }),
-    NodeInstanceDir.layer(g.instance, { home: os.homedir(), platform, logDirOverride: process.env["RDD_LOG_DIR"] }),
+    NodeInstanceDir.layer(g.instance, { home: os.homedir(), platform, logRoot: process.env["RDD_LOG_ROOT"] }),
     NodeProcessManager.layer,
     CliConfig.layer({ showBuiltIns: false })
   )

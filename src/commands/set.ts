@@ -17,6 +17,7 @@ import * as Deadline from "../domain/Deadline.js"
 import * as Timeouts from "../domain/Timeouts.js"
 import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as AppSettings from "../services/AppSettings.js"
+import * as AppTemplate from "../services/AppTemplate.js"
 import { ensureRunning } from "../services/Autostart.js"
 import { findDaemon } from "../services/Daemon.js"
 import { output, timeout, wait } from "./options.js"
@@ -52,7 +53,8 @@ const make = (help: Option.Option<string>) =>
           const assignments = yield* AppSettings.parseArgs(o.properties)
           const deadline = yield* commandDeadline(o)
           yield* ensureRunning(deadline)
-          return yield* AppSettings.set(assignments, { dryRun: o.dryRun, wait: o.wait }, deadline)
+          const appTemplate = yield* AppTemplate.fromEnv
+          return yield* AppSettings.set(assignments, { dryRun: o.dryRun, wait: o.wait, appTemplate }, deadline)
         })
       )
   ).pipe(

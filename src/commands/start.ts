@@ -7,6 +7,7 @@ import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as AppSettings from "../services/AppSettings.js"
+import * as AppTemplate from "../services/AppTemplate.js"
 import { ensureRunning } from "../services/Autostart.js"
 import { output, wait } from "./options.js"
 import { appTimeout, commandDeadline } from "./set.js"
@@ -22,7 +23,8 @@ export const start = Command.make(
       Effect.gen(function*() {
         const deadline = yield* commandDeadline(o)
         yield* ensureRunning(deadline)
-        return yield* AppSettings.start({ wait: o.wait }, deadline)
+        const appTemplate = yield* AppTemplate.fromEnv
+        return yield* AppSettings.start({ wait: o.wait, appTemplate }, deadline)
       })
     )
 ).pipe(

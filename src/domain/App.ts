@@ -21,6 +21,8 @@ export const SingletonName = "app"
 export const SingletonRef: ObjectRef = { type: AppType, name: SingletonName }
 
 /** Added by the App controller first; removed when everything the App owns is gone. */
+/** The App's VM template: the absolute path of a Lima template file; absent = built-in (AppTemplate). */
+export const TemplateAnnotation = "app.rancherdesktop.io/vm-template"
 export const CleanupFinalizer = "rdd.rancherdesktop.io/cleanup"
 /** Put on the App's LimaVM so that only the App controller deletes it. */
 export const OwnedByFinalizer = "rdd.rancherdesktop.io/owned-by-App"

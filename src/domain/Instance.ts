@@ -54,8 +54,13 @@ export type Platform = "linux" | "darwin"
 export interface PathEnv {
   readonly home: string
   readonly platform: Platform
-  /** RDD_LOG_DIR, when set and non-empty */
-  readonly logDirOverride?: string | undefined
+  /**
+   * RDD_LOG_ROOT, when set and non-empty: a parent directory under which each
+   * instance keeps its own `<name>` log dir. Never RDD_LOG_DIR: that is what
+   * `svc paths -o shell` exports, and reading it back would make every instance
+   * started from that shell rotate and delete the exporting instance's logs.
+   */
+  readonly logRoot?: string | undefined
 }
 
 /** Every key of `rdd svc paths`, sorted. */
@@ -89,8 +94,8 @@ export const paths = (instance: Instance, env: PathEnv): Paths => {
   const dir = env.platform === "darwin"
     ? join(env.home, "Library", "Application Support", instance.name)
     : join(env.home, ".local", "share", instance.name)
-  const logDir = env.logDirOverride !== undefined && env.logDirOverride !== ""
-    ? env.logDirOverride
+  const logDir = env.logRoot !== undefined && env.logRoot !== ""
+    ? join(env.logRoot, instance.name)
     : env.platform === "darwin"
     ? join(env.home, "Library", "Logs", instance.name)
     : join(env.home, ".local", "state", instance.name)
@@ -112,6 +117,24 @@ export const paths = (instance: Instance, env: PathEnv): Paths => {
     stdout_log: join(logDir, "rdd.stdout.log"),
     stderr_log: join(logDir, "rdd.stderr.log")
   }
+}
+
+/** The directories `svc delete` removes recursively. */
+export type RemovableDir = "dir" | "log_dir" | "short_dir"
+
+/**
+ * Why `path` may not be removed as this instance's `key` directory, or undefined
+ * when it may. Every directory an instance owns ends in a component that names
+ * it (`rancher-desktop-<suffix>`, `.rd<suffix>`), so a path computed for another
+ * instance, a shared parent or a home directory is refused whatever the
+ * environment said.
+ */
+export const refuseRemoval = (instance: Instance, key: RemovableDir, path: string): string | undefined => {
+  const own = key === "short_dir" ? `.rd${instance.suffix}` : instance.name
+  const last = path.replace(/\/+$/, "").split("/").at(-1)
+  return last === own
+    ? undefined
+    : `refusing to remove ${path}: it is not a directory of ${quoted(instance)} (its name must be ${JSON.stringify(own)})`
 }
 
 /** Parses a pid file's content: a bare decimal, surrounding white space tolerated. */

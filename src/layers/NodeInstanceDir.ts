@@ -108,11 +108,14 @@ export const make = (instance: Instance.Instance, env: Instance.PathEnv): Instan
     writeFileAtomic,
     exists: (file) => Effect.sync(() => fs.existsSync(file)),
     removeFile: (file) => Effect.sync(() => fs.rmSync(file, { force: true })),
-    removeDir: (key) =>
-      Effect.try({
+    removeDir: (key) => {
+      const refused = Instance.refuseRemoval(instance, key, paths[key])
+      if (refused !== undefined) return Effect.fail(new Failure({ message: refused }))
+      return Effect.try({
         try: () => fs.rmSync(paths[key], { recursive: true, force: true }),
         catch: (e) => new Failure({ message: `cannot remove ${paths[key]}: ${errorText(e)}`, cause: e })
-      }),
+      })
+    },
     ensureDir
   }
 }

@@ -18,13 +18,17 @@ import * as Properties from "../domain/app/Properties.js"
 import * as Deadline from "../domain/Deadline.js"
 import { Failure, Rejected, UsageError, type WaitTimeout } from "../domain/Errors.js"
 import { type Condition, Core, type KubeObject } from "../domain/KubeObject.js"
+import * as LimaVm from "../domain/LimaVm.js"
 import { KubeClient, type KubeError } from "./KubeClient.js"
 import { type Progress, withProgress } from "./Progress.js"
+import * as AppTemplate from "./AppTemplate.js"
 import { waitFor } from "./Wait.js"
 
 export interface SetOptions {
   readonly dryRun: boolean
   readonly wait: boolean
+  /** this command's RDD_APP_TEMPLATE (AppTemplate.fromEnv): saved on an App it creates, reported if it differs */
+  readonly appTemplate?: Option.Option<string>
 }
 
 /**
@@ -119,12 +123,16 @@ export const write = (
 ): Effect.Effect<KubeObject, Rejected | Failure | WaitTimeout, KubeClient> =>
   Effect.gen(function*() {
     const kube = yield* KubeClient
+    const requested = options.appTemplate ?? Option.none()
     const existing = yield* getApp(deadline)
-    if (Option.isSome(existing)) return yield* patchApp(spec, options, deadline)
+    if (Option.isSome(existing)) {
+      yield* AppTemplate.reportMismatch(existing.value, requested)
+      return yield* patchApp(spec, options, deadline)
+    }
     const object: KubeObject = {
       apiVersion: App.ApiVersion,
       kind: App.Kind,
-      metadata: { name: App.SingletonName },
+      metadata: { name: App.SingletonName, annotations: AppTemplate.annotationsFor(requested) },
       spec: Properties.withRequired(schema, spec)
     }
     const created = yield* bounded("the App to be created", deadline, kube.create(App.AppType, object, { dryRun: options.dryRun })).pipe(
@@ -135,6 +143,7 @@ export const write = (
     )
     if (Option.isNone(created)) return yield* patchApp(spec, options, deadline)
     yield* Effect.logInfo(options.dryRun ? "App validated (dry run)" : "App created")
+    if (!options.dryRun) yield* Effect.logInfo(`the App's VM template is ${AppTemplate.describe(requested)} (saved on the App)`)
     return created.value
   })
 
@@ -151,13 +160,19 @@ const isFailure = (c: Condition): boolean => c.status === "False" && (c.reason ?
  */
 export const awaitSettled = (
   generation: number,
-  deadline: Deadline.Deadline
+  deadline: Deadline.Deadline,
+  options: {
+    /** a failed Settled that leaves nothing running is the goal reached (a stop), not a failure */
+    readonly acceptWhenNothingRuns?: boolean
+  } = {}
 ): Effect.Effect<KubeObject, Failure | WaitTimeout, KubeClient | Progress> =>
   Effect.gen(function*() {
     const kube = yield* KubeClient
     const seen = yield* Ref.make(new Map<string, string>())
+    // what Settled=False says right now (reason: message), for the progress line
+    const stuckOn = yield* Ref.make("")
     yield* Effect.logInfo("Waiting for App to settle")
-    const step = (app: KubeObject): Effect.Effect<Option.Option<KubeObject>, Failure> =>
+    const step = (app: KubeObject): Effect.Effect<Option.Option<KubeObject>, Failure, KubeClient> =>
       Effect.gen(function*() {
         const current = App.conditionsOf(app).filter((c) => (c.observedGeneration ?? 0) >= generation)
         for (const c of current) {
@@ -169,7 +184,11 @@ export const awaitSettled = (
           }
         }
         const settled = App.findCondition(current, App.ConditionType.Settled)
+        yield* Ref.set(stuckOn, settled === undefined || settled.status === "True" ? "" : `${settled.reason ?? ""}: ${settled.message ?? ""}`)
         if (settled?.status === "True") return Option.some(app)
+        if (settled !== undefined && isFailure(settled) && options.acceptWhenNothingRuns === true && (yield* vmNeverCreated(app))) {
+          return Option.some(app)
+        }
         if (settled !== undefined && isFailure(settled)) {
           return yield* new Failure({ message: `App cannot settle: ${settled.message ?? settled.reason ?? ""} (${settled.reason ?? ""})` })
         }
@@ -189,7 +208,7 @@ export const awaitSettled = (
     )
     const found = yield* waitFor(`App to settle (generation ${generation})`, deadline, watch, {
       leftBehind: "the App controller keeps applying the change in the background"
-    }).pipe(withProgress("App to settle", deadline))
+    }).pipe(withProgress("App to settle", deadline, Ref.get(stuckOn)))
     if (Option.isNone(found)) return yield* new Failure({ message: "failed to watch App: the watch ended" })
     return found.value
   })
@@ -217,7 +236,26 @@ export const set = (
     return { outcome: "updated", message: "App has settled" } as const
   })
 
-/** `rdd stop`: never creates a missing App. */
+/**
+ * The App's VM was never created (no LimaVM, or one whose Created=False says
+ * CreateFailed): nothing runs, whatever Settled says.
+ */
+const vmNeverCreated = (app: KubeObject): Effect.Effect<boolean, never, KubeClient> =>
+  Effect.gen(function*() {
+    const kube = yield* KubeClient
+    const vm = yield* kube.get(LimaVm.refOf(App.specOf(app).namespace, App.VmName)).pipe(
+      // the LimaVM type itself is unknown when the limavm controller is off: no VM either
+      Effect.map(Option.map(LimaVm.fromObject)),
+      Effect.catchTag("NotFound", () => Effect.succeed(Option.none<LimaVm.LimaVm>())),
+      Effect.orElseSucceed(() => Option.some<LimaVm.LimaVm | undefined>(undefined))
+    )
+    if (Option.isNone(vm)) return true
+    if (vm.value === undefined) return false // could not look: not proven
+    const created = LimaVm.condition(vm.value, LimaVm.ConditionTypes.Created)
+    return created?.status === "False" && created.reason === LimaVm.Reasons.CreateFailed
+  })
+
+/** `rdd stop`: never creates a missing App; an App whose VM never got created is already stopped. */
 export const stop = (options: Omit<SetOptions, "dryRun">, deadline: Deadline.Deadline) =>
   Effect.gen(function*() {
     const existing = yield* getApp(deadline)
@@ -225,7 +263,24 @@ export const stop = (options: Omit<SetOptions, "dryRun">, deadline: Deadline.Dea
       yield* Effect.logInfo("App does not exist; nothing to stop")
       return { outcome: "noop", message: "App does not exist; nothing to stop" } as const satisfies SetResult
     }
-    return asVerb("stop")(yield* set([{ path: "running", raw: "false" }], { ...options, dryRun: false }, deadline))
+    const schema = yield* settableSchema(deadline)
+    const spec = yield* Either.match(Properties.toSpec(schema, [{ path: "running", raw: "false" }]), {
+      onLeft: (message) => Effect.fail(new Rejected({ message })),
+      onRight: Effect.succeed
+    })
+    const written = yield* write(schema, spec, { ...options, dryRun: false }, deadline)
+    if (!options.wait) {
+      return { outcome: "stopping", message: `App written (generation ${App.generationOf(written)}); not waiting for it to settle` } as const satisfies SetResult
+    }
+    const app = yield* awaitSettled(App.generationOf(written), deadline, { acceptWhenNothingRuns: true })
+    const settled = App.findCondition(App.conditionsOf(app), App.ConditionType.Settled)
+    if (settled?.status === "True") {
+      yield* Effect.logInfo("App has settled")
+      return { outcome: "stopped", message: "App has settled" } as const satisfies SetResult
+    }
+    const message = `App is stopped: its VM was never created (${settled?.reason ?? ""}: ${settled?.message ?? ""})`
+    yield* Effect.logInfo(message)
+    return { outcome: "stopped", message } as const satisfies SetResult
   })
 
 /** `rdd start`: `set running=true`, creating the App when missing. */

@@ -12,7 +12,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
 import type { Failure, WaitTimeout } from "../domain/Errors.js"
-import { quoted } from "../domain/Instance.js"
 import * as Timeouts from "../domain/Timeouts.js"
 import { create, launch, noSettings } from "./ControlPlane.js"
 import { findDaemon } from "./Daemon.js"
@@ -31,16 +30,10 @@ export const ensureRunning = (
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const capped = yield* budget(deadline)
-    const name = quoted(dir.instance)
-    const leftBehind = (pid: Option.Option<number>) =>
-      Option.match(pid, {
-        onNone: () => `the ${name} control plane keeps starting in the background`,
-        onSome: (p) => `the ${name} control plane keeps starting in the background (pid ${p})`
-      })
     if (!(yield* dir.isCreated)) yield* create(noSettings)
-    const spawned = Option.isSome(yield* findDaemon) ? Option.none() : yield* launch(capped, noSettings, { hold: true, leftBehind })
+    const spawned = Option.isSome(yield* findDaemon) ? Option.none() : yield* launch(capped, noSettings, { hold: true })
     return yield* Option.match(spawned, {
-      onNone: () => awaitReady(capped, { leftBehind }),
-      onSome: (s) => awaitReady(capped, { spawned: s, leftBehind })
+      onNone: () => awaitReady(capped),
+      onSome: (s) => awaitReady(capped, { spawned: s })
     })
   })

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
 import * as Deadline from "../domain/Deadline.js"
-import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
+import { Failure, leavingBehind, WaitTimeout } from "../domain/Errors.js"
 import { quoted } from "../domain/Instance.js"
 import type { RunRecord } from "../domain/RunRecord.js"
 import * as Timeouts from "../domain/Timeouts.js"
@@ -25,6 +25,7 @@ import { ProcessManager, type Spawned } from "./ProcessManager.js"
 import { type Progress, withProgress } from "./Progress.js"
 import { awaitReady } from "./Readiness.js"
 import * as StartGate from "./StartGate.js"
+import * as StartLeftBehind from "./StartLeftBehind.js"
 import { poll, pollUntil, sayWhenInterrupted, waitFor } from "./Wait.js"
 
 export { noSettings, type Settings } from "./DaemonSettings.js"
@@ -67,12 +68,6 @@ const ensureCreated = Effect.gen(function*() {
 
 type StartEnv = InstanceDir | ProcessManager | KubeClient | Progress | FileSystem.FileSystem
 
-const keepsStarting = (name: string) => (pid: Option.Option<number>) =>
-  Option.match(pid, {
-    onNone: () => `the ${name} control plane keeps starting in the background`,
-    onSome: (p) => `the ${name} control plane keeps starting in the background (pid ${p})`
-  })
-
 /**
  * Spawns a daemon under the start gate, unless one is running by the time the
  * gate is ours (None then). With `hold`, keeps the gate until the child owns the
@@ -82,14 +77,25 @@ const keepsStarting = (name: string) => (pid: Option.Option<number>) =>
 export const launch = (
   deadline: Deadline.Deadline,
   session: Settings,
-  options: { readonly hold: boolean; readonly leftBehind: (pid: Option.Option<number>) => string }
+  options: { readonly hold: boolean }
 ): Effect.Effect<Option.Option<Spawned>, Failure | WaitTimeout, Exclude<StartEnv, KubeClient>> =>
   Effect.scoped(Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     // a timeout here is a start timeout: another process is starting the daemon we wait for
-    const gate = yield* StartGate.hold(deadline, { what: `${quoted(dir.instance)} control plane to be ready`, leftBehind: options.leftBehind })
+    const gate = yield* StartGate.hold(deadline, {
+      what: `${quoted(dir.instance)} control plane to be ready`,
+      leftBehind: (holder) => StartLeftBehind.describe({ spawned: Option.none(), holder })
+    })
     if (Option.isSome(yield* findDaemon)) return Option.none()
+    // out of time already (e.g. --timeout=1ms): a daemon spawned now would only be left behind
+    if (options.hold && !deadline.forever && Duration.isZero(yield* Deadline.remaining(deadline))) {
+      return yield* new WaitTimeout({
+        what: `${quoted(dir.instance)} control plane to be ready`,
+        budget: deadline.budget,
+        leftBehind: yield* StartLeftBehind.describe(StartLeftBehind.nothingSpawned)
+      })
+    }
     const saved = Option.getOrElse(yield* dir.readArgs, () => [])
     yield* LogRotation.rotate(dir.paths.log_dir)
     const spawned = yield* pm.spawnDaemon({
@@ -107,7 +113,7 @@ export const launch = (
     yield* waitFor("the new control plane to take the instance lock", deadline, poll(Effect.gen(function*() {
       if (!(yield* pm.isAlive(spawned.pid))) return Option.some(undefined)
       return Option.as(Option.filter(yield* dir.readPid, (p) => p === spawned.pid), undefined)
-    })), { leftBehind: options.leftBehind(Option.some(spawned.pid)) }).pipe(
+    })), { leftBehind: StartLeftBehind.describe({ spawned: Option.some(spawned.pid), holder: Option.none() }) }).pipe(
       Effect.catchTag("WaitTimeout", () => Effect.void) // the readiness wait reports the timeout, with the pid
     )
     return Option.some(spawned)
@@ -142,7 +148,7 @@ export const start = (o: StartOptions): Effect.Effect<Result, Failure | WaitTime
     const name = quoted(dir.instance)
     yield* ensureCreated
     const running = yield* findDaemon
-    const launched = Option.isSome(running) ? Option.none<Spawned>() : yield* launch(o.deadline, o.settings, { hold: o.wait, leftBehind: keepsStarting(name) })
+    const launched = Option.isSome(running) ? Option.none<Spawned>() : yield* launch(o.deadline, o.settings, { hold: o.wait })
     if (Option.isNone(launched)) {
       // running already, or started by a concurrent command while we waited for the gate
       const daemon = Option.isSome(running) ? running : yield* findDaemon
@@ -150,14 +156,14 @@ export const start = (o: StartOptions): Effect.Effect<Result, Failure | WaitTime
       yield* checkSettings(Option.flatMap(daemon, (d) => d.record), o.settings)
       const pid = Option.map(daemon, (d) => d.pid)
       if (!o.wait) return result("noop", `${name} control plane is already running`, Option.getOrUndefined(pid))
-      const ready = yield* awaitReady(o.deadline, { leftBehind: keepsStarting(name) })
+      const ready = yield* awaitReady(o.deadline)
       return yield* ready_(name, ready.pid)
     }
     const spawned = launched.value
     if (!o.wait) {
       return yield* finished("starting", `${name} control plane is starting`, spawned.pid)
     }
-    const ready = yield* awaitReady(o.deadline, { spawned, leftBehind: keepsStarting(name) })
+    const ready = yield* awaitReady(o.deadline, { spawned })
     return yield* ready_(name, ready.pid)
   })
 
@@ -212,9 +218,13 @@ export const awaitStopped = (pid: number, deadline: Deadline.Deadline, extra = "
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const what = `${quoted(dir.instance)} control plane with pid ${pid} to stop`
-    const stopping = `the control plane (pid ${pid}) received SIGINT and keeps shutting down in the background`
+    // judged when Ctrl-C comes: the daemon may have finished its drain meanwhile
+    const stopping = Effect.map(pm.isAlive(pid), (alive) =>
+      alive
+        ? `the control plane (pid ${pid}) received SIGINT and keeps shutting down in the background`
+        : `the control plane (pid ${pid}) has exited`)
     yield* waitFor(what, deadline, withProgress(`${quoted(dir.instance)} control plane (pid ${pid}) to stop`, deadline)(awaitExit(pid))).pipe(
-      sayWhenInterrupted(what, Effect.succeed(extra === "" ? stopping : `${stopping}; ${extra}`)),
+      sayWhenInterrupted(what, Effect.map(stopping, (s) => (extra === "" ? s : `${s}; ${extra}`))),
       Effect.catchTag("WaitTimeout", (e) =>
         Effect.gen(function*() {
           yield* pm.signal(pid, "forceful")
@@ -283,7 +293,9 @@ export const remove = (deadline: Deadline.Deadline): Effect.Effect<Result, Failu
     yield* Effect.scoped(Effect.gen(function*() {
       yield* StartGate.hold(deadline, {
         what: `${name} control plane to be deleted`,
-        leftBehind: (h) => `another rdd process${Option.match(h, { onNone: () => "", onSome: (p) => ` (pid ${p})` })} is starting it; ${preserved}`
+        leftBehind: (h) =>
+          Effect.map(Effect.flatMap(ProcessManager, (p) => Option.match(h, { onNone: () => Effect.succeed(false), onSome: p.isAlive })), (alive) =>
+            Option.isSome(h) && alive ? `another rdd process (pid ${h.value}) is starting it; ${preserved}` : preserved)
       })
       const again = yield* target(deadline)
       if (Option.isSome(again)) {

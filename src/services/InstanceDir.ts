@@ -7,11 +7,10 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Failure } from "../domain/Errors.js"
-import type { Instance, Paths } from "../domain/Instance.js"
+import type { Instance, Paths, RemovableDir } from "../domain/Instance.js"
 import type { RunRecord } from "../domain/RunRecord.js"
 
-/** The directories `svc delete` removes, by key of `Paths`. */
-export type RemovableDir = "dir" | "log_dir" | "short_dir"
+export type { RemovableDir }
 
 export interface InstanceDirShape {
   readonly instance: Instance
@@ -33,7 +32,10 @@ export interface InstanceDirShape {
   readonly writeFileAtomic: (path: string, content: string, mode: number) => Effect.Effect<void, Failure>
   readonly exists: (path: string) => Effect.Effect<boolean>
   readonly removeFile: (path: string) => Effect.Effect<void>
-  /** removes one of the instance's own directories, recursively */
+  /**
+   * removes one of the instance's own directories, recursively; fails and removes
+   * nothing when the path is not named after this instance (Instance.refuseRemoval)
+   */
   readonly removeDir: (dir: RemovableDir) => Effect.Effect<void, Failure>
   readonly ensureDir: (path: string, mode: number) => Effect.Effect<void, Failure>
 }

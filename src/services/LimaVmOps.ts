@@ -17,6 +17,7 @@ import { Failure, NotFound } from "../domain/Errors.js"
 import { Core } from "../domain/KubeObject.js"
 import * as LimaVm from "../domain/LimaVm.js"
 import { timestamp } from "../domain/limavm/Conditions.js"
+import * as TemplateChange from "../domain/limavm/TemplateChange.js"
 import { ensureRunning } from "./Autostart.js"
 import { KubeClient } from "./KubeClient.js"
 import * as LimaVmWait from "./LimaVmWait.js"
@@ -152,17 +153,31 @@ export interface CreateOptions {
 
 export const isFileTemplate = (template: string): boolean => template.includes("/") || template.includes(":")
 
+const readTemplateFile = (file: string) =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) =>
+    fs.readFileString(file).pipe(
+      Effect.mapError((e) => new Failure({ message: `failed to read template file ${q(file)}: ${e.message}` }))
+    ))
+
 export const create = (o: CreateOptions) =>
   Effect.gen(function*() {
     yield* ensureRunning(o.deadline)
     const kube = yield* KubeClient
     const existing = yield* find(o.name)
     if (Option.isSome(existing) && existing.value.namespace === o.namespace) {
-      const wanted = isFileTemplate(o.template) ? o.name : o.template
-      if (wanted !== existing.value.spec.templateRef.name) {
-        // asking for another template is a change of templateRef: the server decides (it is
-        // immutable, so this is rejected: exit 3), rather than a silent "already exists"
-        yield* kube.patch(LimaVm.refOf(o.namespace, o.name), { spec: { templateRef: { name: wanted } } }, "merge")
+      const templateRef = existing.value.spec.templateRef.name
+      const requested: TemplateChange.Requested = isFileTemplate(o.template)
+        ? { _tag: "File", path: o.template, configMap: o.name, text: yield* readTemplateFile(o.template) }
+        : { _tag: "ConfigMap", name: o.template }
+      const cm = yield* kube.get({ type: Core.configmaps, namespace: o.namespace, name: templateRef })
+      const text = Option.flatMap(cm, (c) => Option.fromNullable((c as { data?: Record<string, string> }).data?.["template"]))
+      const diff = TemplateChange.difference({ templateRef, text: Option.getOrUndefined(text) }, requested)
+      if (diff !== undefined) {
+        // a templateRef is immutable: a silent "already exists" would let the user believe it was applied
+        return yield* new Failure({
+          message: `LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)} with ${diff}; ` +
+            `delete it first ("rdd limavm delete ${o.name}") to create it with this template`
+        })
       }
       yield* Effect.logInfo(`LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
       if (!o.start) return result("noop", `LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
@@ -179,10 +194,7 @@ export const create = (o: CreateOptions) =>
     let templateName = o.template
     let fileConfigMap: string | undefined
     if (isFileTemplate(o.template)) {
-      const fs = yield* FileSystem.FileSystem
-      const text = yield* fs.readFileString(o.template).pipe(
-        Effect.mapError((e) => new Failure({ message: `failed to read template file ${q(o.template)}: ${e.message}` }))
-      )
+      const text = yield* readTemplateFile(o.template)
       const cmRef = { type: Core.configmaps, namespace: o.namespace, name: o.name }
       if (Option.isSome(yield* kube.get(cmRef))) {
         return yield* new Failure({

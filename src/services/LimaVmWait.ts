@@ -9,6 +9,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, type WaitTimeout } from "../domain/Errors.js"
@@ -52,14 +53,26 @@ export const until = <A>(
   Effect.gen(function*() {
     const kube = yield* KubeClient
     const onDeleted = options.onDeleted ?? (() => fail(deletedWhileWaiting(target)))
-    const judgeObject = (object: Option.Option<KubeObject>): Verdict<A> =>
-      Option.isNone(object) || (object.value.metadata.uid !== undefined && object.value.metadata.uid !== target.uid)
-        ? onDeleted()
-        : judge(LimaVm.fromObject(object.value))
-    const current = kube.get(LimaVm.refOf(target.namespace, target.name)).pipe(Effect.map(judgeObject))
+    // what the VM says right now, for the progress line; logged once per change for non-TTY users
+    const stuckOn = yield* Ref.make("")
+    const note = (vm: LimaVm.LimaVm) =>
+      Effect.gen(function*() {
+        const now = stateOf(vm)
+        if (now === (yield* Ref.getAndSet(stuckOn, now)) || now === "") return
+        yield* Effect.logInfo(`LimaVM ${JSON.stringify(target.name)}: ${now}`)
+      })
+    const judgeObject = (object: Option.Option<KubeObject>): Effect.Effect<Verdict<A>> => {
+      if (Option.isNone(object) || (object.value.metadata.uid !== undefined && object.value.metadata.uid !== target.uid)) {
+        return Effect.succeed(onDeleted())
+      }
+      const vm = LimaVm.fromObject(object.value)
+      const verdict = judge(vm)
+      return verdict._tag === "Wait" ? Effect.as(note(vm), verdict) : Effect.succeed(verdict)
+    }
+    const current = kube.get(LimaVm.refOf(target.namespace, target.name)).pipe(Effect.flatMap(judgeObject))
     const watched = kube.watch(LimaVm.LimaVmType, { namespace: target.namespace, fieldSelector: `metadata.name=${target.name}` }).pipe(
-      Stream.map((event): Verdict<A> => {
-        if (event.type === "BOOKMARK") return keepWaiting
+      Stream.mapEffect((event): Effect.Effect<Verdict<A>> => {
+        if (event.type === "BOOKMARK") return Effect.succeed(keepWaiting)
         return event.type === "DELETED" ? judgeObject(Option.none()) : judgeObject(Option.some(event.object))
       })
     )
@@ -79,8 +92,18 @@ export const until = <A>(
             ? Effect.succeed(verdict.value)
             : Effect.fail(new Failure({ message: verdict._tag === "Fail" ? verdict.message : "unexpected state" }))
       }))
-    return yield* waitFor(what, deadline, withProgress(what, deadline)(body), options.leftBehind === undefined ? {} : { leftBehind: options.leftBehind })
+    return yield* waitFor(what, deadline, withProgress(what, deadline, Ref.get(stuckOn))(body), options.leftBehind === undefined ? {} : { leftBehind: options.leftBehind })
   })
+
+/**
+ * The condition a waiting VM is held up by, as `Type=Status: message (Reason)`:
+ * Created while it is not True (e.g. a download that keeps failing), else Running.
+ */
+export const stateOf = (vm: LimaVm.LimaVm): string => {
+  const created = LimaVm.condition(vm, LimaVm.ConditionTypes.Created)
+  const c = created !== undefined && created.status !== "True" ? created : LimaVm.condition(vm, LimaVm.ConditionTypes.Running)
+  return c === undefined ? "" : `${c.type}=${c.status}: ${c.message ?? ""} (${c.reason ?? ""})`
+}
 
 /** Fail-fast reasons (SPEC 1.2): the VM reports it cannot be created or started. */
 export const failure = (vm: LimaVm.LimaVm): string | undefined => {

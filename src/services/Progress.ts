@@ -29,12 +29,24 @@ export const progressLine = (phase: string, elapsed: Duration.Duration, deadline
 
 const RefreshEvery = Duration.millis(100)
 
-/** Shows the progress line for `phase` while `self` runs. */
-export const withProgress = (phase: string, deadline: Deadline.Deadline) =>
+/** One terminal line: the progress line is redrawn in place, and a wrapped one could not be. */
+const clip = (detail: string): string => {
+  const flat = detail.replace(/\s+/g, " ")
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat
+}
+
+/**
+ * Shows the progress line for `phase` while `self` runs. `detail`, read at each
+ * redraw, is what the wait is stuck on right now (a condition's reason and
+ * message, e.g. a download error): shown after the line, so a retrying condition
+ * is never silence.
+ */
+export const withProgress = (phase: string, deadline: Deadline.Deadline, detail: Effect.Effect<string> = Effect.succeed("")) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | Progress> =>
   Effect.flatMap(Progress, (progress) => {
     if (!progress.enabled) return self
-    const draw = Effect.flatMap(Deadline.elapsed(deadline), (e) => progress.show(progressLine(phase, e, deadline)))
+    const draw = Effect.flatMap(Effect.zip(Deadline.elapsed(deadline), detail), ([e, d]) =>
+      progress.show(d === "" ? progressLine(phase, e, deadline) : `${progressLine(phase, e, deadline)}: ${clip(d)}`))
     return Effect.scoped(
       Effect.gen(function*() {
         yield* Effect.forkScoped(Effect.repeat(draw, Schedule.spaced(RefreshEvery)))

@@ -15,7 +15,7 @@ import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as Deadline from "../domain/Deadline.js"
-import { Failure, leavingBehind, type WaitTimeout } from "../domain/Errors.js"
+import { Failure, type WaitTimeout } from "../domain/Errors.js"
 import { quoted } from "../domain/Instance.js"
 import { Core, type KubeObject, type ObjectRef } from "../domain/KubeObject.js"
 import type { RunRecord } from "../domain/RunRecord.js"
@@ -24,7 +24,8 @@ import { InstanceDir } from "./InstanceDir.js"
 import { KubeClient } from "./KubeClient.js"
 import { type Progress, withProgress } from "./Progress.js"
 import { ProcessManager, type Spawned } from "./ProcessManager.js"
-import { poll, pollUntil, sayWhenInterrupted, waitFor } from "./Wait.js"
+import * as StartLeftBehind from "./StartLeftBehind.js"
+import { poll, pollUntil, waitFor } from "./Wait.js"
 
 export const DiscoveryNamespace = "rdd-system"
 export const DiscoveryName = "rdd-controller-manager"
@@ -91,18 +92,17 @@ type R = InstanceDir | ProcessManager | KubeClient | Progress
 /**
  * Waits, within `deadline`, until the instance's control plane is ready. `spawned`
  * is the daemon this command just started, if any (it may still be before its
- * lock and pid file). `leftBehind` says, from the pid waited for, what a timeout leaves.
+ * lock and pid file). What a timeout or Ctrl-C leaves is judged then (StartLeftBehind).
  */
 export const awaitReady = (
   deadline: Deadline.Deadline,
-  options: { readonly spawned?: Spawned; readonly leftBehind: (pid: Option.Option<number>) => string }
+  options: { readonly spawned?: Spawned } = {}
 ): Effect.Effect<Awaited, Failure | WaitTimeout, R> =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const pm = yield* ProcessManager
     const kube = yield* KubeClient
     const announced = yield* Ref.make<ReadonlySet<Phase>>(new Set())
-    const current = yield* Ref.make<Option.Option<number>>(Option.fromNullable(options.spawned?.pid))
 
     const phase = <A, E, R2>(p: Phase, self: Effect.Effect<A, E, R2>) =>
       Effect.gen(function*() {
@@ -157,7 +157,6 @@ export const awaitReady = (
     const loop = (child: Option.Option<number>): Effect.Effect<Awaited, Failure, R> =>
       Effect.gen(function*() {
         const run = yield* phase(Phases.api, resolve(child))
-        yield* Ref.set(current, Option.some(run.pid))
         // the daemon's death ends the wait at once, unless another daemon took over
         const death = Effect.zipRight(
           pm.awaitExit(run.pid),
@@ -179,11 +178,8 @@ export const awaitReady = (
     })
 
     const what = `${quoted(dir.instance)} control plane to be ready`
-    return yield* waitFor(what, deadline, body).pipe(
-      sayWhenInterrupted(what, Effect.map(Ref.get(current), options.leftBehind)),
-      Effect.catchTag("WaitTimeout", (e) =>
-        Effect.flatMap(Ref.get(current), (pid) => Effect.fail(leavingBehind(options.leftBehind(pid))(e))))
-    )
+    const leftBehind = StartLeftBehind.describe({ spawned: Option.fromNullable(options.spawned?.pid), holder: Option.none() })
+    return yield* waitFor(what, deadline, body, { leftBehind })
   })
 
 /** One look, no waiting (for `svc status -o json`): is this run of the daemon ready right now? */

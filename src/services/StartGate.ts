@@ -52,7 +52,8 @@ const parseMarker = (text: string) => {
 /** How a timed-out wait for the gate is reported: what the command was waiting for, and what it leaves. */
 export interface OnTimeout {
   readonly what: string
-  readonly leftBehind: (holder: Option.Option<number>) => string
+  /** judged when the timeout comes, from the holder last seen */
+  readonly leftBehind: (holder: Option.Option<number>) => Effect.Effect<string, never, InstanceDir | ProcessManager>
 }
 
 /**
@@ -126,7 +127,8 @@ export const hold = (
         )
       ).pipe(
         Effect.catchTag("WaitTimeout", (e) =>
-          onTimeout === undefined ? Effect.fail(e) : Effect.flatMap(Ref.get(lastHolder), (h) => Effect.fail(leavingBehind(onTimeout.leftBehind(h))(e))))
+          onTimeout === undefined ? Effect.fail(e) : Effect.flatMap(Ref.get(lastHolder), (h) =>
+            Effect.flatMap(onTimeout.leftBehind(h), (left) => Effect.fail(leavingBehind(left)(e)))))
       ),
       () =>
         Effect.gen(function*() {

@@ -12,8 +12,9 @@ import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
 import { WaitTimeout } from "../domain/Errors.js"
 
-export interface WaitOptions {
-  readonly leftBehind?: string
+export interface WaitOptions<R = never> {
+  /** what a timeout or Ctrl-C leaves; an effect when it must be judged at that moment */
+  readonly leftBehind?: string | Effect.Effect<string, never, R>
 }
 
 /**
@@ -26,8 +27,8 @@ export const LeftOnInterrupt: FiberRef.FiberRef<Option.Option<string>> = FiberRe
  * Ctrl-C during a wait ends the command with 130 and leaves the work going on; this
  * says what, the way a timeout does (`leftBehind` is read when the interrupt comes).
  */
-export const sayWhenInterrupted = (what: string, leftBehind: Effect.Effect<string>) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+export const sayWhenInterrupted = <R2>(what: string, leftBehind: Effect.Effect<string, never, R2>) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | R2> =>
   Effect.onInterrupt(self, () =>
     Effect.flatMap(leftBehind, (left) =>
       Effect.zipRight(
@@ -35,28 +36,30 @@ export const sayWhenInterrupted = (what: string, leftBehind: Effect.Effect<strin
         Effect.logWarning(`interrupted while waiting for ${what}; ${left}`)
       )))
 
-export const waitFor = <A, E, R>(
+export const waitFor = <A, E, R, R2 = never>(
   what: string,
   deadline: Deadline.Deadline,
   effect: Effect.Effect<A, E, R>,
-  options: WaitOptions = {}
-): Effect.Effect<A, E | WaitTimeout, R> => {
-  const bounded: Effect.Effect<A, E | WaitTimeout, R> = deadline.forever
+  options: WaitOptions<R2> = {}
+): Effect.Effect<A, E | WaitTimeout, R | R2> => {
+  const left = options.leftBehind === undefined
+    ? undefined
+    : typeof options.leftBehind === "string"
+    ? Effect.succeed(options.leftBehind)
+    : options.leftBehind
+  const bounded: Effect.Effect<A, E | WaitTimeout, R | R2> = deadline.forever
     ? effect
-    : Effect.flatMap(Deadline.remaining(deadline), (left) =>
+    : Effect.flatMap(Deadline.remaining(deadline), (remaining) =>
       effect.pipe(
-        Effect.timeout(left),
+        Effect.timeout(remaining),
         Effect.catchTag("TimeoutException", () =>
-          Effect.fail(
-            new WaitTimeout({
-              what,
-              budget: deadline.budget,
-              ...(options.leftBehind === undefined ? {} : { leftBehind: options.leftBehind })
-            })
-          ))
+          Effect.flatMap(left ?? Effect.succeed(undefined), (leftBehind) =>
+            Effect.fail(
+              new WaitTimeout({ what, budget: deadline.budget, ...(leftBehind === undefined ? {} : { leftBehind }) })
+            )))
       ))
   // outside the timeout: the deadline interrupts the inner effect, and that is a timeout, not Ctrl-C
-  return options.leftBehind === undefined ? bounded : sayWhenInterrupted(what, Effect.succeed(options.leftBehind))(bounded)
+  return left === undefined ? bounded : sayWhenInterrupted(what, left)(bounded)
 }
 
 /** Default interval for process-liveness polling (SPEC 1.2). */

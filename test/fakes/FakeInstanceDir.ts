@@ -55,8 +55,10 @@ export const instanceDir = (w: World) =>
         if (w.files.delete(path)) noteRemoved(w, path)
       }),
     removeDir: (key) =>
-      Effect.sync(() => {
+      Effect.suspend(() => {
         const root = w.paths[key]
+        const refused = Instance.refuseRemoval(w.instance, key, root)
+        if (refused !== undefined) return Effect.fail(new Failure({ message: refused }))
         for (const f of [...w.files.keys()]) {
           if (under(root, f)) {
             w.files.delete(f)
@@ -64,6 +66,7 @@ export const instanceDir = (w: World) =>
           }
         }
         for (const d of [...w.dirs]) if (under(root, d)) w.dirs.delete(d)
+        return Effect.void
       }),
     ensureDir: (path) => Effect.sync(() => void w.dirs.add(path))
   })

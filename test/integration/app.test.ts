@@ -1,7 +1,7 @@
 /**
  * `rdd set` / `rdd start` / `rdd stop` on the real daemon (autostarted by the
  * CLI), with the App's VM booted by the real QEMU driver from the tiny test
- * guest (`npm run -s test-image`, given to the daemon through RDD_APP_TEMPLATE).
+ * guest (`npm run -s test-image`, saved on the App from RDD_APP_TEMPLATE by the command that creates it).
  * Each block has its own HOME and instance; everything started is stopped by
  * pid in afterAll. At most one guest per block, one block at a time.
  */

@@ -10,7 +10,7 @@ import { messages, runRdd, tempHome } from "../support/rdd.js"
 
 const { home, cleanup } = tempHome()
 afterAll(cleanup)
-const run = (...args: Array<string>) => runRdd(args, { home, env: { RDD_LOG_LEVEL: undefined, RDD_LOG_DIR: undefined } })
+const run = (...args: Array<string>) => runRdd(args, { home, env: { RDD_LOG_LEVEL: undefined, RDD_LOG_ROOT: undefined } })
 
 describe("usage errors exit 2 and name the problem", () => {
   it.each([
@@ -91,9 +91,9 @@ describe("svc paths", () => {
     expect(valueColumn.size).toBe(1)
   })
 
-  it("honours RDD_LOG_DIR and needs no daemon", async () => {
-    const r = await runRdd(["svc", "paths", "log_dir"], { home, env: { RDD_LOG_DIR: "/var/tmp/rdd-logs" } })
-    expect(r.stdout).toBe("/var/tmp/rdd-logs\n")
+  it("honours RDD_LOG_ROOT (not the RDD_LOG_DIR it exports) and needs no daemon", async () => {
+    const r = await runRdd(["svc", "paths", "log_dir"], { home, env: { RDD_LOG_ROOT: "/var/tmp/rdd-logs", RDD_LOG_DIR: "/elsewhere" } })
+    expect(r.stdout).toBe("/var/tmp/rdd-logs/rancher-desktop-2\n")
     expect(existsSync("/var/tmp/rdd-logs")).toBe(false)
   })
 })

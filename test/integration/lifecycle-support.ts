@@ -99,7 +99,7 @@ export const makeInstance = (bin: string, env: Record<string, string> = {}): Ins
   const children = new Set<ChildProcess>()
   const baseEnv = { ...process.env, HOME: home, RDD_LOG_LEVEL: "info", ...env }
   delete (baseEnv as Record<string, string | undefined>)["RDD_INSTANCE"]
-  delete (baseEnv as Record<string, string | undefined>)["RDD_LOG_DIR"]
+  delete (baseEnv as Record<string, string | undefined>)["RDD_LOG_ROOT"]
   const rdd: Instance["rdd"] = (args, options = {}) =>
     new Promise((resolve) => {
       const started = Date.now()

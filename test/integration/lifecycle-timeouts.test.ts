@@ -39,7 +39,7 @@ describe("exit 4 on a frozen daemon", () => {
     const start = await i.rdd(["svc", "start", "--timeout=2s", "-o", "json"])
     expect(start.code).toBe(4)
     expect(start.messages.join("\n")).toContain(`timed out after 2s waiting for ${N} control plane to be ready: context deadline exceeded`)
-    expect(start.messages.join("\n")).toContain(`keeps starting in the background (pid ${pid})`)
+    expect(start.messages.join("\n")).toContain(`keeps running (pid ${pid}); it was not confirmed ready in time`)
     expect(JSON.parse(start.stdout)).toMatchObject({ outcome: "timeout", exitCode: 4 })
     expect(start.levels.at(-1)).toBe("error")
 

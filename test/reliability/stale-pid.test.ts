@@ -28,7 +28,7 @@ const setup = () => {
 }
 
 const rdd = (home: string, ...args: Array<string>) =>
-  runRdd(["--instance", "stale", ...args], { home, env: { RDD_LOG_LEVEL: undefined, RDD_LOG_DIR: undefined }, timeoutMs: 60_000 })
+  runRdd(["--instance", "stale", ...args], { home, env: { RDD_LOG_LEVEL: undefined, RDD_LOG_ROOT: undefined }, timeoutMs: 60_000 })
 
 describe.each(variants.map((v) => [v.name, v] as const))("rdd.pid holding %s", (_name, v) => {
   it("svc status says not started, PID 0, and leaves the file alone", async () => {

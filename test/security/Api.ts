@@ -150,7 +150,7 @@ export const startDaemon = async (
   options: { readonly extra?: ReadonlyArray<string>; readonly global?: ReadonlyArray<string>; readonly home?: string } = {}
 ): Promise<Daemon> => {
   const t = options.home === undefined ? tempHome(`rdd-sec-${suffix}-`) : { home: options.home, cleanup: () => {} }
-  const env = { RDD_LOG_LEVEL: undefined, RDD_LOG_DIR: undefined, RDD_KEEP_LOGS: undefined }
+  const env = { RDD_LOG_LEVEL: undefined, RDD_LOG_ROOT: undefined, RDD_KEEP_LOGS: undefined }
   const rdd = (...args: Array<string>) =>
     runRdd([...(options.global ?? []), "--instance", suffix, ...args], { home: t.home, env, timeoutMs: 120_000 })
   const pathsRun = await rdd("svc", "paths", "-o", "json")

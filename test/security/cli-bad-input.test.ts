@@ -31,7 +31,7 @@ const env = {
   RDD_LOG_LEVEL: undefined,
   RDD_LOG_FORMAT: undefined,
   RDD_INSTANCE: undefined,
-  RDD_LOG_DIR: undefined,
+  RDD_LOG_ROOT: undefined,
   // nothing a fuzzed command might run by accident
   RDD_KUBECTL: "/nonexistent/kubectl"
 }

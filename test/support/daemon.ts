@@ -142,7 +142,7 @@ const startOnce = async (options: StartOptions): Promise<TestDaemon> => {
   const stderrFile = path.join(logDir, `${suffix}.stderr.log`)
   const err = fs.openSync(stderrFile, "a")
   const child = spawn(process.execPath, [bin, "--instance", suffix, "svc", "serve", ...(options.args ?? [])], {
-    env: { ...process.env, HOME: home, RDD_LOG_DIR: logDir, ...options.env },
+    env: { ...process.env, HOME: home, RDD_LOG_ROOT: logDir, ...options.env },
     stdio: ["ignore", err, err]
   })
   fs.closeSync(err)

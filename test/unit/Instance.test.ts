@@ -45,12 +45,28 @@ describe("Instance", () => {
     expect(p.k3s_config).toBe("/home/u/.local/share/rancher-desktop-2/k3s.yaml")
   })
 
-  it("computes the macOS paths and honours RDD_LOG_DIR", () => {
+  it("computes the macOS paths and puts the log dir under RDD_LOG_ROOT, one per instance", () => {
     const p = Instance.paths(make("7"), { home: "/Users/u", platform: "darwin" })
     expect(p.dir).toBe("/Users/u/Library/Application Support/rancher-desktop-7")
     expect(p.log_dir).toBe("/Users/u/Library/Logs/rancher-desktop-7")
-    const q = Instance.paths(make("7"), { home: "/Users/u", platform: "darwin", logDirOverride: "/tmp/logs" })
-    expect(q.log_dir).toBe("/tmp/logs")
+    const q = Instance.paths(make("7"), { home: "/Users/u", platform: "darwin", logRoot: "/tmp/logs" })
+    expect(q.log_dir).toBe("/tmp/logs/rancher-desktop-7")
+    expect(q.stderr_log).toBe("/tmp/logs/rancher-desktop-7/rdd.stderr.log")
+  })
+
+  it("refuses to remove a directory that is not named after the instance", () => {
+    const dev = make("dev")
+    const own = Instance.paths(dev, { home: "/h", platform: "linux", logRoot: "/var/log/rdd" })
+    for (const key of ["dir", "log_dir", "short_dir"] as const) {
+      expect(Instance.refuseRemoval(dev, key, own[key])).toBeUndefined()
+    }
+    const other = Instance.paths(make("2"), { home: "/h", platform: "linux" })
+    for (const key of ["dir", "log_dir", "short_dir"] as const) {
+      expect(Instance.refuseRemoval(dev, key, other[key])).toMatch(/refusing to remove .*rancher-desktop-dev/)
+    }
+    expect(Instance.refuseRemoval(dev, "log_dir", "/var/log/rdd")).toMatch(/refusing/)
+    expect(Instance.refuseRemoval(dev, "dir", "/h")).toMatch(/refusing/)
+    expect(Instance.refuseRemoval(dev, "short_dir", "/h/.rd2")).toMatch(/refusing/)
   })
 
   it("every key of svc paths is computed", () => {

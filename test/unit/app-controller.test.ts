@@ -21,7 +21,7 @@ import * as FakeKube from "../fakes/InMemoryKube.js"
 const Base = "vmType: qemu\ncpus: 1\nmemory: 256MiB\nimages:\n- location: /var/lib/rdd/disk.img\n"
 
 const host = (base: Effect.Effect<string, TemplateUnavailable> = Effect.succeed(Base)): AppHost => ({
-  baseTemplate: base,
+  baseTemplate: () => base,
   params: (kubernetesPort) => ({ dockerSocket: "/h/.rd2/docker.sock", homeInGuest: "/h", instanceConfigDir: "/h/.local/share/rd", kubernetesPort }),
   pickKubernetesPort: Effect.succeed(7443)
 })

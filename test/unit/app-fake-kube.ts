@@ -22,6 +22,8 @@ export interface FakeOptions {
   readonly admit?: (app: KubeObject) => string | undefined
   /** the first read of the App misses it (someone else creates it right after) */
   readonly racingCreator?: boolean
+  /** the App's LimaVM as a GET returns it (default: none exists) */
+  readonly limaVm?: KubeObject
 }
 
 export interface FakeApi {
@@ -83,6 +85,8 @@ export const make = (options: FakeOptions = {}): Effect.Effect<FakeApi> =>
           : ref.type.resource === App.Plural
           ? Effect.flatMap(Ref.getAndSet(raced, true), (done) =>
             options.racingCreator === true && !done ? Effect.succeed(Option.none()) : Ref.get(app))
+          : ref.type.resource === "limavms"
+          ? Effect.succeed(Option.fromNullable(options.limaVm))
           : unused(`get ${ref.type.resource}`),
       list: () => unused("list"),
       watch: () =>

@@ -1,4 +1,4 @@
-/** The App controller's host side: the base template from RDD_APP_TEMPLATE, the params, the k3s port; and set's help detection. */
+/** The App controller's host side: the base template the App's annotation names, the params, the k3s port; and set's help detection. */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -15,19 +15,19 @@ const daemon = {
 }
 
 describe("Host", () => {
-  it.effect("reads the template named by RDD_APP_TEMPLATE at each pass, and says which file it cannot read", () =>
+  it.effect("reads the template the App's annotation names at each pass, and says which file it cannot read", () =>
     Effect.gen(function*() {
       const dir = mkdtempSync(path.join(tmpdir(), "rdd-apphost-"))
       try {
         const file = path.join(dir, "t.yaml")
         writeFileSync(file, "images: []\n")
-        const host = Host.make(daemon, { [Host.TemplateEnv]: file })
-        assert.strictEqual(yield* host.baseTemplate, "images: []\n")
+        const host = Host.make(daemon)
+        assert.strictEqual(yield* host.baseTemplate(file), "images: []\n")
         writeFileSync(file, "cpus: 3\n")
-        assert.strictEqual(yield* host.baseTemplate, "cpus: 3\n")
-        const missing = yield* Effect.either(Host.make(daemon, { [Host.TemplateEnv]: path.join(dir, "nope.yaml") }).baseTemplate)
+        assert.strictEqual(yield* host.baseTemplate(file), "cpus: 3\n")
+        const missing = yield* Effect.either(host.baseTemplate(path.join(dir, "nope.yaml")))
         assert.isTrue(Either.isLeft(missing))
-        assert.match(Either.isLeft(missing) ? missing.left.message : "", /nope\.yaml.*RDD_APP_TEMPLATE/)
+        assert.match(Either.isLeft(missing) ? missing.left.message : "", /nope\.yaml.*annotation app\.rancherdesktop\.io\/vm-template/)
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }
@@ -35,8 +35,8 @@ describe("Host", () => {
 
   it.effect("falls back to the built-in template, and fills the params from the instance's paths", () =>
     Effect.gen(function*() {
-      const host = Host.make(daemon, {})
-      assert.strictEqual(yield* host.baseTemplate, VmTemplate.defaultBase)
+      const host = Host.make(daemon)
+      assert.strictEqual(yield* host.baseTemplate(undefined), VmTemplate.defaultBase)
       const p = host.params(7000)
       assert.strictEqual(p.dockerSocket, "/h/.rdx/docker.sock")
       assert.strictEqual(p.instanceConfigDir, daemon.paths.dir)
@@ -45,7 +45,7 @@ describe("Host", () => {
 
   it.effect("picks a loopback port for k3s", () =>
     Effect.gen(function*() {
-      const port = yield* Host.make(daemon, {}).pickKubernetesPort
+      const port = yield* Host.make(daemon).pickKubernetesPort
       assert.isTrue(Number.isInteger(port) && port > 0 && port < 65536)
     }))
 })

@@ -250,3 +250,34 @@ describe("outcome vocabulary of set, start and stop, each wait mode (docs/lifecy
         })))
   }
 })
+
+describe("the App's VM template (RDD_APP_TEMPLATE)", () => {
+  const annotation = "app.rancherdesktop.io/vm-template"
+
+  it.effect("is saved on the App that set creates, and said so", () =>
+    withApi({}, (api, logs) =>
+      Effect.gen(function*() {
+        const fiber = yield* Effect.fork(set(["running=false"], Duration.minutes(5), { wait: false, appTemplate: Option.some("/t/vm.yaml") }))
+        yield* TestClock.adjust(Duration.seconds(1))
+        yield* Fiber.join(fiber)
+        const app = Option.getOrThrow(yield* Ref.get(api.app))
+        assert.strictEqual(app.metadata.annotations?.[annotation], "/t/vm.yaml")
+        assert.include(yield* Ref.get(logs), `the App's VM template is "/t/vm.yaml" (saved on the App)`)
+      })))
+
+  it.effect("a set without it keeps the saved one; a different one is reported and not applied", () =>
+    withApi({ app: { ...Fake.appObject({ running: false }, 1, [cond("Settled", "True", "Settled", 1)]), metadata: { ...Fake.appObject({}).metadata, annotations: { [annotation]: "/t/vm.yaml" } } } }, (api, logs) =>
+      Effect.gen(function*() {
+        for (const appTemplate of [Option.none(), Option.some("/t/other.yaml")]) {
+          const fiber = yield* Effect.fork(set(["running=false"], Duration.minutes(5), { wait: false, appTemplate }))
+          yield* TestClock.adjust(Duration.seconds(1))
+          yield* Fiber.join(fiber)
+          assert.strictEqual(Option.getOrThrow(yield* Ref.get(api.app)).metadata.annotations?.[annotation], "/t/vm.yaml")
+        }
+        const warned = (yield* Ref.get(logs)).filter((l) => l.includes("is not applied"))
+        assert.deepStrictEqual(warned, [
+          `RDD_APP_TEMPLATE=/t/other.yaml is not applied: the App's VM template is "/t/vm.yaml" (annotation ${annotation}); ` +
+          `to change it: rdd ctl annotate app app ${annotation}=/t/other.yaml --overwrite`
+        ])
+      })))
+})

@@ -55,10 +55,10 @@ export const render = (base: string, spec: AppSpec, host: HostParams): { readonl
 }
 
 /**
- * Used when no template is configured (RDD_APP_TEMPLATE): a Debian cloud image.
+ * Used when the App names no template (annotation app.rancherdesktop.io/vm-template): a Debian cloud image.
  * Drivers that cannot fetch URLs report CreateFailed, which `rdd set` shows.
  */
-export const defaultBase = `# The rdd app VM (default template; set RDD_APP_TEMPLATE to a Lima template file to replace it).
+export const defaultBase = `# The rdd app VM (default template; RDD_APP_TEMPLATE when the App is created, or the App's annotation app.rancherdesktop.io/vm-template, names a Lima template file to use instead).
 vmType: qemu
 cpus: 2
 memory: 4GiB

@@ -56,7 +56,7 @@ export const daemonsOf = (suffix: string): ReadonlyArray<number> => {
 
 export const makeInstance = async (suffix: string, options: { readonly home?: string } = {}): Promise<Instance> => {
   const t = options.home === undefined ? tempHome(`rdd-rel-${suffix}-`) : { home: options.home, cleanup: () => {} }
-  const env = { RDD_LOG_LEVEL: undefined, RDD_LOG_DIR: undefined, RDD_KEEP_LOGS: undefined }
+  const env = { RDD_LOG_LEVEL: undefined, RDD_LOG_ROOT: undefined, RDD_KEEP_LOGS: undefined }
   const rdd = (...args: Array<string>) => runRdd(["--instance", suffix, ...args], { home: t.home, env, timeoutMs: 120_000 })
   const paths = JSON.parse((await rdd("svc", "paths", "-o", "json")).stdout) as Record<string, string>
   const inst: Instance = {

@@ -1,11 +1,10 @@
 /**
  * What the App controller needs from the host it runs on: the base Lima
- * template of the app's VM (the file named by RDD_APP_TEMPLATE, read at every
- * pass so an edited file takes effect; else the built-in default), the values
- * of the template's `param:` block, and a free host port for k3s (7441 + index
- * preferred, as the Go tool). Tests point RDD_APP_TEMPLATE at the tiny QEMU
- * guest of `npm run -s test-image`; the daemon inherits it from the CLI that
- * autostarts it.
+ * template of the app's VM (the file the App's own annotation names, read at
+ * every pass so an edited file takes effect; else the built-in default — never
+ * the daemon's environment, which depends on whichever shell autostarted it),
+ * the values of the template's `param:` block, and a free host port for k3s
+ * (7441 + index preferred, as the Go tool).
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -13,17 +12,16 @@ import { readFile } from "node:fs/promises"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as App from "../../../domain/App.js"
 import * as VmTemplate from "../../../domain/app/VmTemplate.js"
 import * as Instance from "../../../domain/Instance.js"
 import type { DaemonInfo } from "../Controller.js"
 
-export const TemplateEnv = "RDD_APP_TEMPLATE"
-
 export class TemplateUnavailable extends Data.TaggedError("TemplateUnavailable")<{ readonly message: string }> {}
 
 export interface AppHost {
-  /** the base template text the settings are applied to */
-  readonly baseTemplate: Effect.Effect<string, TemplateUnavailable>
+  /** the base template text the settings are applied to: the file `configured` names, else the built-in one */
+  readonly baseTemplate: (configured: string | undefined) => Effect.Effect<string, TemplateUnavailable>
   readonly params: (kubernetesPort: number) => VmTemplate.HostParams
   /** a free loopback port, 7441 + index when that one is free */
   readonly pickKubernetesPort: Effect.Effect<number>
@@ -40,18 +38,20 @@ const listenOn = (port: number): Effect.Effect<number, Error> =>
     })
   })
 
-export const make = (daemon: DaemonInfo, env: NodeJS.ProcessEnv = process.env): AppHost => {
+export const make = (daemon: DaemonInfo): AppHost => {
   const suffix = daemon.instance.replace(/^rancher-desktop-/, "")
   const preferred = 7441 + Instance.indexOf(suffix)
-  const configured = env[TemplateEnv]
   return {
-    baseTemplate: configured === undefined || configured === ""
-      ? Effect.succeed(VmTemplate.defaultBase)
-      : Effect.tryPromise({
-        try: () => readFile(path.resolve(configured), "utf8"),
-        catch: (e) =>
-          new TemplateUnavailable({ message: `cannot read the app's VM template ${JSON.stringify(configured)} (${TemplateEnv}): ${String(e)}` })
-      }),
+    baseTemplate: (configured) =>
+      configured === undefined || configured === ""
+        ? Effect.succeed(VmTemplate.defaultBase)
+        : Effect.tryPromise({
+          try: () => readFile(path.resolve(configured), "utf8"),
+          catch: (e) =>
+            new TemplateUnavailable({
+              message: `cannot read the app's VM template ${JSON.stringify(configured)} (annotation ${App.TemplateAnnotation}): ${String(e)}`
+            })
+        }),
     params: (kubernetesPort) => ({
       dockerSocket: path.join(daemon.paths.short_dir, "docker.sock"),
       homeInGuest: os.homedir(),

@@ -112,7 +112,7 @@ export const reconcile = (deps: Deps): Effect.Effect<void, ReconcileFailed> =>
         Effect.fail(new ReconcileFailed({ message: blocked.message }))
       )
 
-    const base = yield* Effect.either(host.baseTemplate)
+    const base = yield* Effect.either(host.baseTemplate(app.metadata.annotations?.[App.TemplateAnnotation]))
     if (base._tag === "Left") return yield* blockedBy({ reason: "TemplateFailed", message: base.left.message })
     const rendered = VmTemplate.render(base.right, spec, host.params(port))
     if ("error" in rendered) return yield* blockedBy({ reason: "TemplateFailed", message: rendered.error })

@@ -94,9 +94,7 @@ export const app: Controller = {
     const daemon = yield* Daemon
     const host = Host.make(daemon)
     yield* start({ kube, host })
-    const template = process.env[Host.TemplateEnv]
-    yield* Effect.logInfo(
-      `app controller running (VM template: ${template === undefined || template === "" ? "built-in default" : template})`
-    )
+    // the VM template is the App's own setting (annotation), not this daemon's environment
+    yield* Effect.logInfo("app controller running")
   })
 }
