@@ -1,5 +1,6 @@
 /** App admission, the k3s versions table, the Settled rules and the VM template rendering. */
 import { assert, describe, it } from "@effect/vitest"
+import * as Either from "effect/Either"
 import { parse } from "yaml"
 import * as App from "../../src/domain/App.js"
 import * as Admission from "../../src/domain/app/Admission.js"
@@ -8,6 +9,7 @@ import * as K3sVersions from "../../src/domain/app/K3sVersions.js"
 import * as Settled from "../../src/domain/app/Settled.js"
 import * as VmTemplate from "../../src/domain/app/VmTemplate.js"
 import type { Condition, KubeObject } from "../../src/domain/KubeObject.js"
+import * as LimaTemplate from "../../src/domain/LimaTemplate.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 
 const app = (spec: Record<string, unknown>, name = "app"): KubeObject => ({
@@ -215,6 +217,20 @@ describe("VmTemplate", () => {
     assert.strictEqual(doc["vmType"], "qemu")
     assert.isTrue("error" in VmTemplate.render("- a\n- b\n", App.specOf(app({ running: true })), host))
     assert.isTrue("error" in VmTemplate.render("a: [\n", App.specOf(app({ running: true })), host))
+  })
+  it("the built-in template is a usable Lima template: a digest-pinned image, the engine socket on HOST_DOCKER_SOCKET, the engine's provision script", () => {
+    const out = VmTemplate.render(VmTemplate.defaultBase, App.specOf(app({ running: true })), host)
+    const t = LimaTemplate.parse((out as { text: string }).text)
+    if (Either.isLeft(t)) return assert.fail(t.left.message)
+    const amd64 = t.right.images.find((i) => i.arch === "x86_64")
+    assert.match(amd64?.digest ?? "", /^sha512:[0-9a-f]{128}$/)
+    assert.match(amd64?.location ?? "", /^https:\/\/.*\.qcow2$/)
+    const g = t.right.guest
+    assert.deepStrictEqual(g.portForwards.find((f) => f.guestSocket !== undefined)?.hostSocket, "/h/.rd2/docker.sock")
+    assert.deepStrictEqual(g.portForwards.find((f) => f.guestSocket === undefined)?.guestPortRange, [6443, 6443])
+    assert.strictEqual(g.env["PARAM_CONTAINER_ENGINE"], "moby")
+    assert.include(g.provision[0]?.script ?? "", "PARAM_CONTAINER_ENGINE")
+    assert.deepStrictEqual(g.mounts, [{ location: "~", writable: true }])
   })
 })
 

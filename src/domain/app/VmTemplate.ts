@@ -55,16 +55,51 @@ export const render = (base: string, spec: AppSpec, host: HostParams): { readonl
 }
 
 /**
- * Used when the App names no template (annotation app.rancherdesktop.io/vm-template): a Debian cloud image.
- * Drivers that cannot fetch URLs report CreateFailed, which `rdd set` shows.
+ * Used when the App names no template (annotation app.rancherdesktop.io/vm-template):
+ * a real Lima template on a digest-pinned Debian 12 cloud image (the image Lima's own
+ * debian-12 template pins), shaped like the Go tool's App template: the engine chosen by
+ * PARAM_CONTAINER_ENGINE installed and started by a provision script, the engine socket
+ * forwarded to HOST_DOCKER_SOCKET, the Kubernetes API port forwarded, the home directory
+ * mounted. It needs the image's host and Debian's mirror; without them the create fails
+ * fast with the download error (CreateFailed), which `rdd set` shows.
  */
-export const defaultBase = `# The rdd app VM (default template; RDD_APP_TEMPLATE when the App is created, or the App's annotation app.rancherdesktop.io/vm-template, names a Lima template file to use instead).
+export const defaultBase = `# The rdd app VM (default template; RDD_APP_TEMPLATE when the App is created, or the App's
+# annotation app.rancherdesktop.io/vm-template, names a Lima template file to use instead).
 vmType: qemu
 cpus: 2
 memory: 4GiB
+disk: 100GiB
 images:
-- location: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2"
+- location: "https://cloud.debian.org/images/cloud/bookworm/20250519-2117/debian-12-genericcloud-amd64-20250519-2117.qcow2"
   arch: x86_64
+  digest: "sha512:ee35c87b8a0c67eb67a169beec3bef5d6868957c1d31374797ef37072650c5067094c50ca293d7b926a967d07515abf1845f515084e3a192c7c69df75e84c95a"
 - location: "https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-arm64.qcow2"
   arch: aarch64
+ssh:
+  loadDotSSHPubKeys: false
+mounts:
+- location: "~"
+  writable: true
+portForwards:
+- guestPort: 6443
+  hostIP: 127.0.0.1
+  hostPort: 6443
+- guestSocket: /var/run/docker.sock
+  hostSocket: "{{.Param.HOST_DOCKER_SOCKET}}"
+provision:
+- mode: system
+  script: |
+    #!/bin/sh
+    # The App's container engine (PARAM_CONTAINER_ENGINE: moby or containerd), installed once.
+    set -eu
+    if [ "\${PARAM_CONTAINER_ENGINE:-moby}" = containerd ]; then pkg=containerd unit=containerd stop=docker
+    else pkg=docker.io unit=docker stop=containerd; fi
+    if ! dpkg -s "$pkg" >/dev/null 2>&1; then
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq --no-install-recommends "$pkg" apparmor
+    fi
+    systemctl disable --now "$stop" >/dev/null 2>&1 || true
+    systemctl enable --now "$unit"
+    if [ "$unit" = docker ] && [ -n "\${RDD_USER:-}" ]; then usermod -aG docker "$RDD_USER"; fi
 `
