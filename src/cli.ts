@@ -93,14 +93,17 @@ export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<stri
 }
 
 /**
- * rdd's own help (commands/help.ts) when the command line asks for it, unless a
+ * rdd's own help (commands/help.ts) when the command line asks for it or names a
+ * group without a subcommand, unless a
  * word names no command (that stays a usage error). Plain text; at most 99
  * columns, fewer on a narrower terminal.
  */
 const helpFor = (tree: Usage.Node, rest: ReadonlyArray<string>): string | undefined => {
-  if (!Help.wants(Usage.parsedPart(rest), rest)) return undefined
   const { node, path, stop } = Usage.locate(tree, rest)
-  if (stop !== undefined && !stop.startsWith("-") && Usage.nodeChildren(node).length > 0) return undefined
+  const isGroup = Usage.nodeChildren(node).length > 0
+  // a group named without a subcommand (`rdd svc`) shows its help, as kubectl does
+  if (!Help.wants(Usage.parsedPart(rest), rest) && !(isGroup && stop === undefined)) return undefined
+  if (stop !== undefined && !stop.startsWith("-") && isGroup) return undefined
   return Help.render(tree, path.slice(1), Math.min(100, process.stdout.columns ?? 100) - 1)
 }
 

@@ -52,8 +52,13 @@ describe("rdd --help", () => {
     expect(text).toMatch(/--log-level LEVEL .*RDD_LOG_LEVEL/)
   })
 
-  it("plain rdd prints the same help", async () => {
+  it("plain rdd prints the same help, and a group without a subcommand its own", async () => {
     expect(await help()).toBe(await help("--help"))
+    for (const group of ["svc", "service", "limavm", "lima"]) {
+      const text = await help(group)
+      expectTidy(text)
+      expect(text).toBe(await help(group, "--help"))
+    }
   })
 })
 
