@@ -25,6 +25,7 @@ import * as LogFormat from "./domain/LogFormat.js"
 import * as Version from "./domain/Version.js"
 import { commandWords, lifecycleVerb, root } from "./commands/root.js"
 import * as Usage from "./commands/usage.js"
+import * as Help from "./commands/help.js"
 import * as ServeArgs from "./commands/svc/serveArgs.js"
 import * as Logging from "./layers/Logging.js"
 import { recordOf } from "./services/Outcome.js"
@@ -91,6 +92,21 @@ export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<stri
   return [...args.slice(0, skip + 1), "--", ...args.slice(skip + 1)]
 }
 
+/**
+ * rdd's own help (commands/help.ts) when the command line asks for it or names a
+ * group without a subcommand, unless a
+ * word names no command (that stays a usage error). Plain text; at most 99
+ * columns, fewer on a narrower terminal.
+ */
+const helpFor = (tree: Usage.Node, rest: ReadonlyArray<string>): string | undefined => {
+  const { node, path, stop } = Usage.locate(tree, rest)
+  const isGroup = Usage.nodeChildren(node).length > 0
+  // a group named without a subcommand (`rdd svc`) shows its help, as kubectl does
+  if (!Help.wants(Usage.parsedPart(rest), rest) && !(isGroup && stop === undefined)) return undefined
+  if (stop !== undefined && !stop.startsWith("-") && isGroup) return undefined
+  return Help.render(tree, path.slice(1), Math.min(100, process.stdout.columns ?? 100) - 1)
+}
+
 export const run = (argv: ReadonlyArray<string>): void => {
   const startedAt = Date.now()
   const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env)
@@ -125,6 +141,8 @@ export const run = (argv: ReadonlyArray<string>): void => {
   const checked = emptyValue === undefined ? setHelp : refuse(new UsageError({ message: emptyValue }))
   const program = Effect.flatMap(checked, (table) =>
     Effect.flatMap(Effect.promise(() => root(commandWords(g.rest), { nodeVersion: process.version, setHelp: table })), (tree) => {
+      const help = helpFor(tree.descriptor as unknown as Usage.Node, g.rest)
+      if (help !== undefined) return Console.log(help)
       const badFlag = Usage.unknownFlag(tree, g.rest) ?? Usage.badBooleanValue(tree, g.rest)
       if (badFlag !== undefined) return refuse(new UsageError({ message: badFlag }))
       const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })

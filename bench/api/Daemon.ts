@@ -33,7 +33,7 @@ export interface Daemon {
 export const serveAvailable = (): Either.Either<void, string> => {
   // A parent command answers --help for an unknown child too, so look for the child's own usage line.
   const r = spawnSync(process.execPath, [rddBin, "svc", "serve", "--help"], { stdio: ["ignore", "pipe", "pipe"], timeout: 30_000, env: rddEnv("/nonexistent"), encoding: "utf8" })
-  return r.status === 0 && /^\$ serve\b/m.test(r.stdout) ? Either.right(undefined) : Either.left("`rdd svc serve` is not available in this build")
+  return r.status === 0 && /^ {2}rdd svc serve\b/m.test(r.stdout) ? Either.right(undefined) : Either.left("`rdd svc serve` is not available in this build")
 }
 
 const ReadyAnnotation = "rdd.rancherdesktop.io/ready"

@@ -48,8 +48,8 @@ const serviceCommands: ReadonlyArray<Entry> = [
 
 const tree: Group = {
   name: "rdd",
-  description: "Rancher Desktop Daemon: manages per-user control planes (a Kubernetes-compatible API on SQLite) and their VMs. " +
-    "Global flags, before the subcommand: --instance NAME, --log-level LEVEL, --log-format text|json.",
+  description: "rdd, the Rancher Desktop Daemon: runs per-user control planes (a Kubernetes-compatible API on SQLite) " +
+    "and their VMs.",
   children: [
     { name: "svc", description: "Manage the rdd control plane", children: serviceCommands },
     { name: "service", description: "Manage the rdd control plane (alias: svc)", children: serviceCommands },

@@ -11,7 +11,7 @@ import type * as ValidationError from "@effect/cli/ValidationError"
 
 // Descriptor nodes: Standard | GetUserInput | Map | Subcommands. (CommandDescriptor.
 // getSubcommands flattens children to their parents, so the walk reads the nodes.)
-interface Node {
+export interface Node {
   readonly _tag: string
   readonly name?: string
   readonly command?: Node
@@ -19,10 +19,10 @@ interface Node {
   readonly children?: ReadonlyArray<Node>
   readonly options?: unknown
 }
-const nodeName = (n: Node): string => n.name ?? (n.command ? nodeName(n.command) : n.parent ? nodeName(n.parent) : "")
-const nodeChildren = (n: Node): ReadonlyArray<Node> =>
+export const nodeName = (n: Node): string => n.name ?? (n.command ? nodeName(n.command) : n.parent ? nodeName(n.parent) : "")
+export const nodeChildren = (n: Node): ReadonlyArray<Node> =>
   n._tag === "Subcommands" ? n.children ?? [] : n._tag === "Map" && n.command ? nodeChildren(n.command) : []
-const nodeOptions = (n: Node): unknown =>
+export const nodeOptions = (n: Node): unknown =>
   n._tag === "Standard" ? n.options : n.command ? nodeOptions(n.command) : n.parent ? nodeOptions(n.parent) : undefined
 
 /** Every option name (and alias) reachable in an @effect/cli Options tree; `booleans` only boolean flags. */
@@ -70,13 +70,13 @@ const builtIns: ReadonlySet<string> = new Set(["help", "h", "version", "completi
 const flagName = (token: string): string => token.replace(/^--?/, "").replace(/=.*$/s, "")
 
 /** The words before `--`: what @effect/cli parsed. */
-const parsedPart = (rest: ReadonlyArray<string>): ReadonlyArray<string> => {
+export const parsedPart = (rest: ReadonlyArray<string>): ReadonlyArray<string> => {
   const end = rest.indexOf("--")
   return end < 0 ? rest : rest.slice(0, end)
 }
 
 /** Finds the command the words reach: its path and node. */
-const locate = (tree: Node, rest: ReadonlyArray<string>): { readonly path: ReadonlyArray<string>; readonly node: Node; readonly stop: string | undefined } => {
+export const locate = (tree: Node, rest: ReadonlyArray<string>): { readonly path: ReadonlyArray<string>; readonly node: Node; readonly stop: string | undefined } => {
   let node = tree
   const path = ["rdd"]
   for (const token of parsedPart(rest)) {

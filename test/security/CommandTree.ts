@@ -1,10 +1,12 @@
 /**
- * The command tree of the built CLI, read from `rdd --help` the way a user sees
- * it, so that the bad-input suite covers every command and flag that exists,
- * including the ones added after the suite was written. @effect/cli lists every
- * command with its usage in the root help, e.g.
- * `- svc start [--wait] [--timeout duration] [--secure-port integer] <NAME>`.
+ * The command tree of the built CLI, read from its help the way a user sees it,
+ * so that the bad-input suite covers every command and flag that exists,
+ * including the ones added after the suite was written. `rdd --help` lists the
+ * commands (`  svc (alias service)  ...`, `    svc start  ...`); each command's
+ * own help gives its usage line, e.g.
+ * `rdd svc start [--wait] [--timeout duration] [-o, --output text|json] <NAME>`.
  */
+import { PassThroughCommands } from "../../src/domain/GlobalArgs.js"
 import { runRdd } from "../support/rdd.js"
 
 export interface Flag {
@@ -58,18 +60,34 @@ export const parseUsage = (usage: string): Omit<CommandInfo, "isGroup"> => {
   return { path, flags, args, usage }
 }
 
-/** Every command of `rdd`, from its root help. */
+/** The usage synopsis of a command's help, continuation lines joined, without the leading `rdd`. */
+export const usageLine = (help: string): string =>
+  (/^Usage:\n((?: {2}.*\n?)+)/m.exec(help)?.[1] ?? "").split("\n").map((l) => l.trim()).filter((l) => l !== "").join(" ")
+    .replace(/^rdd /, "")
+
+/** Every command of `rdd`: the paths from the root help, the flags from each command's help. */
 export const discover = async (home: string): Promise<ReadonlyArray<CommandInfo>> => {
   const r = await runRdd(["--help"], { home })
   if (r.code !== 0) throw new Error(`rdd --help exited ${r.code}: ${r.stderr}`)
   const text = stripAnsi(r.stdout)
-  const section = text.split(/\n(?=[A-Z]+\n)/).find((s) => s.startsWith("COMMANDS")) ?? ""
-  const parsed = section.split("\n").flatMap((line) => {
-    const m = /^\s+- (.+?)(?:\s{2,}.*)?$/.exec(line)
-    return m === null ? [] : [parseUsage(m[1]!)]
+  const section = /^Commands:\n((?: {2}.*\n)+)/m.exec(text)?.[1] ?? ""
+  const paths = section.split("\n").flatMap((line) => {
+    const m = /^ {2,4}([a-z][a-z0-9 -]*?)(?: \(alias [a-z-]+\))?(?: {2,}|$)/.exec(line)
+    return m === null ? [] : [m[1]!.split(" ")]
   })
-  return parsed.map((c) => ({
-    ...c,
-    isGroup: parsed.some((o) => o.path.length > c.path.length && c.path.every((w, i) => o.path[i] === w))
-  }))
+  const infos: Array<CommandInfo> = []
+  for (let i = 0; i < paths.length; i += 4) {
+    const batch = await Promise.all(paths.slice(i, i + 4).map(async (path) => {
+      const isGroup = paths.some((o) => o.length > path.length && path.every((w, j) => o[j] === w))
+      if (isGroup) return { path, flags: [], args: [], usage: path.join(" "), isGroup }
+      // a pass-through command hands --help to kubectl (and `ctl` would start a control plane
+      // first): its usage is its name and kubectl's words
+      if (PassThroughCommands.has(path[0]!)) return { path, flags: [], args: [{ name: "ARGS", optional: false, repeated: true }], usage: path.join(" "), isGroup }
+      const h = await runRdd([...path, "--help"], { home })
+      if (h.code !== 0) throw new Error(`rdd ${path.join(" ")} --help exited ${h.code}: ${h.stderr}`)
+      return { ...parseUsage(usageLine(stripAnsi(h.stdout))), isGroup }
+    }))
+    infos.push(...batch)
+  }
+  return infos
 }
