@@ -126,7 +126,7 @@ const main = Effect.gen(function*() {
   }
   // Boots the real cloud guest (2–4 minutes each under TCG): too slow for --quick.
   if (args.only.has("cloud") && !args.quick) {
-    figures.push(...yield* group("cloud guest (rdd vs bare qemu, image cache)", Object.values(CloudSpecs), cloud({ runs: 1 })))
+    figures.push(...yield* group("cloud guest (rdd vs bare qemu, image cache)", Object.values(CloudSpecs), cloud({ runs: 2 })))
   }
   let scalingNote: string | null = args.quick ? "not measured in --quick mode" : "not selected by --only"
   if (args.only.has("scaling") && !args.quick) {

@@ -17,6 +17,8 @@ export interface CacheTimes {
   readonly hitS: number
   readonly requestsAfterA: Readonly<Record<string, number>>
   readonly requestsAfterB: Readonly<Record<string, number>>
+  /** `limavm list` + `ctl wait-condition` on a VM already Created: what two CLI calls alone cost */
+  readonly cliFloorS: number
 }
 
 const Files = ["base.qcow2", "vmlinuz", "initrd.img"] as const
@@ -52,7 +54,11 @@ export const measure = (rdd: CloudInstance, templateFile: string, templateText: 
     const requestsAfterA = counts()
     const hitS = yield* createdIn("cache-b")
     const requestsAfterB = counts()
+    const t0 = Date.now()
+    yield* runAsync(rdd.argv("limavm", "list"), rdd.env, 60_000)
+    const floor = yield* runAsync(rdd.argv("ctl", "wait-condition", "limavm/cache-b", "Created=True", "--timeout=1m"), rdd.env, 70_000)
+    const cliFloorS = (floor.endedAt - t0) / 1000
     yield* rdd.remove("cache-a")
     yield* rdd.remove("cache-b")
-    return { downloadS, hitS, requestsAfterA, requestsAfterB }
+    return { downloadS, hitS, requestsAfterA, requestsAfterB, cliFloorS }
   }))

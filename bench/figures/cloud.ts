@@ -96,7 +96,8 @@ export const cloud = (options: CloudOptions): Effect.Effect<ReadonlyArray<Figure
         value: c.hitS,
         baseline: { name: "first download", value: c.downloadS },
         ratio: c.hitS / c.downloadS,
-        note: `VM B from the same URLs; ${served}`
+        note: `VM B from the same URLs; ${served}; 'limavm list' + 'ctl wait-condition' on the created VM B take ${r1(c.cliFloorS)} s (the CLI's own share)`,
+        detail: { cliFloorS: c.cliFloorS }
       })
     ]
   }))
