@@ -2,7 +2,7 @@
  * `npm run bench`: measures the figures of SPEC 6 and writes one JSON report to
  * bench/results/report-<timestamp>.json and bench/results/latest.json, an SVG
  * plot next to it, and a short table on stderr. Figures are measured in
- * priority order (CLI start-up, lifecycle, API, VM, cost as work grows); a group
+ * priority order (CLI start-up, lifecycle, API, VM, cloud guest, cost as work grows); a group
  * that cannot run (its command not built yet, a crash) yields "n/a" or "error"
  * figures with the reason instead of stopping the others.
  *

@@ -25,7 +25,7 @@ const lastLine = (s: string): string => s.trim().split("\n").slice(-1)[0] ?? ""
 const secs = (ms: number) => Math.round(ms / 100) / 10
 
 /** The ISO time of the first ha.log line that is exactly `what`. */
-const agentTime = (log: string, what: string): number | undefined => {
+export const agentTime = (log: string, what: string): number | undefined => {
   for (const line of log.split("\n")) {
     const i = line.indexOf(" ")
     if (i > 0 && line.slice(i + 1) === what) return Date.parse(line.slice(0, i))

@@ -26,7 +26,7 @@ const Files = ["base.qcow2", "vmlinuz", "initrd.img"] as const
 const lastLine = (s: string): string => s.trim().split("\n").slice(-1)[0] ?? ""
 
 /** The cloud template with its three file locations replaced by the server's URLs. */
-const httpTemplate = (text: string, dir: string, url: (p: string) => string): string =>
+export const httpTemplate = (text: string, dir: string, url: (p: string) => string): string =>
   Files.reduce((t, f) => t.replaceAll(`"${path.join(dir, f)}"`, `"${url(`/cloud/${f}`)}"`), text)
 
 export const measure = (rdd: CloudInstance, templateFile: string, templateText: string): Effect.Effect<CacheTimes, Error> =>
