@@ -2,13 +2,14 @@
  * `npm run bench`: measures the figures of SPEC 6 and writes one JSON report to
  * bench/results/report-<timestamp>.json and bench/results/latest.json, an SVG
  * plot next to it, and a short table on stderr. Figures are measured in
- * priority order (CLI start-up, lifecycle, API, VM, cost as work grows); a group
+ * priority order (CLI start-up, lifecycle, API, VM, cloud guest, cost as work grows); a group
  * that cannot run (its command not built yet, a crash) yields "n/a" or "error"
  * figures with the reason instead of stopping the others.
  *
  * Flags: --quick (CI: fewer rounds and smaller loads, under ~2 minutes),
- * --only=<group,...> (startup, lifecycle, api, vm, scaling), --strict (exit 1 when
- * a goal is missed; by default only an "error" figure fails the run).
+ * --only=<group,...> (startup, lifecycle, api, vm, cloud, scaling; --quick skips cloud and
+ * scaling), --strict (exit 1 when a goal is missed; by default only an "error" figure fails
+ * the run).
  * Every process the bench starts is stopped by pid through scope finalizers, so
  * Ctrl-C cleans up too.
  */
@@ -25,11 +26,12 @@ import { scaling as scalingBench, scalingTable } from "./figures/scaling.js"
 import { startup, Specs as StartupSpecs } from "./figures/startup.js"
 import { limavmReconcile, Specs as LimaVmSpecs } from "./figures/limavm.js"
 import { Specs as VmSpecs, vm } from "./figures/vm.js"
+import { cloud, Specs as CloudSpecs } from "./figures/cloud.js"
 import { renderPlot } from "./plot.js"
 import { repoRoot, snapshotBuild } from "./Proc.js"
 import type { Report, Scaling } from "./Report.js"
 
-const Groups = ["startup", "lifecycle", "api", "vm", "scaling"] as const
+const Groups = ["startup", "lifecycle", "api", "vm", "cloud", "scaling"] as const
 type Group = (typeof Groups)[number]
 
 interface Args {
@@ -121,6 +123,10 @@ const main = Effect.gen(function*() {
   if (args.only.has("vm")) {
     figures.push(...yield* group("VM (qemu driver)", Object.values(VmSpecs), vm(args.quick ? { runs: 2 } : { runs: 5 })))
     figures.push(...yield* group("LimaVM controller", Object.values(LimaVmSpecs), limavmReconcile(args.quick ? { rounds: 3 } : { rounds: 7 })))
+  }
+  // Boots the real cloud guest (2–4 minutes each under TCG): too slow for --quick.
+  if (args.only.has("cloud") && !args.quick) {
+    figures.push(...yield* group("cloud guest (rdd vs bare qemu, image cache)", Object.values(CloudSpecs), cloud({ runs: 2 })))
   }
   let scalingNote: string | null = args.quick ? "not measured in --quick mode" : "not selected by --only"
   if (args.only.has("scaling") && !args.quick) {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # measure-cloud-boot.sh TEMPLATE.yaml [RUNS] [--engine]
 # Boots the cloud test guest of TEMPLATE (printed by `scripts/test-image.sh --cloud`) with bare
-# qemu-system-x86_64 -accel tcg exactly as rdd's qemu driver does (docs/guest-contract: qcow2
-# overlay on base.qcow2, NoCloud seed ISO "cidata" on vdb, user-mode net with an ssh hostfwd,
+# qemu-system-x86_64 -accel tcg with the flags rdd's qemu driver passes (src/layers/qemu/QemuArgs.ts;
+# docs/guest-contract: qcow2 overlay on base.qcow2, NoCloud seed ISO "cidata" on vdb, user-mode net with an ssh hostfwd,
 # serial to a file, QMP) and prints, per run, seconds from QEMU start to:
 #   serial  first serial console byte
 #   ssh     `ssh -o BatchMode=yes ... true` succeeds (polled every 0.5 s)
@@ -112,13 +112,19 @@ for run in $(seq 1 "$runs"); do
   qemu-img create -q -f qcow2 -F qcow2 -b "$base" "$work/diffdisk" "$disk"
   load=$(cut -d' ' -f1 /proc/loadavg)
   t0=$(now)
-  qemu-system-x86_64 -accel tcg -m "${mem}G" -smp "$cpus" -display none -monitor none \
+  # The flags of src/layers/qemu/QemuArgs.ts for this template, in its order, except
+  # -pidfile, -D and -daemonize: QEMU stays a child here so the script can wait for it.
+  qemu-system-x86_64 -name "lima-measure,process=qvm-lima-measure" \
+    -nodefaults -no-user-config -display none -machine pc -accel tcg \
+    -m $((mem * 1024)) -smp "$cpus" \
     -kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
     -drive "file=$work/diffdisk,format=qcow2,if=virtio,discard=on" \
     -drive "file=$work/cidata.iso,format=raw,if=virtio,media=cdrom,readonly=on" \
     -netdev "user,id=net0,net=192.168.5.0/24,dhcpstart=192.168.5.15,hostfwd=tcp:127.0.0.1:$port-:22" \
     -device virtio-net-pci,netdev=net0,mac=52:55:55:12:34:56 \
-    -serial "file:$work/serial.log" -qmp "unix:$work/qmp.sock,server=on,wait=off" &
+    -device virtio-rng-pci \
+    -chardev "file,id=ser0,path=$work/serial.log" -serial chardev:ser0 \
+    -qmp "unix:$work/qmp.sock,server=on,wait=off" -no-reboot &
   qpid=$!
   t_serial=- t_ssh=- t_ready=- t_docker=- t_off=-
   deadline=$(( $(date +%s) + 600 ))
