@@ -92,7 +92,11 @@ export const until = <A>(
             ? Effect.succeed(verdict.value)
             : Effect.fail(new Failure({ message: verdict._tag === "Fail" ? verdict.message : "unexpected state" }))
       }))
-    return yield* waitFor(what, deadline, withProgress(what, deadline, Ref.get(stuckOn))(body), options.leftBehind === undefined ? {} : { leftBehind: options.leftBehind })
+    // what is left is said with the VM's state as last seen, not only what the verb hoped for
+    const leftBehind = options.leftBehind === undefined
+      ? undefined
+      : Effect.map(Ref.get(stuckOn), (state) => (state === "" ? options.leftBehind! : `${options.leftBehind!}; it last said ${state}`))
+    return yield* waitFor(what, deadline, withProgress(what, deadline, Ref.get(stuckOn))(body), leftBehind === undefined ? {} : { leftBehind })
   })
 
 /**

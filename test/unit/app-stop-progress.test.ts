@@ -126,3 +126,22 @@ describe("a wait stuck on a retrying condition shows it", () => {
       yield* Fiber.join(fiber)
     }))
 })
+
+describe("a LimaVM wait that times out", () => {
+  it.effect("says what it leaves with the VM's condition as last seen", () =>
+    Effect.gen(function*() {
+      const kube = yield* FakeKube.make
+      const c = yield* capture
+      const created = LimaVm.fromObject(yield* kube.client.create(LimaVm.LimaVmType, LimaVm.make("default", "vm1", { name: "tpl" }, true)))
+      yield* kube.client.patchStatus(LimaVm.refOf("default", "vm1"), { status: { conditions: [cond("Created", "False", "Creating", 1, "download failed; retrying")] } }, "merge")
+      const fiber = yield* Effect.fork(Effect.gen(function*() {
+        const d = yield* Deadline.start(Duration.seconds(5))
+        return yield* LimaVmWait.until({ namespace: "default", name: "vm1", uid: created.uid }, `LimaVM "vm1" to be running`, d,
+          () => LimaVmWait.keepWaiting, { leftBehind: "the VM keeps starting in the background" })
+      }).pipe(Effect.provide(Layer.merge(Layer.succeed(KubeClient, kube.client), c.layer)), Effect.flip))
+      yield* TestClock.adjust(Duration.seconds(6))
+      const e = yield* Fiber.join(fiber)
+      assert.strictEqual(exitCodeFor(e), 4)
+      assert.match(e.message, /; the VM keeps starting in the background; it last said Created=False: download failed; retrying \(Creating\)$/)
+    }))
+})
