@@ -62,10 +62,20 @@ export interface AgentConfig {
   readonly intervals?: { readonly ssh?: Duration.DurationInput; readonly boot?: Duration.DurationInput; readonly probe?: Duration.DurationInput; readonly ports?: Duration.DurationInput }
 }
 
-/** Printed by the guest: the boot script's verdict and cloud-init's state (when it has cloud-init). */
+/**
+ * Printed by the guest: the boot script's verdict and cloud-init's state (when it has
+ * cloud-init). `cloud-init status` is a Python program, costly under TCG, so it runs only
+ * once the boot script is done (it runs in cloud-init's last stage); before that the
+ * guest only says that cloud-init is still running.
+ */
 export const ReadinessScript = [
-  "if [ -e /run/rdd/boot-done ]; then echo \"boot: $(cat /run/rdd/boot-done)\"; else echo 'boot: pending'; fi",
-  "if command -v cloud-init >/dev/null 2>&1; then echo \"cloud-init: $(cloud-init status 2>/dev/null | sed -n 's/^status: //p')\"; fi"
+  "if [ -e /run/rdd/boot-done ]; then",
+  "  echo \"boot: $(cat /run/rdd/boot-done)\"",
+  "  if command -v cloud-init >/dev/null 2>&1; then echo \"cloud-init: $(cloud-init status 2>/dev/null | sed -n 's/^status: //p')\"; fi",
+  "else",
+  "  echo 'boot: pending'",
+  "  if command -v cloud-init >/dev/null 2>&1; then echo 'cloud-init: running'; fi",
+  "fi"
 ].join("\n")
 
 export type BootVerdict =
