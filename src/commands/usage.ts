@@ -144,7 +144,11 @@ export const unknownFlag = (tree: { readonly descriptor: unknown }, rest: Readon
     const name = flagName(w)
     if (builtIns.has(name)) continue
     if (!known.has(name)) return `unknown flag ${w.replace(/=.*$/s, "")} for ${JSON.stringify(path.join(" "))}`
-    if (!w.includes("=") && !booleans.has(name)) i++
+    if (!w.includes("=") && !booleans.has(name)) {
+      // a command with repeated arguments would otherwise take the bare flag for one of them
+      if (i + 1 >= words.length) return `flag ${w} needs a value (${w} <value> or ${w}=<value>)`
+      i++
+    }
   }
   return undefined
 }

@@ -54,7 +54,8 @@ export const parseUsage = (usage: string): Omit<CommandInfo, "isGroup"> => {
     flags.push({ name: m[3]!, alias: m[2], type: type === "" ? undefined : type, required: m[1] === undefined })
   }
   const args: Array<Arg> = []
-  for (const m of rest.matchAll(/(\[)?<([^>]+)>(\.\.\.)?/g)) {
+  // `<ARG>...`, `[<ARG>...]` and `[<ARG>]...` are repeated
+  for (const m of rest.matchAll(/(\[)?<([^>]+)>\]?(\.\.\.)?/g)) {
     args.push({ name: m[2]!, optional: m[1] !== undefined, repeated: m[3] !== undefined })
   }
   return { path, flags, args, usage }
