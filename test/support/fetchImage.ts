@@ -8,7 +8,9 @@ import * as ImageCache from "../../src/layers/qemu/ImageCache.js"
 
 const [location, cacheDir] = process.argv.slice(2)
 Effect.runPromise(
-  ImageCache.fetch({ location: location! }, { cacheDir: cacheDir!, home: "/", onWaiting: (m) => console.log(`waiting ${m}`) })
+  // the tests stall the first download until the second process says it waits, which can take
+  // longer than the default 30 s idle bound while a loaded machine starts that process
+  ImageCache.fetch({ location: location! }, { cacheDir: cacheDir!, home: "/", idleTimeoutMillis: 300_000, onWaiting: (m) => console.log(`waiting ${m}`) })
 ).then(
   (r) => console.log(JSON.stringify(r)),
   (e) => {
