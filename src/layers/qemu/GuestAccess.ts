@@ -12,6 +12,7 @@ import * as fs from "node:fs"
 import * as LimaTemplate from "../../domain/LimaTemplate.js"
 import type { GuestConfig } from "../../domain/limavm/GuestConfig.js"
 import * as Seed from "../../domain/limavm/Seed.js"
+import { pollUntil } from "../../services/Wait.js"
 import { writeFileAtomicSync } from "../NodeInstanceDir.js"
 import { AgentSshError, type ResolvedMount, type SshOps } from "./HostAgent.js"
 import { HostAddress, type VmFiles } from "./QemuArgs.js"
@@ -147,13 +148,16 @@ const mountReverseSshfs = (t: Ssh.SshTarget, files: VmFiles, index: number, m: R
     const child = spawn("sh", ["-c", script], { detached: true, stdio: "ignore" })
     child.unref()
     if (child.pid !== undefined) writeFileAtomicSync(mountPidFile(files, index), `${child.pid}\n`, 0o600)
-    // the mount appears when sshfs has its SFTP session; bounded
-    for (let i = 0; i < 60; i++) {
-      const r = yield* asAgentError(Ssh.run(t, `mountpoint -q ${q(m.mountPoint)}`, { timeout: "10 seconds" }))
-      if (r.exitCode === 0) return
-      yield* Effect.sleep("250 millis")
-    }
-    return yield* new AgentSshError({ message: "sshfs did not mount within 15 s (is sshfs installed in the guest?)" })
+    // the mount appears when sshfs has its SFTP session (no event to watch in the guest): bounded poll
+    yield* pollUntil(
+      Effect.map(asAgentError(Ssh.run(t, `mountpoint -q ${q(m.mountPoint)}`, { timeout: "10 seconds" })), (r) => r.exitCode === 0),
+      "250 millis"
+    ).pipe(
+      Effect.timeoutFail({
+        duration: "30 seconds",
+        onTimeout: () => new AgentSshError({ message: "sshfs did not mount within 30 s (is sshfs installed in the guest?)" })
+      })
+    )
   })
 
 /** The host agent's SSH operations for one VM. */
