@@ -12,10 +12,10 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as http from "node:http"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
+import { httpGet, processesOf, retrying } from "../support/guests.js"
 import { isAlive } from "../support/process.js"
 import { runRdd, type RunResult } from "../support/rdd.js"
 
@@ -33,26 +33,7 @@ const rdd = (args: ReadonlyArray<string>, timeoutMs = 120_000) =>
 const figure = (step: string, r: RunResult) => console.log(JSON.stringify({ figure: `limavm.cloud.${step}`, ms: r.ms, exit: r.code }))
 const inGuest = (command: string) => rdd(["limavm", "shell", "web", "--", "sh", "-c", command], 60_000)
 
-const ours = (what: RegExp): Array<number> =>
-  fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e)).flatMap((e) => {
-    try {
-      const cmd = fs.readFileSync(`/proc/${e}/cmdline`, "utf8")
-      return what.test(cmd) && cmd.includes(home) ? [Number(e)] : []
-    } catch {
-      return []
-    }
-  })
-
-const httpGet = (port: number): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/hello.txt", timeout: 5000 }, (res) => {
-      let body = ""
-      res.on("data", (d: Buffer) => (body += d.toString()))
-      res.on("end", () => resolve(body))
-    })
-    req.on("error", reject)
-    req.on("timeout", () => req.destroy(new Error("timeout")))
-  })
+const ours = (what: RegExp) => processesOf(home, what)
 
 const socketAsk = (p: string, line: string): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -65,17 +46,6 @@ const socketAsk = (p: string, line: string): Promise<string> =>
     c.on("error", reject)
   })
 
-const retrying = async <A>(f: () => Promise<A>, ms: number): Promise<A> => {
-  const end = Date.now() + ms
-  for (;;) {
-    try {
-      return await f()
-    } catch (e) {
-      if (Date.now() > end) throw e
-      await new Promise((r) => setTimeout(r, 500))
-    }
-  }
-}
 
 let template = ""
 
@@ -135,7 +105,7 @@ describe.sequential("a real Debian cloud guest through rdd", () => {
         "nohup python3 -c \"import socket,os\ns=socket.socket(socket.AF_UNIX)\ns.bind('/tmp/echo.sock')\ns.listen(4)\n" +
         "while True:\n c,_=s.accept(); d=c.recv(100); c.sendall(b'echo:'+d); c.close()\" >/dev/null 2>&1 &")
     assert.strictEqual(started.code, 0, started.stderr)
-    assert.strictEqual((await retrying(() => httpGet(hostPort), 20_000)).trim(), "hello-cloud")
+    assert.strictEqual((await retrying(() => httpGet(hostPort, "/hello.txt"), 20_000)).trim(), "hello-cloud")
     assert.strictEqual(await retrying(() => socketAsk(hostSocket, "ping"), 20_000), "echo:ping")
     assert.strictEqual(fs.statSync(hostSocket).mode & 0o777, 0o600)
   }, 120_000)

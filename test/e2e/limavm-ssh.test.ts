@@ -9,9 +9,9 @@
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
-import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
+import { httpGet, processesOf, retrying } from "../support/guests.js"
 import { isAlive } from "../support/process.js"
 import { messages, runRdd, type RunResult } from "../support/rdd.js"
 
@@ -26,16 +26,8 @@ const rdd = (args: ReadonlyArray<string>, timeoutMs = 150_000) =>
 
 const figure = (step: string, r: RunResult) => console.log(JSON.stringify({ figure: `limavm.ssh.${step}`, ms: r.ms, exit: r.code }))
 
-/** Processes of this HOME: its QEMUs, ssh masters and sshfs pipelines (their cmdlines name it). */
-const ours = (what: RegExp): Array<number> =>
-  fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e)).flatMap((e) => {
-    try {
-      const cmd = fs.readFileSync(`/proc/${e}/cmdline`, "utf8")
-      return what.test(cmd) && cmd.includes(home) ? [Number(e)] : []
-    } catch {
-      return []
-    }
-  })
+/** Processes of this HOME: its QEMUs, ssh masters and sshfs pipelines. */
+const ours = (what: RegExp) => processesOf(home, what)
 const ourQemus = () => ours(/qemu-system/)
 const ourSsh = () => ours(/^ssh\0/)
 
@@ -45,29 +37,8 @@ const getVm = async (name: string): Promise<any> => { // eslint-disable-line @ty
   return JSON.parse(r.stdout)
 }
 
-const httpGet = (port: number): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/", timeout: 3000 }, (res) => {
-      let body = ""
-      res.on("data", (d: Buffer) => (body += d.toString()))
-      res.on("end", () => resolve(body))
-    })
-    req.on("error", reject)
-    req.on("timeout", () => req.destroy(new Error("timeout")))
-  })
-
 /** The forward appears when the host agent next reads the guest's listeners (every 3 s): bounded retry. */
-const eventually = async (port: number, ms = 20_000): Promise<string> => {
-  const end = Date.now() + ms
-  for (;;) {
-    try {
-      return await httpGet(port)
-    } catch (e) {
-      if (Date.now() > end) throw e
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
-}
+const eventually = (port: number, ms = 20_000): Promise<string> => retrying(() => httpGet(port), ms)
 
 const hostPort = 18000 + (process.pid % 1000)
 const followedPort = 19000 + (process.pid % 1000)
