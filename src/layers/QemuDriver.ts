@@ -169,6 +169,7 @@ export const make = (options: QemuDriverOptions) =>
 
     const clearStaleFiles = (name: string) =>
       Effect.sync(() => {
+        removeQuietly(files(name).readyPid)
         removeQuietly(files(name).pid)
         removeQuietly(files(name).qmp)
         scans.delete(name)
@@ -199,7 +200,8 @@ export const make = (options: QemuDriverOptions) =>
         const port = GuestAccess.readPort(files(name))
         const ssh = port === undefined ? {} : { sshLocalPort: port }
         const agent = agents.current(name)
-        if (agent?._tag === "Ready") return { _tag: "Running", pid, ...ssh } as const
+        // ready once for this QEMU: a daemon that re-attaches (or an agent that reconnects) keeps it Running
+        if (agent?._tag === "Ready" || readText(files(name).readyPid)?.trim() === String(pid)) return { _tag: "Running", pid, ...ssh } as const
         const detail = agent === undefined ? "waiting for the host agent" : agent._tag === "Waiting" ? agent.detail : agent.message
         return { _tag: "Starting", pid, detail, ...ssh } as const
       })
@@ -363,7 +365,10 @@ export const make = (options: QemuDriverOptions) =>
           if (pid === undefined) return yield* stoppedBeforeBoot(name)
           yield* startAgent(name, template.right)
           const gone = Effect.zipRight(processes.awaitExit(pid), Effect.fail(stoppedBeforeBoot(name)))
-          const ready = agents.awaitReady(name, onChange).pipe(Effect.mapError((message) => new StartFailed({ name, message })))
+          const ready = agents.awaitReady(name, onChange).pipe(
+            Effect.mapError((message) => new StartFailed({ name, message })),
+            Effect.tap(() => Effect.sync(() => writeFileAtomicSync(files(name).readyPid, `${pid}\n`, 0o600)))
+          )
           return yield* Effect.raceFirst(ready, gone)
         }
         return yield* poll(

@@ -118,6 +118,25 @@ describe.sequential("usable VMs: SSH, provisioning, forwards and shell with the 
     assert.match(fs.readFileSync(path.join(limaHome, "web", "ha.log"), "utf8"), /forwarding 127\.0\.0\.1:19\d{3} \(guest\) to 127\.0\.0\.1:19\d{3}/)
   }, 60_000)
 
+  it("a daemon killed with SIGKILL is replaced by one that re-attaches: same QEMU, same SSH master, forwards still answer, no restart counted", async () => {
+    const before = await getVm("web")
+    const qemu = ourQemus()
+    const masters = ourSsh()
+    assert.strictEqual(qemu.length, 1, qemu.map((p) => fs.readFileSync(`/proc/${p}/cmdline`, "utf8").replace(/\0/g, " ").slice(0, 300)).join("\n"))
+    const daemon = Number(fs.readFileSync(path.join(serviceDir, "rdd.pid"), "utf8"))
+    process.kill(daemon, "SIGKILL")
+    const up = await rdd(["svc", "start"])
+    assert.strictEqual(up.code, 0, up.stderr)
+    const w = await rdd(["ctl", "wait-condition", "limavm/web", "Running=True", "--timeout=60s"])
+    assert.strictEqual(w.code, 0, w.stderr)
+    assert.deepStrictEqual(ourQemus(), qemu, "the VM was not rebooted")
+    assert.includeMembers(ourSsh(), masters, "the detached SSH master outlived the daemon")
+    assert.strictEqual((await getVm("web")).status.restartCount, before.status.restartCount)
+    assert.strictEqual((await eventually(hostPort)).trim(), "hello-guest")
+    const s = await rdd(["limavm", "shell", "web", "--", "true"])
+    assert.strictEqual(s.code, 0, s.stderr)
+  }, 120_000)
+
   it("stop ends QEMU and the SSH master; shell then says the VM is not running (exit 1)", async () => {
     const r = await rdd(["limavm", "stop", "web"])
     assert.strictEqual(r.code, 0, r.stderr)

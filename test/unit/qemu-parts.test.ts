@@ -39,7 +39,8 @@ describe("QemuArgs", () => {
       sshConfig: "/h/.rd2/lima/vm1/ssh.config",
       sshControl: "/h/.rd2/lima/vm1/ssh.sock",
       boot: "/h/.rd2/lima/vm1/boot.json",
-      agentLog: "/h/.rd2/lima/vm1/ha.log"
+      agentLog: "/h/.rd2/lima/vm1/ha.log",
+      readyPid: "/h/.rd2/lima/vm1/ready.pid"
     })
   })
 

@@ -33,6 +33,8 @@ export interface VmFiles {
   readonly boot: string
   /** the host agent's log (forwards, mounts, readiness steps) */
   readonly agentLog: string
+  /** the QEMU pid whose guest the host agent found ready (a restarted daemon re-attaches without a "Starting") */
+  readonly readyPid: string
 }
 
 export const vmFiles = (limaHome: string, name: string): VmFiles => {
@@ -51,7 +53,8 @@ export const vmFiles = (limaHome: string, name: string): VmFiles => {
     sshConfig: `${dir}/ssh.config`,
     sshControl: `${dir}/ssh.sock`,
     boot: `${dir}/boot.json`,
-    agentLog: `${dir}/ha.log`
+    agentLog: `${dir}/ha.log`,
+    readyPid: `${dir}/ready.pid`
   }
 }
 
