@@ -291,6 +291,9 @@ export const make = (options: QemuDriverOptions) =>
       if (!isConsoleGuest(t) && t.guest.mounts.length > 0 && t.guest.mountType !== "reverse-sshfs") {
         return yield* fail(`mountType ${JSON.stringify(t.guest.mountType)} is not supported by rdd's qemu driver yet; use "reverse-sshfs" (the guest needs sshfs)`)
       }
+      // a VM that died on its own left its agent, SSH master and mounts aimed at the old boot
+      yield* agents.stop(name)
+      if (!isConsoleGuest(t)) yield* GuestAccess.teardown(f, t, options.home)
       const network = isConsoleGuest(t) ? undefined : yield* Effect.gen(function*() {
         const sshLocalPort = t.guest.ssh.localPort !== 0 ? t.guest.ssh.localPort : yield* Effect.mapError(freePort, fail)
         yield* GuestAccess.prepareStart(f, name, t, sshLocalPort, options.home, hostUser).pipe(Effect.mapError(fail))

@@ -137,6 +137,24 @@ describe.sequential("usable VMs: SSH, provisioning, forwards and shell with the 
     assert.strictEqual(s.code, 0, s.stderr)
   }, 120_000)
 
+  it("a QEMU killed from outside is booted again with a fresh agent: Running again, shell and forwards work", async () => {
+    const before = (await getVm("web")).status.restartCount as number
+    const [qemu] = ourQemus()
+    process.kill(qemu!, "SIGKILL")
+    const end = Date.now() + 90_000
+    let vm = await getVm("web")
+    while (vm.status.restartCount <= before && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 500))
+      vm = await getVm("web")
+    }
+    assert.strictEqual(vm.status.restartCount, before + 1)
+    assert.notDeepEqual(ourQemus(), [qemu])
+    const s = await rdd(["limavm", "shell", "web", "--", "cat", "/etc/hostname"])
+    assert.strictEqual(s.code, 0, s.stderr)
+    assert.strictEqual(s.stdout.trim(), "lima-web")
+    assert.strictEqual(ourSsh().length, 1, "one SSH master, for the new boot")
+  }, 150_000)
+
   it("stop ends QEMU and the SSH master; shell then says the VM is not running (exit 1)", async () => {
     const r = await rdd(["limavm", "stop", "web"])
     assert.strictEqual(r.code, 0, r.stderr)
