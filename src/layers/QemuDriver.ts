@@ -41,6 +41,8 @@ import * as Accelerator from "./qemu/Accelerator.js"
 import * as Agents from "./qemu/Agents.js"
 import { diskFormat } from "./qemu/DiskFormat.js"
 import * as GuestAccess from "./qemu/GuestAccess.js"
+import * as HostAgent from "./qemu/HostAgent.js"
+import * as Virtiofsd from "./qemu/Virtiofsd.js"
 import * as VmDisk from "./qemu/VmDisk.js"
 import * as Qmp from "./qemu/Qmp.js"
 import * as QemuArgs from "./qemu/QemuArgs.js"
@@ -288,12 +290,20 @@ export const make = (options: QemuDriverOptions) =>
       for (const [what, p] of [["kernel", kernel], ["initrd", initrd]] as const) {
         if (p !== undefined && !exists(p)) return yield* fail(`${what} file ${JSON.stringify(p)} does not exist`)
       }
-      if (!isConsoleGuest(t) && t.guest.mounts.length > 0 && t.guest.mountType !== "reverse-sshfs") {
-        return yield* fail(`mountType ${JSON.stringify(t.guest.mountType)} is not supported by rdd's qemu driver yet; use "reverse-sshfs" (the guest needs sshfs)`)
-      }
       // a VM that died on its own left its agent, SSH master and mounts aimed at the old boot
       yield* agents.stop(name)
       if (!isConsoleGuest(t)) yield* GuestAccess.teardown(f, t, options.home)
+      const shares = isConsoleGuest(t) ? [] : HostAgent.resolveMounts(t.guest.mounts, options.home, t.guest.mountType)
+      const virtiofs: Array<{ tag: string; socket: string }> = []
+      for (const [i, m] of shares.entries()) {
+        if (m.type !== "virtiofs") continue
+        const socket = `${f.dir}/vfs.${i}.sock`
+        yield* Virtiofsd.serve(socket, m.location, `${f.dir}/virtiofsd.${i}.log`, `${f.dir}/virtiofsd.${i}.pid`).pipe(
+          Effect.mapError((message) => fail(`cannot share ${m.location} with virtiofs: ${message}`))
+        )
+        virtiofs.push({ tag: m.tag, socket })
+      }
+      const ninep = shares.filter((m) => m.type === "9p").map((m) => ({ tag: m.tag, path: m.location, readonly: !m.writable }))
       const network = isConsoleGuest(t) ? undefined : yield* Effect.gen(function*() {
         const sshLocalPort = t.guest.ssh.localPort !== 0 ? t.guest.ssh.localPort : yield* Effect.mapError(freePort, fail)
         yield* GuestAccess.prepareStart(f, name, t, sshLocalPort, options.home, hostUser).pipe(Effect.mapError(fail))
@@ -314,7 +324,9 @@ export const make = (options: QemuDriverOptions) =>
           ...(kernel === undefined ? {} : { kernel, cmdline: QemuArgs.cmdlineFor(image.kernel!, name, t.arch) }),
           ...(initrd === undefined ? {} : { initrd }),
           ...(exists(f.disk) ? { disk: { path: f.disk, format: diskFormat(f.disk) } } : {}),
-          ...(network === undefined ? {} : { seed: f.seed, network })
+          ...(network === undefined ? {} : { seed: f.seed, network }),
+          ...(virtiofs.length === 0 ? {} : { virtiofs }),
+          ...(ninep.length === 0 ? {} : { ninep })
         },
         f
       )

@@ -48,11 +48,13 @@ const socketAsk = (p: string, line: string): Promise<string> =>
 
 
 let template = ""
+let baseTemplate = ""
 
 beforeAll(() => {
   execFileSync("node", ["scripts/build.mjs"], { cwd: repo, stdio: "ignore" })
   // .ci/run builds the image before the suites; elsewhere the first run builds it (minutes)
   const base = execFileSync("bash", [path.join(repo, "scripts/test-image.sh"), "--cloud"], { encoding: "utf8", timeout: 1_500_000 }).trim()
+  baseTemplate = base
   fs.mkdirSync(shared)
   fs.writeFileSync(path.join(shared, "from-host.txt"), "host data\n")
   template = path.join(home, "web.yaml")
@@ -77,7 +79,7 @@ afterAll(async () => {
   const daemon = Number(fs.existsSync(path.join(serviceDir, "rdd.pid")) ? fs.readFileSync(path.join(serviceDir, "rdd.pid"), "utf8") : "0")
   if (daemon > 0 && isAlive(daemon)) await rdd(["svc", "stop", "--timeout=90s"], 100_000)
   if (daemon > 0 && isAlive(daemon)) process.kill(daemon, "SIGKILL")
-  for (const pid of ours(/qemu-system|^ssh\0|^sh\0-c\0/)) process.kill(pid, "SIGKILL")
+  for (const pid of ours(/qemu-system|^ssh\0|^sh\0-c\0|virtiofsd/)) process.kill(pid, "SIGKILL")
   fs.rmSync(home, { recursive: true, force: true })
 }, 150_000)
 
@@ -138,4 +140,24 @@ describe.sequential("a real Debian cloud guest through rdd", () => {
     assert.isTrue(fs.existsSync(boot.kernel))
     assert.deepStrictEqual(ours(/qemu-system|^ssh\0/), [])
   }, 240_000)
+
+  it("mountType virtiofs: the host directory is shared through virtiofsd, readable and read-only in the guest", async () => {
+    const t = path.join(home, "vfs.yaml")
+    fs.writeFileSync(t, `${fs.readFileSync(baseTemplate, "utf8")}
+mountType: virtiofs
+mounts:
+- location: ${shared}
+  mountPoint: /mnt/vfs
+`)
+    const r = await rdd(["limavm", "create", "vfs", t, "--start", "--timeout=10m"], 660_000)
+    figure("virtiofs-create-start", r)
+    assert.strictEqual(r.code, 0, r.stderr)
+    const fstype = await rdd(["limavm", "shell", "vfs", "--", "sh", "-c", "findmnt -n -o FSTYPE /mnt/vfs; cat /mnt/vfs/from-host.txt"])
+    assert.deepStrictEqual(fstype.stdout.trim().split("\n"), ["virtiofs", "host data"])
+    const write = await rdd(["limavm", "shell", "vfs", "--", "sh", "-c", "sudo touch /mnt/vfs/from-guest 2>&1; echo rc=$?"])
+    assert.notInclude(write.stdout, "rc=0")
+    assert.isFalse(fs.existsSync(path.join(shared, "from-guest")))
+    assert.strictEqual((await rdd(["limavm", "delete", "vfs"], 200_000)).code, 0)
+    assert.deepStrictEqual(ours(/qemu-system|^ssh\0|virtiofsd/), [])
+  }, 720_000)
 })

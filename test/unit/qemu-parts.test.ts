@@ -54,6 +54,14 @@ describe("QemuArgs", () => {
     assert.include(argv, "-netdev user,id=net0,net=192.168.5.0/24,dhcpstart=192.168.5.15,hostfwd=tcp:127.0.0.1:60022-:22")
     assert.match(argv, /-device virtio-net-pci,netdev=net0,mac=52:55:55(:[0-9a-f]{2}){3} -device virtio-rng-pci/)
     assert.strictEqual(QemuArgs.macFor("vm1"), QemuArgs.macFor("vm1"))
+    const fs = QemuArgs.args(
+      { name: "vm1", arch: "x86_64", cpus: 1, memoryMiB: 256, accel: "tcg" },
+      { virtiofs: [{ tag: "rdd-mount0", socket: "/v/vfs.0.sock" }], ninep: [{ tag: "rdd-mount1", path: "/h,x", readonly: true }] },
+      files
+    ).join(" ")
+    assert.include(fs, "-object memory-backend-memfd,id=mem,size=256M,share=on -numa node,memdev=mem")
+    assert.include(fs, "-chardev socket,id=vfs0,path=/v/vfs.0.sock -device vhost-user-fs-pci,chardev=vfs0,tag=rdd-mount0")
+    assert.include(fs, "-virtfs local,path=/h,,x,mount_tag=rdd-mount1,security_model=none,id=fs0,readonly=on")
     assert.notStrictEqual(QemuArgs.macFor("vm1"), QemuArgs.macFor("vm2"))
   })
 

@@ -160,6 +160,23 @@ const mountReverseSshfs = (t: Ssh.SshTarget, files: VmFiles, index: number, m: R
     )
   })
 
+/** virtiofs or 9p: QEMU already shares the directory under `m.tag`; the guest mounts it (read-only unless writable). */
+const mountShare = (t: Ssh.SshTarget, m: ResolvedMount): Effect.Effect<void, AgentSshError> =>
+  Effect.gen(function*() {
+    const options = m.type === "9p"
+      ? `trans=virtio,version=9p2000.L,msize=262144${m.writable ? "" : ",ro"}`
+      : m.writable ? "rw" : "ro"
+    const r = yield* asAgentError(Ssh.run(t, [
+      `mountpoint -q ${q(m.mountPoint)} && exit 0`,
+      `sudo mkdir -p ${q(m.mountPoint)}`,
+      `sudo mount -t ${m.type} -o ${options} ${q(m.tag)} ${q(m.mountPoint)}`
+    ].join("\n"), { timeout: "30 seconds" }))
+    if (r.exitCode !== 0) {
+      const why = r.stderr.trim() === "" ? `exit ${r.exitCode}` : r.stderr.trim()
+      return yield* new AgentSshError({ message: `the guest cannot mount ${m.type}: ${why}${m.type === "9p" ? " (does the guest kernel have the 9p modules?)" : ""}` })
+    }
+  })
+
 /** The host agent's SSH operations for one VM. */
 export const sshOps = (t: Ssh.SshTarget, files: VmFiles): SshOps => {
   let mounts = 0
@@ -171,7 +188,7 @@ export const sshOps = (t: Ssh.SshTarget, files: VmFiles): SshOps => {
     forwardTcp: (h, g) => asAgentError(Ssh.forward(t, { _tag: "Tcp", hostIP: h.hostIP, hostPort: h.hostPort, guestIP: g.ip, guestPort: g.port })),
     cancelTcp: (h, g) => asAgentError(Ssh.cancelForward(t, { _tag: "Tcp", hostIP: h.hostIP, hostPort: h.hostPort, guestIP: g.ip, guestPort: g.port })),
     forwardSocket: (hostSocket, guestSocket) => asAgentError(Ssh.forward(t, { _tag: "Socket", hostSocket, guestSocket })),
-    mount: (m) => Effect.suspend(() => mountReverseSshfs(t, files, mounts++, m))
+    mount: (m) => Effect.suspend(() => (m.type === "reverse-sshfs" ? mountReverseSshfs(t, files, mounts++, m) : mountShare(t, m)))
   }
 }
 
@@ -196,12 +213,13 @@ export const teardown = (files: VmFiles, template: LimaTemplate.LimaTemplate, ho
       yield* Ssh.masterExit(t).pipe(Effect.ignore)
     }
     for (const f of fs.existsSync(files.dir) ? fs.readdirSync(files.dir) : []) {
-      const m = /^sshfs\.(\d+)\.pid$/.exec(f)
+      // sshfs pipelines; virtiofsd ends with QEMU, but one whose QEMU never came up would not
+      const m = /^(sshfs|virtiofsd)\.(\d+)\.pid$/.exec(f)
       if (m === null) continue
       const pid = Number(fs.readFileSync(`${files.dir}/${f}`, "utf8").trim())
       if (Number.isInteger(pid) && pid > 1) killGroup(pid)
       fs.rmSync(`${files.dir}/${f}`, { force: true })
-      fs.rmSync(`${files.dir}/sshfs.${m[1]}.fifo`, { force: true })
+      fs.rmSync(`${files.dir}/sshfs.${m[2]}.fifo`, { force: true })
     }
     for (const f of template.guest.portForwards) {
       if (f.hostSocket === undefined) continue

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as Data from "effect/Data"
-import type { GuestConfig, Mount } from "../../domain/limavm/GuestConfig.js"
+import type { GuestConfig, Mount, MountType } from "../../domain/limavm/GuestConfig.js"
 import * as Rules from "../../domain/limavm/PortForwardRules.js"
 import { poll } from "../../services/Wait.js"
 
@@ -42,6 +42,9 @@ export interface ResolvedMount {
   readonly location: string
   readonly mountPoint: string
   readonly writable: boolean
+  readonly type: MountType
+  /** virtiofs and 9p: the tag QEMU gave the share */
+  readonly tag: string
 }
 
 export type AgentState = Data.TaggedEnum<{
@@ -102,10 +105,19 @@ export const bootVerdict = (stdout: string): BootVerdict => {
 
 const expandHome = (p: string, home: string): string => (p === "~" ? home : p.startsWith("~/") ? `${home}${p.slice(1)}` : p)
 
-export const resolveMounts = (mounts: ReadonlyArray<Mount>, home: string): ReadonlyArray<ResolvedMount> =>
-  mounts.map((m) => {
+/** The i-th share's tag for virtiofs and 9p (QemuArgs gives QEMU the same). */
+export const shareTag = (index: number): string => `rdd-mount${index}`
+
+export const resolveMounts = (mounts: ReadonlyArray<Mount>, home: string, type: MountType): ReadonlyArray<ResolvedMount> =>
+  mounts.map((m, i) => {
     const location = expandHome(m.location, home)
-    return { location, mountPoint: m.mountPoint === undefined ? location : expandHome(m.mountPoint, home), writable: m.writable }
+    return {
+      location,
+      mountPoint: m.mountPoint === undefined ? location : expandHome(m.mountPoint, home),
+      writable: m.writable,
+      type,
+      tag: shareTag(i)
+    }
   })
 
 /** Runs a probe script with the interpreter its shebang names (sh otherwise), as Lima does. */
@@ -155,16 +167,16 @@ export const run = (ssh: SshOps, config: AgentConfig, state: SubscriptionRef.Sub
     }
     yield* config.log("boot scripts finished")
 
-    for (const m of resolveMounts(config.guest.mounts, config.home)) {
+    for (const m of resolveMounts(config.guest.mounts, config.home, config.guest.mountType)) {
       yield* set(AgentState.Waiting({ detail: `mounting ${m.location} on ${m.mountPoint}` }))
       const mounted = yield* Effect.either(ssh.mount(m))
       if (mounted._tag === "Left") {
-        const message = `cannot mount ${m.location} on ${m.mountPoint} (reverse-sshfs): ${mounted.left.message}`
+        const message = `cannot mount ${m.location} on ${m.mountPoint} (${m.type}): ${mounted.left.message}`
         yield* config.log(message)
         yield* set(AgentState.Failed({ message }))
         return yield* Effect.never
       }
-      yield* config.log(`mounted ${m.location} on ${m.mountPoint} (${m.writable ? "writable" : "read-only"}, reverse-sshfs)`)
+      yield* config.log(`mounted ${m.location} on ${m.mountPoint} (${m.writable ? "writable" : "read-only"}, ${m.type})`)
     }
 
     for (const probe of config.guest.probes) {

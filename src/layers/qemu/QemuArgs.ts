@@ -71,6 +71,10 @@ export interface Boot {
   readonly seed?: string
   /** user-mode networking with the guest's SSH port forwarded to this 127.0.0.1 port */
   readonly network?: { readonly sshLocalPort: number; readonly mac: string }
+  /** virtiofs shares: each a virtiofsd socket and the tag the guest mounts */
+  readonly virtiofs?: ReadonlyArray<{ readonly tag: string; readonly socket: string }>
+  /** 9p shares (virtio-9p): host path, tag, read-only */
+  readonly ninep?: ReadonlyArray<{ readonly tag: string; readonly path: string; readonly readonly: boolean }>
 }
 
 /** Lima's user-mode subnet: the guest is 192.168.5.15, the host 192.168.5.2, DNS 192.168.5.3. */
@@ -111,6 +115,20 @@ export const args = (machine: Machine, boot: Boot, files: VmFiles): ReadonlyArra
   if (machine.accel !== "tcg") out.push("-cpu", "host")
   else if (machine.arch !== "x86_64") out.push("-cpu", "max")
   out.push("-m", String(machine.memoryMiB), "-smp", String(machine.cpus))
+  if (boot.virtiofs !== undefined && boot.virtiofs.length > 0) {
+    // vhost-user needs guest memory that virtiofsd can map: a shared memfd backend
+    out.push(
+      "-object", `memory-backend-memfd,id=mem,size=${machine.memoryMiB}M,share=on`,
+      "-numa", "node,memdev=mem"
+    )
+    boot.virtiofs.forEach((share, i) => {
+      // one chardev + vhost-user-fs device per virtiofsd
+      out.push(
+        "-chardev", `socket,id=vfs${i},path=${escapeOption(share.socket)}`,
+        "-device", `vhost-user-fs-pci,chardev=vfs${i},tag=${share.tag}`
+      )
+    })
+  }
   if (boot.kernel !== undefined) {
     out.push("-kernel", boot.kernel)
     if (boot.initrd !== undefined) out.push("-initrd", boot.initrd)
@@ -118,6 +136,9 @@ export const args = (machine: Machine, boot: Boot, files: VmFiles): ReadonlyArra
   }
   if (boot.disk !== undefined) {
     out.push("-drive", `file=${escapeOption(boot.disk.path)},format=${boot.disk.format},if=virtio,discard=on`)
+  }
+  for (const [i, share] of (boot.ninep ?? []).entries()) {
+    out.push("-virtfs", `local,path=${escapeOption(share.path)},mount_tag=${share.tag},security_model=none,id=fs${i}${share.readonly ? ",readonly=on" : ""}`)
   }
   if (boot.seed !== undefined) {
     out.push("-drive", `file=${escapeOption(boot.seed)},format=raw,if=virtio,media=cdrom,readonly=on`)
