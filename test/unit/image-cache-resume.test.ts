@@ -57,7 +57,9 @@ const size = (file: string) => (fs.existsSync(file) ? fs.statSync(file).size : 0
 /** The first request gets the headers and the first half of the body, then `after` (cut, or stall until released). */
 const halfThen = (s: ImageServer.ImageServer, body: Buffer, after: "cut" | "stall") => {
   const closed: Array<Promise<void>> = []
-  let release: () => void = () => {}
+  // released before the first request arrived: that request is then served whole
+  let released = false
+  let release: () => void = () => (released = true)
   s.script = (_req: http.IncomingMessage, res: http.ServerResponse, index: number) => {
     if (index > 0) return false
     closed.push(new Promise((resolve) => res.socket?.once("close", () => resolve())))
@@ -69,6 +71,7 @@ const halfThen = (s: ImageServer.ImageServer, body: Buffer, after: "cut" | "stal
       if (after === "cut") res.socket?.end()
     })
     release = () => res.end(body.subarray(half))
+    if (released) release()
     return true
   }
   return { closed, release: () => release() }
@@ -194,11 +197,15 @@ const fetchInChild = (url: string, cache: string) => {
 
 describe("across processes", () => {
   it("two processes fetching one URL make one request; the second waits for the first", async () => {
-    const { s, body, cache, url } = await setup()
+    const { s, body, cache, url, partial } = await setup()
     const { release } = halfThen(s, body, "stall")
     const a = fetchInChild(url, cache)
     const b = fetchInChild(url, cache)
     await until("one process waiting for the other", () => /^waiting /m.test(a.out() + b.out()), 60_000)
+    // the waiter can see the lock before the holder's request reaches the server, and the
+    // stalled response can only be released once it exists (releasing earlier did nothing
+    // and left the holder stalled: a CI flake)
+    await until("the holder's first half in the partial file", () => size(partial) === body.length / 2, 60_000)
     release()
     assert.deepStrictEqual(await Promise.all([a.exited, b.exited]), [0, 0], a.err() + b.err())
     assert.strictEqual(s.requests.length, 1)
