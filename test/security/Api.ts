@@ -39,6 +39,11 @@ export interface RequestOptions {
   readonly timeoutMs?: number
   /** send the body with Transfer-Encoding: chunked instead of a Content-Length */
   readonly chunked?: boolean
+  /**
+   * After writing this many bytes of a big body, block this process for `millis`: a client
+   * starved of CPU (a loaded machine), which neither sends nor reads meanwhile.
+   */
+  readonly starveAfter?: { readonly bytes: number; readonly millis: number }
 }
 
 export interface Daemon {
@@ -128,7 +133,12 @@ export const request = (k: Kubeconfig, p: string, o: RequestOptions = {}): Promi
         // a refusal sent right behind the "100 Continue" is parsed before the first write
         await new Promise((r) => setImmediate(r))
         const body = Buffer.from(o.body!)
+        let starved = false
         for (let i = 0; i < body.length && !answered && !req.destroyed; i += 64 * 1024) {
+          if (o.starveAfter !== undefined && !starved && i >= o.starveAfter.bytes) {
+            starved = true
+            Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, o.starveAfter.millis)
+          }
           if (!req.write(body.subarray(i, i + 64 * 1024))) {
             await new Promise((r) => {
               req.once("drain", r)

@@ -18,24 +18,49 @@ export type ReadResult =
  * After a 413 the rest of the body is read and thrown away, up to this much, so
  * the client can finish sending and then read the answer: closing a socket with
  * unread data makes TCP reset it, and the client then loses the 413 it was sent
- * (it sees EPIPE or ECONNRESET instead). Beyond this, or after `DrainMs`, the
- * connection is cut.
+ * (it sees EPIPE or ECONNRESET instead). Beyond this, or when the client sends
+ * nothing for `DrainIdleMs`, the connection is cut.
  */
 export const DrainLimit = 64 * 1024 * 1024
-export const DrainMs = 10_000
+/**
+ * An idle bound, not a total one: a client starved of CPU on a loaded machine stops
+ * for seconds mid-body and must still get its 413 (a 10 s total bound cut such
+ * clients: their write failed with EPIPE). The server keeps no request bound either
+ * (requestTimeout 0), so this only stops a client that has gone quiet.
+ */
+export const DrainIdleMs = 30_000
 
-/** Discards the rest of `req`, bounded by DrainLimit bytes and DrainMs. */
+/** Discards the rest of `req`, bounded by DrainLimit bytes and DrainIdleMs without data. */
 const drain = (req: http.IncomingMessage, alreadyRead: number): void => {
   let drained = alreadyRead
   const cut = () => req.socket.destroy()
-  const timer = setTimeout(cut, DrainMs)
+  const timer = setTimeout(cut, DrainIdleMs)
   timer.unref()
   req.on("data", (chunk: Buffer) => {
     drained += chunk.length
     if (drained > DrainLimit) cut()
+    else timer.refresh()
   })
   req.once("close", () => clearTimeout(timer))
   req.resume()
+}
+
+/**
+ * Before answering a request whose body is still being drained: Node closes the
+ * connection right after the answer when the client asked for `Connection: close`
+ * (Node's own client does with `agent: false`), and a close with the rest of the
+ * body unread resets it, so a client still sending never reads its 413 (EPIPE, or a
+ * reset that drops the answer it had received). The connection stays open while the
+ * drain lasts and is closed in order (FIN) once the client has sent everything.
+ */
+export const lingerWhileDraining = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  if (req.complete) return
+  if (!res.shouldKeepAlive) {
+    req.once("end", () => req.socket.end())
+    // no Connection header: the client asked to close, and will; Node must only not close first
+    res.removeHeader("Connection")
+    res.shouldKeepAlive = true
+  }
 }
 
 /** The request announces (Content-Length) a body over the limit: refused before a byte is read. */

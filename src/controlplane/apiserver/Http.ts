@@ -327,7 +327,10 @@ export const makeHandler = (o: HttpOptions) => {
     if (req.method === "GET" || req.method === "HEAD") return resource(req, res, route, q, user, undefined)
     Body.read(req, BodyLimit, (result) => guard(res, () => {
       // no "Connection: close": Body drains the rest, so the client reads this answer
-      if (result._tag === "TooLarge") return sendError(res, ApiError.tooLarge())
+      if (result._tag === "TooLarge") {
+        Body.lingerWhileDraining(req, res)
+        return sendError(res, ApiError.tooLarge())
+      }
       if (result._tag === "Error") return res.destroy()
       const decoded = Body.decode(req.headers["content-type"], result.data, YAML.parse)
       resource(req, res, route, q, user, decoded)
