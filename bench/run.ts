@@ -23,6 +23,7 @@ import { type Figure, table, unavailable } from "./Figure.js"
 import { api, Specs as ApiSpecs } from "./figures/api.js"
 import { lifecycle, Specs as LifecycleSpecs } from "./figures/lifecycle.js"
 import { scaling as scalingBench, scalingTable } from "./figures/scaling.js"
+import { ctl, Specs as CtlSpecs } from "./figures/ctl.js"
 import { startup, Specs as StartupSpecs } from "./figures/startup.js"
 import { limavmReconcile, Specs as LimaVmSpecs } from "./figures/limavm.js"
 import { Specs as VmSpecs, vm } from "./figures/vm.js"
@@ -109,6 +110,8 @@ const main = Effect.gen(function*() {
   if (args.only.has("startup")) {
     figures.push(...yield* group("CLI start-up", Object.values(StartupSpecs),
       startup(args.quick ? { rounds: 10, warmup: 2 } : { rounds: 30, warmup: 3 })))
+    figures.push(...yield* group("rdd ctl against kubectl", Object.values(CtlSpecs),
+      ctl(args.quick ? { rounds: 8, warmup: 1 } : { rounds: 20, warmup: 2 })))
   }
   if (args.only.has("lifecycle")) {
     figures.push(...yield* group("lifecycle (svc start/stop)", Object.values(LifecycleSpecs),

@@ -64,6 +64,8 @@ describe("svc lifecycle on the real daemon", () => {
     const ctl = await i.rdd(["ctl", "get", "ns", "-o", "name"])
     expect(ctl.code).toBe(0)
     expect(ctl.stdout).toContain("namespace/rdd-system")
+    // a ready control plane is confirmed by one quiet check: no waiting lines, nothing at all
+    expect(ctl.stderr).toBe("")
     const missing = await i.rdd(["ctl", "get", "configmap", "no-such-thing", "-n", "default"])
     expect(missing.code).toBe(1) // kubectl's own exit code, passed through
     expect(missing.stderr).toContain("NotFound")

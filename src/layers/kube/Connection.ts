@@ -1,14 +1,15 @@
 /**
  * The HTTPS connection to an instance's API server, built from its kubeconfig
- * with @kubernetes/client-node (server URL, CA, bearer token or client cert) and
+ * (server URL, CA, bearer token or client cert; client-node for what needs more) and
  * rebuilt whenever the kubeconfig file changes: the daemon writes a new port and
  * new tokens at every start. Requests are plain node:https over a keep-alive
  * agent, each cancellable (an interrupted Effect destroys its request).
  */
-import { KubeConfig } from "@kubernetes/client-node"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as https from "node:https"
+import * as path from "node:path"
+import * as KubeconfigAccess from "../../domain/k8s/KubeconfigAccess.js"
 import { Unavailable } from "../../services/KubeClient.js"
 
 export interface Target {
@@ -33,6 +34,42 @@ const fileKey = (path: string): string | undefined => {
 
 const textOf = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
+type TlsOptions = Pick<https.RequestOptions, "ca" | "cert" | "key" | "servername" | "rejectUnauthorized" | "headers">
+
+const pem = (source: KubeconfigAccess.Source | undefined, dir: string): string | undefined =>
+  source === undefined ? undefined : source._tag === "Inline" ? source.pem : fs.readFileSync(path.resolve(dir, source.path), "utf8")
+
+/** The kubeconfigs rdd writes (and any other that needs only files and tokens). */
+const fromAccess = (a: KubeconfigAccess.Access, dir: string): { readonly server: string; readonly options: TlsOptions } => {
+  const token = a.token ?? (a.tokenFile === undefined ? undefined : fs.readFileSync(path.resolve(dir, a.tokenFile), "utf8").trim())
+  const ca = pem(a.ca, dir)
+  const cert = pem(a.clientCert, dir)
+  const key = pem(a.clientKey, dir)
+  return {
+    server: a.server,
+    options: {
+      headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+      rejectUnauthorized: !a.insecureSkipTlsVerify,
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+      ...(a.tlsServerName === undefined ? {} : { servername: a.tlsServerName })
+    }
+  }
+}
+
+/** Exec plugins, auth providers and the rest: client-node implements them (loaded only then: it is slow to load). */
+const withClientNode = async (text: string): Promise<{ readonly server: string; readonly options: TlsOptions }> => {
+  const { KubeConfig } = await import("@kubernetes/client-node")
+  const kc = new KubeConfig()
+  kc.loadFromString(text)
+  const cluster = kc.getCurrentCluster()
+  if (cluster === null) throw new Error("no current cluster")
+  const options: https.RequestOptions = { headers: {} }
+  await kc.applyToHTTPSOptions(options)
+  return { server: cluster.server, options }
+}
+
 export const make = (kubeconfigPath: string) => {
   let cached: { readonly key: string; readonly target: Target } | undefined
 
@@ -40,23 +77,22 @@ export const make = (kubeconfigPath: string) => {
     const key = fileKey(kubeconfigPath)
     if (key === undefined) throw new Error(`${kubeconfigPath} does not exist (is the control plane running?)`)
     if (cached !== undefined && cached.key === key) return cached.target
-    const kc = new KubeConfig()
-    kc.loadFromString(fs.readFileSync(kubeconfigPath, "utf8"))
-    const cluster = kc.getCurrentCluster()
-    if (cluster === null) throw new Error(`${kubeconfigPath} has no current cluster`)
-    const opts: https.RequestOptions = { headers: {} }
-    await kc.applyToHTTPSOptions(opts)
+    const text = fs.readFileSync(kubeconfigPath, "utf8")
+    const read = KubeconfigAccess.read(text)
+    if (read._tag === "Invalid") throw new Error(read.message)
+    const { server, options } = read._tag === "Access" ? fromAccess(read.access, path.dirname(kubeconfigPath)) : await withClientNode(text)
     const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === "string") headers[k] = v
+    for (const [k, v] of Object.entries(options.headers ?? {})) if (typeof v === "string") headers[k] = v
     cached?.target.agent.destroy()
     const agent = new https.Agent({
       keepAlive: true,
-      ...(opts.ca === undefined ? {} : { ca: opts.ca }),
-      ...(opts.cert === undefined ? {} : { cert: opts.cert }),
-      ...(opts.key === undefined ? {} : { key: opts.key }),
-      ...(opts.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: opts.rejectUnauthorized })
+      ...(options.ca === undefined ? {} : { ca: options.ca }),
+      ...(options.cert === undefined ? {} : { cert: options.cert }),
+      ...(options.key === undefined ? {} : { key: options.key }),
+      ...(options.servername === undefined ? {} : { servername: options.servername }),
+      ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized })
     })
-    const target = { server: new URL(cluster.server), agent, headers }
+    const target = { server: new URL(server), agent, headers }
     cached = { key, target }
     return target
   }
