@@ -30,6 +30,7 @@ import * as ServeArgs from "./commands/svc/serveArgs.js"
 import * as Logging from "./layers/Logging.js"
 import { recordOf } from "./services/Outcome.js"
 import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
+import { InstanceDir } from "./services/InstanceDir.js"
 import * as NodeProcessManager from "./layers/NodeProcessManager.js"
 
 /** @effect/cli prints usage errors itself; rdd prints its own single line instead. */
@@ -139,7 +140,10 @@ export const run = (argv: ReadonlyArray<string>): void => {
   // checked before anything runs: `rdd set --timeout= x=y` must not autostart first
   const emptyValue = Usage.emptyFlagValue(g.rest)
   const checked = emptyValue === undefined ? setHelp : refuse(new UsageError({ message: emptyValue }))
-  const program = Effect.flatMap(checked, (table) =>
+  // --log-level=debug: which instance and which files this command works on, first
+  const announce = Effect.flatMap(InstanceDir, (d) =>
+    Effect.logDebug(`instance ${JSON.stringify(d.instance.name)}: directory ${d.paths.dir}, logs ${d.paths.log_dir}`))
+  const program = Effect.flatMap(Effect.zipRight(announce, checked), (table) =>
     Effect.flatMap(Effect.promise(() => root(commandWords(g.rest), { nodeVersion: process.version, setHelp: table })), (tree) => {
       const help = helpFor(tree.descriptor as unknown as Usage.Node, g.rest)
       if (help !== undefined) return Console.log(help)

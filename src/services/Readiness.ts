@@ -114,6 +114,8 @@ export const awaitReady = (
         return yield* withProgress(p, deadline)(self)
       })
 
+    const readyz = Effect.tap(kube.readyz, (ok) => Effect.logDebug(`GET /readyz: ${ok ? "ready" : "not ready"}`))
+
     const withRecord = Effect.map(findDaemon, Option.flatMap((d) => Option.map(d.record, (record) => ({ pid: d.pid, record }))))
 
     /** The run to wait for: a live daemon with its record, or our child until it gets there. */
@@ -131,6 +133,11 @@ export const awaitReady = (
     const stageAtLeast = (startId: string, target: Stage) =>
       kube.watch(DiscoveryRef.type, { namespace: DiscoveryNamespace, fieldSelector: `metadata.name=${DiscoveryName}` }).pipe(
         Stream.filter((e) => (e.type === "ADDED" || e.type === "MODIFIED") && e.object.metadata.name === DiscoveryName),
+        Stream.tap((e) =>
+          e.type === "BOOKMARK" ? Effect.void : Effect.logDebug(
+            `${DiscoveryNamespace}/${DiscoveryName} ${e.type}: stage ${stageOf(e.object, startId)} (waiting for ${target})`
+          )
+        ),
         Stream.filter((e) => e.type !== "BOOKMARK" && rank[stageOf(e.object, startId)] >= rank[target]),
         Stream.runHead,
         Effect.flatMap(Option.match({ onNone: () => Effect.fail("watch ended" as const), onSome: () => Effect.void })),
@@ -141,7 +148,7 @@ export const awaitReady = (
 
     const steps = (startId: string) =>
       Effect.gen(function*() {
-        yield* phase(Phases.api, pollUntil(kube.readyz))
+        yield* phase(Phases.api, pollUntil(readyz))
         yield* phase(Phases.controllers, stageAtLeast(startId, "registered"))
         yield* phase(Phases.crds, stageAtLeast(startId, "ready"))
       })
@@ -149,9 +156,11 @@ export const awaitReady = (
     /** Ready now, without waiting or saying anything? */
     const readyNow = (a: Awaited) =>
       Effect.gen(function*() {
-        if (!(yield* kube.readyz)) return false
+        if (!(yield* readyz)) return false
         const cm = yield* kube.get(DiscoveryRef).pipe(Effect.orElseSucceed(() => Option.none<KubeObject>()))
-        return Option.exists(cm, (o) => stageOf(o, a.record.startId) === "ready")
+        const stage = Option.map(cm, (o) => stageOf(o, a.record.startId))
+        yield* Effect.logDebug(`${DiscoveryNamespace}/${DiscoveryName}: ${Option.getOrElse(stage, () => "absent")}`)
+        return Option.contains(stage, "ready")
       }).pipe(Effect.timeoutOption(Duration.seconds(2)), Effect.map(Option.getOrElse(() => false)))
 
     const loop = (child: Option.Option<number>): Effect.Effect<Awaited, Failure, R> =>
@@ -186,7 +195,10 @@ export const awaitReady = (
 export const isReadyNow = (record: RunRecord): Effect.Effect<boolean, never, KubeClient> =>
   Effect.gen(function*() {
     const kube = yield* KubeClient
-    if (!(yield* kube.readyz)) return false
-    const cm = yield* kube.get(DiscoveryRef)
-    return Option.match(cm, { onNone: () => false, onSome: (c) => stageOf(c, record.startId) === "ready" })
+    const ok = yield* kube.readyz
+    yield* Effect.logDebug(`GET /readyz: ${ok ? "ready" : "not ready"}`)
+    if (!ok) return false
+    const stage = Option.map(yield* kube.get(DiscoveryRef), (c) => stageOf(c, record.startId))
+    yield* Effect.logDebug(`${DiscoveryNamespace}/${DiscoveryName}: ${Option.getOrElse(stage, () => "absent")}`)
+    return Option.contains(stage, "ready")
   }).pipe(Effect.orElseSucceed(() => false))

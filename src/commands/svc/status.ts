@@ -49,9 +49,13 @@ export const status = Command.make("status", { output: output(["text", "json"] a
       }))
       return
     }
-    yield* Effect.logInfo(`${name} control plane has been created: ${created}`)
-    yield* Effect.logInfo(`${name} control plane has been started: ${Option.isSome(daemon)}`)
-    yield* Effect.logInfo(`${name} control plane PID is: ${pid}`)
-  }).pipe(Logger.withMinimumLogLevel(LogLevel.Info))).pipe(
+    // forced: the three lines show at any --log-level, as the Go tool's do (the judgement
+    // behind them shows at debug)
+    yield* Effect.all([
+      Effect.logInfo(`${name} control plane has been created: ${created}`),
+      Effect.logInfo(`${name} control plane has been started: ${Option.isSome(daemon)}`),
+      Effect.logInfo(`${name} control plane PID is: ${pid}`)
+    ]).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
+  })).pipe(
     Command.withDescription("Show whether the control plane is created and running")
   )

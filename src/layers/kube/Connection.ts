@@ -70,6 +70,23 @@ const withClientNode = async (text: string): Promise<{ readonly server: string; 
   return { server: cluster.server, options }
 }
 
+/** Every request at trace level: what it asked, what came back, how long it took. */
+const traced = <A extends Response>(
+  method: string,
+  path: string,
+  streaming: boolean,
+  self: Effect.Effect<A, Unavailable>
+): Effect.Effect<A, Unavailable> =>
+  Effect.suspend(() => {
+    const started = Date.now()
+    const took = () => `${Date.now() - started} ms`
+    return self.pipe(
+      Effect.tap((r) => Effect.logTrace(`${method} ${path} -> ${r.status}${streaming ? " (stream ended)" : ""} (${took()})`)),
+      Effect.tapError((e) => Effect.logTrace(`${method} ${path} -> ${e.message} (${took()})`)),
+      Effect.onInterrupt(() => Effect.logTrace(`${method} ${path} -> abandoned (${took()})`))
+    )
+  })
+
 export const make = (kubeconfigPath: string) => {
   let cached: { readonly key: string; readonly target: Target } | undefined
 
@@ -97,10 +114,15 @@ export const make = (kubeconfigPath: string) => {
     return target
   }
 
+  let announced: Target | undefined
   const target: Effect.Effect<Target, Unavailable> = Effect.tryPromise({
     try: load,
     catch: (e) => new Unavailable({ message: `cannot load ${kubeconfigPath}: ${textOf(e)}`, cause: e })
-  })
+  }).pipe(Effect.tap((t) => {
+    if (announced === t) return Effect.void
+    announced = t
+    return Effect.logDebug(`API server ${t.server.origin} (from ${kubeconfigPath})`)
+  }))
 
   /**
    * One request. `onChunk` switches to streaming (watch): the body is handed over
@@ -117,7 +139,7 @@ export const make = (kubeconfigPath: string) => {
       readonly onHeaders?: (status: number) => void
     } = {}
   ): Effect.Effect<Response, Unavailable> =>
-    Effect.flatMap(target, (t) =>
+    traced(method, path, options.onChunk !== undefined, Effect.flatMap(target, (t) =>
       Effect.async<Response, Unavailable>((resume) => {
         const url = new URL(path, t.server)
         const headers: Record<string, string> = { ...t.headers, accept: "application/json" }
@@ -145,7 +167,7 @@ export const make = (kubeconfigPath: string) => {
         if (options.body !== undefined) req.write(options.body)
         req.end()
         return Effect.sync(() => req.destroy())
-      }))
+      })))
 
   return { request, target }
 }
