@@ -45,7 +45,13 @@ const script = fc.record({
   crash: fc.option(fc.integer({ min: 20, max: 12_000 }), { nil: undefined })
 })
 
-const runs = { fastCheck: { numRuns: 30 } }
+/**
+ * A hang guard, not a speed goal: every TestClock step waits for all fibers to suspend
+ * with real setTimeout(0) yields, so these properties take wall time in proportion to the
+ * machine's scheduling latency (one of them took over 60 s at load 13 on 2 cores).
+ */
+const HangGuard = 300_000
+const runs = { timeout: HangGuard, fastCheck: { numRuns: 30 } }
 /** polling granularity (liveness, readyz) plus the takeover grace after a death */
 const Slack = 250
 const Grace = 500 + Slack
@@ -119,7 +125,7 @@ describe("start: property", () => {
         assert.strictEqual(exitCodeOf(Option.getOrThrow(exit)), 0)
         assert.strictEqual(w.spawns.length, 1, "exactly one daemon spawned")
       }),
-    { fastCheck: { numRuns: 15 } }
+    { timeout: HangGuard, fastCheck: { numRuns: 15 } }
   )
 
   it.effect.prop(
@@ -265,6 +271,6 @@ describe("autostart: property", () => {
         assert.strictEqual(exitCodeOf(Option.getOrThrow(exit)), 4)
         assert.strictEqual(endedAt, Math.min(90_000, remaining))
       }),
-    { fastCheck: { numRuns: 20 } }
+    { timeout: HangGuard, fastCheck: { numRuns: 20 } }
   )
 })
