@@ -273,3 +273,67 @@ webhooks:
     )
   })
 })
+
+describe("kubectl explain", () => {
+  const userCrd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gizmos.explain.example.com
+spec:
+  group: explain.example.com
+  scope: Namespaced
+  names: {plural: gizmos, singular: gizmo, kind: Gizmo}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        description: A Gizmo is a made-up thing that explain describes.
+        properties:
+          spec:
+            type: object
+            description: What the gizmo should be.
+            required: [size]
+            properties:
+              size: {type: integer, description: "How big the gizmo is, in gizmo units."}
+              colour: {type: string, description: The colour to paint it.}
+`
+
+  it("explains a CRD's fields from its structural schema (LimaVM, a user CRD)", async () => {
+    const templateRef = await ok("explain", "limavm.spec.templateRef")
+    expect(templateRef).toMatch(/GROUP:\s+lima\.rancherdesktop\.io\nKIND:\s+LimaVM\nVERSION:\s+v1alpha1/)
+    expect(templateRef).toMatch(/FIELD: templateRef <Object>/)
+    expect(templateRef).toContain("The ConfigMap (data key `template`) holding the Lima template")
+    expect(templateRef).toMatch(/name\s+<string> -required-/)
+
+    expect(await ok("apply", "-f", file("gizmo-crd.yaml", userCrd))).toBe("customresourcedefinition.apiextensions.k8s.io/gizmos.explain.example.com created\n")
+    await ok("wait", "--for=condition=Established", "crd/gizmos.explain.example.com", "--timeout=20s")
+    const spec = await ok("explain", "gizmo.spec")
+    expect(spec).toContain("What the gizmo should be.")
+    expect(spec).toMatch(/size\s+<integer> -required-\n\s+How big the gizmo is, in gizmo units\./)
+    expect(spec).toMatch(/colour\s+<string>\n\s+The colour to paint it\./)
+    const top = await ok("explain", "gizmos")
+    expect(top).toContain("A Gizmo is a made-up thing that explain describes.")
+    expect(top).toMatch(/metadata\s+<ObjectMeta>/)
+    expect(await ok("explain", "gizmo.metadata.labels")).toContain("Map of string keys and values")
+  })
+
+  it("explains the built-in kinds, including the new API groups", async () => {
+    expect(await ok("explain", "configmap.data")).toContain("Data contains the configuration data.")
+    expect(await ok("explain", "events.note", "--api-version=events.k8s.io/v1")).toContain("note is a human-readable description")
+    expect(await ok("explain", "events.message")).toContain("A human-readable description of the status of this operation.")
+    expect(await ok("explain", "selfsubjectaccessreview.spec.resourceAttributes.verb")).toContain("Verb is a kubernetes resource API verb")
+    expect(await ok("explain", "mutatingwebhookconfiguration.webhooks.sideEffects")).toContain("NoneOnDryRun")
+    expect(await ok("explain", "crd.spec.names.shortNames")).toMatch(/FIELD: shortNames <\[\]string>[\s\S]*shortNames are short names for the resource/)
+  })
+
+  it("create -f and client-side apply still validate on the server and patch as before", async () => {
+    const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: explained\n  namespace: default\ndata:\n  v: "${v}"\n`
+    expect(await ok("apply", "-f", file("e1.yaml", cm("1")))).toBe("configmap/explained created\n")
+    expect(await ok("apply", "-f", file("e2.yaml", cm("2")))).toBe("configmap/explained configured\n")
+    const bad = await k("create", "-f", file("e3.yaml", `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad, namespace: default}\nbogus: 1\n`))
+    expect(bad.stderr).toContain(`strict decoding error: unknown field "bogus"`)
+  })
+})
