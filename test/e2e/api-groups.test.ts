@@ -33,6 +33,18 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(stopAll, 30_000)
 
+describe("discovery", () => {
+  it("kubectl api-resources lists the new groups with the verbs they serve", async () => {
+    const wide = await ok("api-resources", "-o", "wide")
+    expect(wide).toMatch(/\nselfsubjectaccessreviews\s+authorization\.k8s\.io\/v1\s+false\s+SelfSubjectAccessReview\s+create[ \t]*\n/)
+    expect(wide).toMatch(/\nselfsubjectrulesreviews\s+authorization\.k8s\.io\/v1\s+false\s+SelfSubjectRulesReview\s+create[ \t]*\n/)
+    expect(wide).toMatch(/\nselfsubjectreviews\s+authentication\.k8s\.io\/v1\s+false\s+SelfSubjectReview\s+create[ \t]*\n/)
+    expect(wide).toMatch(/\nevents\s+ev\s+events\.k8s\.io\/v1\s+true\s+Event\s+create,delete,deletecollection,get,list,patch,update,watch[ \t]*\n/)
+    expect(wide).toMatch(/\nmutatingwebhookconfigurations\s+admissionregistration\.k8s\.io\/v1\s+false\s+MutatingWebhookConfiguration\s+get,list,watch\s+api-extensions[ \t]*\n/)
+    expect(wide).toMatch(/\nvalidatingwebhookconfigurations\s+admissionregistration\.k8s\.io\/v1\s+false\s+ValidatingWebhookConfiguration\s+get,list,watch\s+api-extensions[ \t]*\n/)
+  })
+})
+
 describe("access reviews", () => {
   it("kubectl auth can-i answers yes for the admin and the user token (rdd has no RBAC)", async () => {
     expect(await ok("auth", "can-i", "create", "configmaps")).toBe("yes\n")
@@ -306,7 +318,7 @@ spec:
     expect(templateRef).toMatch(/GROUP:\s+lima\.rancherdesktop\.io\nKIND:\s+LimaVM\nVERSION:\s+v1alpha1/)
     expect(templateRef).toMatch(/FIELD: templateRef <Object>/)
     expect(templateRef).toContain("The ConfigMap (data key `template`) holding the Lima template")
-    expect(templateRef).toMatch(/name\s+<string> -required-/)
+    expect(templateRef).toMatch(/name\s+<string> -required-\n\s+Name of the template ConfigMap\./)
 
     expect(await ok("apply", "-f", file("gizmo-crd.yaml", userCrd))).toBe("customresourcedefinition.apiextensions.k8s.io/gizmos.explain.example.com created\n")
     await ok("wait", "--for=condition=Established", "crd/gizmos.explain.example.com", "--timeout=20s")
