@@ -8,6 +8,7 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { randomUUID } from "node:crypto"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
 import * as ApiError from "./ApiError.js"
@@ -46,10 +47,25 @@ export interface AdmissionPlugin {
   /** returns the object to store instead */
   readonly mutate?: (req: AdmissionRequest) => Effect.Effect<KubeObject, Denied>
   readonly validate?: (req: AdmissionRequest) => Effect.Effect<void, Denied>
+  /**
+   * What the plugin does besides judging the request, as a webhook declares it
+   * (default None): `NoneOnDryRun` when it writes other objects, except on dry runs.
+   */
+  readonly sideEffects?: "None" | "NoneOnDryRun"
+}
+
+/** A registered plugin, with what its generated webhook configuration shows (WebhookConfigurations.ts). */
+export interface Registration {
+  readonly plugin: AdmissionPlugin
+  readonly uid: string
+  /** RFC 3339, second precision */
+  readonly since: string
 }
 
 export interface AdmissionChain {
   readonly register: (plugin: AdmissionPlugin) => () => void
+  /** the plugins in registration order */
+  readonly registrations: () => ReadonlyArray<Registration>
   readonly admit: (req: AdmissionRequest) => Effect.Effect<KubeObject | undefined, ApiError.ApiError>
 }
 
@@ -61,17 +77,21 @@ const toApiError = (plugin: AdmissionPlugin) => (d: Denied): ApiError.ApiError =
 
 export const make = (): AdmissionChain => {
   const plugins: Array<AdmissionPlugin> = []
+  const registered = new Map<AdmissionPlugin, Registration>()
   const applies = (p: AdmissionPlugin, req: AdmissionRequest) =>
     p.group === req.group && p.resource === req.resource && p.operations.includes(req.operation) &&
     (req.subresource === "" || (p.subresources ?? []).includes(req.subresource))
   return {
     register: (plugin) => {
       plugins.push(plugin)
+      registered.set(plugin, { plugin, uid: randomUUID(), since: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") })
       return () => {
         const i = plugins.indexOf(plugin)
         if (i >= 0) plugins.splice(i, 1)
+        registered.delete(plugin)
       }
     },
+    registrations: () => plugins.flatMap((p) => registered.get(p) ?? []),
     admit: (req) =>
       Effect.gen(function*() {
         let object = req.object

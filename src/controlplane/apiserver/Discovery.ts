@@ -45,7 +45,7 @@ const entries = (r: ResourceInfo) => [
     singularName: r.singular,
     namespaced: r.namespaced,
     kind: r.kind,
-    verbs: [...Verbs],
+    verbs: [...(r.verbs ?? Verbs)],
     ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length > 0 ? { categories: r.categories } : {})
   },
@@ -78,7 +78,7 @@ const aggregatedResource = (r: ResourceInfo) => {
     responseKind,
     scope: r.namespaced ? "Namespaced" : "Cluster",
     singularResource: r.singular,
-    verbs: [...Verbs],
+    verbs: [...(r.verbs ?? Verbs)],
     ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length > 0 ? { categories: r.categories } : {}),
     ...(r.statusSubresource ? { subresources: [{ subresource: "status", responseKind, verbs: ["get", "patch", "update"] }] } : {})

@@ -7,12 +7,15 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as http from "node:http"
 import * as YAML from "yaml"
 import type { KubeObject } from "../../domain/KubeObject.js"
+import * as Status from "../../domain/k8s/Status.js"
+import * as AccessReviews from "./AccessReviews.js"
 import * as ApiError from "./ApiError.js"
 import * as Body from "./Body.js"
 import * as Discovery from "./Discovery.js"
@@ -22,7 +25,10 @@ import type { ApiShape, ListResult, WriteOptions } from "./Resources.js"
 import * as Routes from "./Routes.js"
 import * as Tables from "./Tables.js"
 import { serialized } from "../storage/Store.js"
+import * as Selectors from "./Selectors.js"
+import * as Views from "./Views.js"
 import * as Watch from "./Watch.js"
+import * as WebhookConfigurations from "./WebhookConfigurations.js"
 
 export const BodyLimit = 3 * 1024 * 1024
 /** A watcher with this much unsent output is too slow: it is closed so it cannot hold memory or writers. */
@@ -63,6 +69,8 @@ const sendText = (res: http.ServerResponse, code: number, text: string) => {
 }
 
 const sendError = (res: http.ServerResponse, e: ApiError.ApiError) => send(res, e.code, e.status)
+
+const methodNotAllowed = ApiError.methodNotAllowed("the server does not allow this method on the requested resource")
 
 const truthy = (v: string | null) => v === "true" || v === "1"
 
@@ -194,6 +202,11 @@ export const makeHandler = (o: HttpOptions) => {
   ) => {
     const info = api.registry.find(route.group, route.version, route.resource)
     if (info === undefined) return sendError(res, ApiError.pathNotFound())
+    if (info.source === "review") {
+      if (req.method !== "POST" || route.name !== "" || route.subresource !== "") return sendError(res, methodNotAllowed)
+      return run(res, Effect.flatMap(Body.object(body), (b) => AccessReviews.review(info, b as KubeObject, user)), (obj) => send(res, 201, obj))
+    }
+    if (info.source === "admission") return generated(req, res, info, route, q)
     const { namespace, name, subresource } = route
     if (subresource !== "" && !(subresource === "status" && info.statusSubresource) &&
       !(subresource === "finalize" && info.resource === "namespaces" && info.group === "")) {
@@ -252,6 +265,50 @@ export const makeHandler = (o: HttpOptions) => {
     }
   }
 
+  /** Objects generated from the admission chain: get, list and watch; every write is refused. */
+  const generated = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    info: ResourceInfo,
+    route: Extract<Routes.Route, { _tag: "Resource" }>,
+    q: URLSearchParams
+  ) => {
+    if (req.method !== "GET") return sendError(res, WebhookConfigurations.readOnly(info))
+    if (route.subresource !== "") return sendError(res, ApiError.pathNotFound())
+    const invalidQuery = queryError(q, false)
+    if (invalidQuery !== undefined) return sendError(res, invalidQuery)
+    const table = Tables.wantsTable(req.headers.accept)
+    const items = WebhookConfigurations.list(info, api.admission)
+    const resourceVersion = String(api.store.revision())
+    if (route.name !== "") {
+      const obj = items.find((o) => o.metadata.name === route.name)
+      if (obj === undefined) return sendError(res, ApiError.of(Status.notFound({ group: info.group, resource: info.resource }, route.name)))
+      return send(res, 200, table ? Tables.forObjects(info, [obj], WebhookConfigurations.ResourceVersion) : obj)
+    }
+    const pred = Selectors.compile(q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined, info)
+    if (Either.isLeft(pred)) return sendError(res, pred.left)
+    const selected = items.filter(pred.right)
+    if (!truthy(q.get("watch"))) {
+      return table ? send(res, 200, Tables.forObjects(info, selected, resourceVersion)) : sendList(res, info, { items: selected, resourceVersion })
+    }
+    // The objects do not change while the daemon runs: a watch from scratch sees them ADDED, a resumed one
+    // sees nothing new; both stay open (as a real watch would) until the client leaves or timeoutSeconds.
+    res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked", "Cache-Control": "no-cache" })
+    res.flushHeaders()
+    const rv = q.get("resourceVersion") ?? ""
+    if (rv === "" || rv === "0") {
+      selected.forEach((obj, i) =>
+        res.write(table
+          ? `${JSON.stringify({ type: "ADDED", object: Tables.forObjects(info, [obj], resourceVersion, undefined, i > 0) })}\n`
+          : eventLine("ADDED", obj)))
+    }
+    const timeoutSeconds = intParam(q, "timeoutSeconds")
+    if (timeoutSeconds !== undefined && timeoutSeconds > 0) {
+      const timer = setTimeout(() => res.end(), timeoutSeconds * 1000).unref()
+      res.on("close", () => clearTimeout(timer))
+    }
+  }
+
   const watch = (
     res: http.ServerResponse,
     info: ResourceInfo,
@@ -286,12 +343,13 @@ export const makeHandler = (o: HttpOptions) => {
         res.end()
       }
     }
-    run(res, Watch.open(api.store, info, namespace, {
+    const target = Views.watchTarget(info, {
       ...selectors,
       ...(q.get("resourceVersion") === null ? {} : { resourceVersion: q.get("resourceVersion")! }),
       allowWatchBookmarks: truthy(q.get("allowWatchBookmarks")),
       ...(timeoutSeconds === undefined ? {} : { timeoutSeconds })
-    }, sink), (cancel) => {
+    }, sink)
+    run(res, Watch.open(api.store, target.info, namespace, target.q, target.sink), (cancel) => {
       start()
       res.on("close", cancel)
       if (res.destroyed) cancel()

@@ -5,6 +5,8 @@
  * handlers all read this one table; `generation` changes whenever it does, so
  * hashed discovery/OpenAPI URLs change with it.
  */
+import * as EventsV1 from "../../domain/k8s/EventsV1.js"
+import type * as FieldError from "../../domain/k8s/FieldError.js"
 import type { KubeObject } from "../../domain/KubeObject.js"
 
 export interface PrinterColumn {
@@ -36,6 +38,28 @@ export interface ResourceInfo {
   readonly printerColumns?: ReadonlyArray<PrinterColumn>
   /** the CRD that defines this resource */
   readonly crd?: string
+  /** the verbs served (default: all of `Verbs`) */
+  readonly verbs?: ReadonlyArray<string>
+  /**
+   * Where the objects come from when not from the store under this resource's own
+   * name: `review` objects are computed per request and never stored
+   * (AccessReviews.ts); `admission` objects are generated, read-only, from rdd's
+   * built-in admission chain (WebhookConfigurations.ts).
+   */
+  readonly source?: "review" | "admission"
+  /** the objects are another resource's, shown in this resource's shape (Views.ts) */
+  readonly view?: View
+}
+
+/** One stored object, two shapes: events.k8s.io/v1 Events over core v1 Events. */
+export interface View {
+  readonly stored: ResourceInfo
+  readonly fromStored: (o: KubeObject) => KubeObject
+  readonly toStored: (o: KubeObject) => KubeObject
+  /** the field selector in the stored resource's labels */
+  readonly fieldSelector: (selector: string) => string
+  /** the view's own create rules, on the object in the view's shape */
+  readonly validateCreate: (o: KubeObject) => ReadonlyArray<FieldError.FieldError>
 }
 
 export const Verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const
@@ -64,15 +88,46 @@ const core = (
   fields: ["apiVersion", "kind", "metadata", ...fields]
 })
 
+const coreEvents = core("events", "Event", true, [
+  "involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type", "eventTime",
+  "series", "action", "related", "reportingComponent", "reportingInstance"
+], ["ev"])
+
+const review = (group: string, resource: string, kind: string, fields: ReadonlyArray<string>): ResourceInfo => ({
+  ...core(resource, kind, false, fields),
+  group,
+  verbs: ["create"],
+  source: "review"
+})
+
+const webhookConfiguration = (resource: string, kind: string): ResourceInfo => ({
+  ...core(resource, kind, false, ["webhooks"]),
+  group: "admissionregistration.k8s.io",
+  categories: ["api-extensions"],
+  verbs: ["get", "list", "watch"],
+  source: "admission"
+})
+
 export const Builtin: ReadonlyArray<ResourceInfo> = [
   core("namespaces", "Namespace", false, ["spec", "status"], ["ns"], true),
   core("configmaps", "ConfigMap", true, ["data", "binaryData", "immutable"], ["cm"]),
   core("secrets", "Secret", true, ["data", "stringData", "type", "immutable"]),
   core("serviceaccounts", "ServiceAccount", true, ["secrets", "imagePullSecrets", "automountServiceAccountToken"], ["sa"]),
-  core("events", "Event", true, [
-    "involvedObject", "reason", "message", "source", "firstTimestamp", "lastTimestamp", "count", "type", "eventTime",
-    "series", "action", "related", "reportingComponent", "reportingInstance"
-  ], ["ev"]),
+  coreEvents,
+  {
+    ...core("events", "Event", true, EventsV1.Fields.slice(3), ["ev"]),
+    group: "events.k8s.io",
+    view: {
+      stored: coreEvents,
+      fromStored: EventsV1.fromCore, toStored: EventsV1.toCore, fieldSelector: EventsV1.fieldSelectorToCore,
+      validateCreate: EventsV1.validateCreate
+    }
+  },
+  review("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", ["spec", "status"]),
+  review("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", ["spec", "status"]),
+  review("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", ["status"]),
+  webhookConfiguration("mutatingwebhookconfigurations", "MutatingWebhookConfiguration"),
+  webhookConfiguration("validatingwebhookconfigurations", "ValidatingWebhookConfiguration"),
   {
     ...core("leases", "Lease", true, ["spec"]),
     group: "coordination.k8s.io"

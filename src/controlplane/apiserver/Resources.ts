@@ -26,6 +26,7 @@ import * as Registry from "./Registry.js"
 import * as Selectors from "./Selectors.js"
 import * as ServerSideApply from "./ServerSideApply.js"
 import * as Validation from "./Validation.js"
+import * as Views from "./Views.js"
 
 export interface WriteOptions {
   readonly dryRun?: boolean
@@ -394,7 +395,8 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
         ))
     })
 
-  return { registry, admission, store, get, list, create, update, patch, delete: del, deleteCollection }
+  // views (events.k8s.io Events) run these same verbs on the resource they show
+  return Views.wrap({ registry, admission, store, get, list, create, update, patch, delete: del, deleteCollection })
 }
 
 export const layer = (registry: Registry.Registry, admission: AdmissionChain) =>

@@ -19,10 +19,13 @@ export const forObjects = (
   resourceVersion: string,
   continueToken?: string,
   omitColumns?: boolean
-): Table.Table =>
-  Table.toTable(
-    Table.columnsFor(info.group, info.kind, info.printerColumns),
-    items as unknown as ReadonlyArray<JsonObject>,
+): Table.Table => {
+  // a view (events.k8s.io Events) prints like the resource it shows, from the stored shape
+  const view = info.view
+  const printed = view === undefined ? info : view.stored
+  return Table.toTable(
+    Table.columnsFor(printed.group, printed.kind, printed.printerColumns),
+    (view === undefined ? items : items.map(view.toStored)) as unknown as ReadonlyArray<JsonObject>,
     {
       nowMs: Date.now(),
       resourceVersion,
@@ -30,3 +33,4 @@ export const forObjects = (
       ...(omitColumns === true ? { omitColumnDefinitions: true } : {})
     }
   )
+}

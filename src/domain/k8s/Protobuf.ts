@@ -1,6 +1,6 @@
 /**
  * Decoder for the protobuf request bodies kubectl 1.32 sends for imperative
- * `create configmap|secret|namespace|serviceaccount`
+ * `create configmap|secret|namespace|serviceaccount` and `auth can-i|whoami`
  * (`Content-Type: application/vnd.kubernetes.protobuf`): the `k8s\0` magic, a
  * runtime.Unknown envelope {1 typeMeta {1 apiVersion, 2 kind}, 2 raw}, and
  * inside `raw` the object with the field numbers of k8s.io/api generated.proto.
@@ -185,7 +185,19 @@ const kinds: Record<string, Shape> = {
     2: msgList("secrets", objectReference),
     3: msgList("imagePullSecrets", { 1: str("name") }),
     4: flag("automountServiceAccountToken")
-  }
+  },
+  // `kubectl auth can-i` and `auth whoami` (k8s.io/api authorization/v1, authentication/v1 generated.proto)
+  "authorization.k8s.io/v1/SelfSubjectAccessReview": {
+    1: msg("metadata", objectMeta),
+    2: msg("spec", {
+      1: msg("resourceAttributes", {
+        1: str("namespace"), 2: str("verb"), 3: str("group"), 4: str("version"), 5: str("resource"), 6: str("subresource"), 7: str("name")
+      }),
+      2: msg("nonResourceAttributes", { 1: str("path"), 2: str("verb") })
+    })
+  },
+  "authorization.k8s.io/v1/SelfSubjectRulesReview": { 1: msg("metadata", objectMeta), 2: msg("spec", { 1: str("namespace") }) },
+  "authentication.k8s.io/v1/SelfSubjectReview": { 1: msg("metadata", objectMeta) }
 }
 
 /** The kinds this decoder understands, as `apiVersion/kind`. */

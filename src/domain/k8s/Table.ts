@@ -207,6 +207,12 @@ export const builtInColumns: Readonly<Record<string, ReadonlyArray<Column>>> = {
     { definition: def("Count", "string", "", "", 1), cell: (o) => String(field(o, "count") ?? field(o, "series", "count") ?? 1) },
     { definition: def("Name", "string", "", "", 1), cell: (o) => meta(o)["name"] ?? "" }
   ],
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration": [
+    nameColumn, { definition: def("Webhooks", "integer"), cell: (o) => count(o["webhooks"]) }, ageColumn
+  ],
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration": [
+    nameColumn, { definition: def("Webhooks", "integer"), cell: (o) => count(o["webhooks"]) }, ageColumn
+  ],
   "coordination.k8s.io/Lease": [nameColumn, { definition: def("Holder", "string"), cell: (o) => field(o, "spec", "holderIdentity") ?? "" }, ageColumn],
   // apiextensions uses the default table convertor: the creation time, not an age
   "apiextensions.k8s.io/CustomResourceDefinition": [

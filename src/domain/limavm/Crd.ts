@@ -52,8 +52,8 @@ export const crd: KubeObject = {
                   description: "The ConfigMap (data key `template`) holding the Lima template; read once, at creation.",
                   required: ["name"],
                   properties: {
-                    name: { type: "string", minLength: 1 },
-                    namespace: { type: "string" }
+                    name: { type: "string", minLength: 1, description: "Name of the template ConfigMap." },
+                    namespace: { type: "string", description: "Namespace of the template ConfigMap; empty means the LimaVM's namespace." }
                   },
                   "x-kubernetes-validations": [{ rule: "self == oldSelf", message: templateRefImmutable }]
                 },

@@ -95,9 +95,29 @@ describe("Protobuf", () => {
     })
   })
 
+  it("decodes the access reviews of kubectl auth can-i", () => {
+    const resource = enc([1, "ns1"], [2, "create"], [3, ""], [5, "configmaps"])
+    expect(decoded(envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", enc([1, []], [2, enc([1, resource])])))).toEqual({
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectAccessReview",
+      metadata: {},
+      spec: { resourceAttributes: { namespace: "ns1", verb: "create", resource: "configmaps" } }
+    })
+    expect(decoded(envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", enc([2, enc([2, enc([1, "/healthz"], [2, "get"])])])))).toEqual({
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectAccessReview",
+      spec: { nonResourceAttributes: { path: "/healthz", verb: "get" } }
+    })
+    expect(decoded(envelope("authorization.k8s.io/v1", "SelfSubjectRulesReview", enc([2, enc([1, "default"])])))).toEqual({
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SelfSubjectRulesReview",
+      spec: { namespace: "default" }
+    })
+  })
+
   it("rejects unsupported kinds, bad magic and malformed bytes with a clear message", () => {
-    expect(Protobuf.decode(envelope("authorization.k8s.io/v1", "SelfSubjectAccessReview", []))).toEqual(
-      Either.left("protobuf bodies are not supported for authorization.k8s.io/v1, Kind=SelfSubjectAccessReview")
+    expect(Protobuf.decode(envelope("apps/v1", "Deployment", []))).toEqual(
+      Either.left("protobuf bodies are not supported for apps/v1, Kind=Deployment")
     )
     expect(Protobuf.decode(new TextEncoder().encode('{"kind":"ConfigMap"}'))).toEqual(Either.left("protobuf body does not start with the k8s\\0 magic"))
     const truncated = hex(captured.configmap).subarray(0, 30)

@@ -49,6 +49,8 @@ export const defaulter = (deps: AdmissionDeps): AdmissionPlugin => ({
   group: LimaVm.Group,
   resource: LimaVm.Plural,
   operations: ["CREATE"],
+  // creates the template copy, except on dry runs
+  sideEffects: "NoneOnDryRun",
   mutate: (req: AdmissionRequest) =>
     Effect.gen(function*() {
       const object = req.object!
@@ -81,6 +83,8 @@ export const validator = (deps: AdmissionDeps): AdmissionPlugin => ({
   group: LimaVm.Group,
   resource: LimaVm.Plural,
   operations: ["CREATE", "UPDATE", "DELETE"],
+  // claims the VM name, except on dry runs
+  sideEffects: "NoneOnDryRun",
   validate: (req: AdmissionRequest) =>
     Effect.gen(function*() {
       if (req.operation === "CREATE") {
