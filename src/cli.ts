@@ -118,6 +118,12 @@ export const run = (argv: ReadonlyArray<string>): void => {
     return
   }
   const g = parsed.right
+  // `--version[=VALUE]` is the root's own flag: it answers at once, whatever follows (as in the Go tool)
+  const versionText = g.rest[0] === undefined ? undefined : Version.forFlag(g.rest[0], { nodeVersion: process.version, platform: process.platform, arch: process.arch })
+  if (versionText !== undefined) {
+    process.stdout.write(`${versionText}\n`)
+    return
+  }
   const platform = process.platform === "darwin" ? "darwin" : "linux"
   // What @effect/cli needs (FileSystem, Path, Terminal) and no more: NodeContext
   // would also build a command executor and worker support at every start.

@@ -55,6 +55,8 @@ export const parse = (
       rest.push(token)
       continue
     }
+    // `--instance=` (empty) is dropped, as the Go tool does: RDD_INSTANCE or the default applies
+    if (f.flag === "instance" && f.value === "") continue
     let value = f.value
     if (value === undefined) {
       const next = argv[i + 1]

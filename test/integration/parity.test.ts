@@ -1,0 +1,79 @@
+/**
+ * Parity with the Go tool's everyday command lines (issue 14), through the built
+ * binary: the empty `--controllers`, an empty `--instance=`, `--version=VALUE`,
+ * clean output on a pipe, shell completion as a command.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it } from "vitest"
+import { runRdd, tempHome } from "../support/rdd.js"
+import { useInstances } from "./lifecycle-support.js"
+
+const instance = useInstances(90_000)
+
+describe("--controllers accepts the empty value: only the builtin controllers", () => {
+  it.each([["--controllers="], ["--controllers", ""]])("svc create %j saves it in args.json, and start runs no optional controller", async (...flag) => {
+    const i = instance()
+    const create = await i.rdd(["svc", "create", ...flag])
+    expect(create.code).toBe(0)
+    const saved = JSON.parse(fs.readFileSync(path.join(i.dir, "args.json"), "utf8")) as Array<string>
+    expect(saved.slice(saved.indexOf("--controllers"))).toEqual(["--controllers", ""])
+    expect((await i.rdd(["svc", "start"])).code).toBe(0)
+    const crds = await i.rdd(["ctl", "get", "crd", "-o", "name"])
+    expect(crds.code).toBe(0)
+    expect(crds.stdout).toBe("")
+    const log = (await i.rdd(["svc", "log"])).stdout
+    expect(log).toContain("controller namespace started")
+    expect(log).not.toMatch(/controller (app|limavm) started/)
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+  })
+
+  it("svc start --controllers= asks for the same thing as a create with it", async () => {
+    const i = instance()
+    expect((await i.rdd(["svc", "start", "--controllers="])).code).toBe(0)
+    expect((await i.rdd(["ctl", "get", "crd", "-o", "name"])).stdout).toBe("")
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+  })
+
+  it("a name that exists nowhere is still a usage error", async () => {
+    const i = instance()
+    const r = await i.rdd(["svc", "create", "--controllers=nosuch"])
+    expect(r.code).toBe(2)
+    expect(r.messages.at(-1)).toContain(`unknown controller "nosuch"`)
+    expect(fs.existsSync(i.dir)).toBe(false)
+  })
+})
+
+describe("--instance= (empty) is ignored", () => {
+  it("uses RDD_INSTANCE, or the default instance 2", async () => {
+    const { home, cleanup } = tempHome()
+    try {
+      const dflt = await runRdd(["--instance=", "svc", "paths", "dir"], { home })
+      expect(dflt.code).toBe(0)
+      expect(dflt.stdout).toBe(`${home}/.local/share/rancher-desktop-2\n`)
+      const env = await runRdd(["--instance=", "svc", "paths", "dir"], { home, env: { RDD_INSTANCE: "pty" } })
+      expect(env.stdout).toBe(`${home}/.local/share/rancher-desktop-pty\n`)
+    } finally {
+      cleanup()
+    }
+  })
+})
+
+describe("--version=VALUE", () => {
+  it("raw prints the six build lines; true and no value the version line; any other value itself", async () => {
+    const raw = await runRdd(["--version=raw"])
+    expect(raw.code).toBe(0)
+    const lines = raw.stdout.trimEnd().split("\n")
+    expect(lines.map((l) => l.split(":")[0])).toEqual(["Version", "GitCommit", "BuildDate", "NodeVersion", "Compiler", "Platform"])
+    expect(lines[0]).toMatch(/^Version: v\d+\.\d+\.\d+/)
+    expect(lines[3]).toBe(`NodeVersion: ${process.version}`)
+    expect(lines[5]).toBe(`Platform: ${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}`)
+    const plain = (await runRdd(["--version"])).stdout
+    expect((await runRdd(["--version=true"])).stdout).toBe(plain)
+    const pinned = await runRdd(["--version=v9.8.7"])
+    expect(pinned.code).toBe(0)
+    expect(pinned.stdout).toBe("v9.8.7\n")
+    // the root flag answers whatever follows it, also after a leading --instance
+    expect((await runRdd(["--instance", "x", "--version=raw", "svc", "status"])).stdout).toBe(raw.stdout)
+  })
+})
