@@ -110,7 +110,8 @@ const helpFor = (tree: Usage.Node, rest: ReadonlyArray<string>): string | undefi
 export const run = (argv: ReadonlyArray<string>): void => {
   const startedAt = Date.now()
   const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env)
-  const isTTY = process.stderr.isTTY === true
+  // NO_COLOR (any non-empty value, no-color.org) asks for the plain lines a pipe gets
+  const isTTY = process.stderr.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""
   if (Either.isLeft(parsed)) {
     // No logger exists yet: write the record the way the text logger would.
     process.stderr.write(`${LogFormat.text({ level: "fatal", message: parsed.left, time: new Date() })}\n`)
@@ -158,9 +159,13 @@ export const run = (argv: ReadonlyArray<string>): void => {
     Effect.tapErrorCause(report),
     Effect.provide(base)
   )
-  NodeRuntime.runMain(program, {
+  // A failure is reported once, by `report`. The main fiber ends with the program's
+  // Exit as its value rather than failing, or Effect would log "Fiber terminated with
+  // an unhandled error" (debug level) when it ends, repeating it in the runtime's words.
+  // Fibers it forks (the daemon's) inherit the setting: their failures are handled or logged where they happen.
+  NodeRuntime.runMain(Effect.exit(Effect.withUnhandledErrorLogLevel(program, Option.none())), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(exitCodeOf(exit))
+    teardown: (exit, onExit) => onExit(exitCodeOf(Exit.flatten(exit)))
   })
 }

@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { runRdd, tempHome } from "../support/rdd.js"
+import { rddBin, runRdd, tempHome } from "../support/rdd.js"
 import { useInstances } from "./lifecycle-support.js"
 
 const instance = useInstances(90_000)
@@ -75,5 +75,61 @@ describe("--version=VALUE", () => {
     expect(pinned.stdout).toBe("v9.8.7\n")
     // the root flag answers whatever follows it, also after a leading --instance
     expect((await runRdd(["--instance", "x", "--version=raw", "svc", "status"])).stdout).toBe(raw.stdout)
+  })
+})
+
+describe("clean output: no escape codes on a pipe or with NO_COLOR, no runtime lines", () => {
+  it("help and messages on a pipe carry no ANSI escape", async () => {
+    const { home, cleanup } = tempHome()
+    try {
+      for (const args of [["--help"], ["svc", "--help"], ["svc", "start", "--help"], ["svc", "status"], ["no-such-command"]]) {
+        const r = await runRdd(args, { home })
+        expect(r.stdout + r.stderr).not.toContain("\x1b")
+      }
+    } finally {
+      cleanup()
+    }
+  })
+
+  it("NO_COLOR on a terminal gives plain lines (script(1) provides the terminal)", async () => {
+    const { home, cleanup } = tempHome()
+    try {
+      const onTty = (env: Record<string, string | undefined>) =>
+        runRdd(["-qec", `${JSON.stringify(process.execPath)} ${JSON.stringify(rddBin)} svc status`, "/dev/null"], { home, env, bin: "script" })
+      const coloured = await onTty({ NO_COLOR: undefined })
+      expect(coloured.stdout).toContain("\x1b[") // the test can tell: a terminal gets colour
+      const plain = await onTty({ NO_COLOR: "1" })
+      expect(plain.code).toBe(0)
+      expect(plain.stdout).toContain("control plane has been created: false")
+      expect(plain.stdout).not.toContain("\x1b")
+    } finally {
+      cleanup()
+    }
+  })
+
+  it.each([[["svc", "paths", "nokey"]], [["limavm", "logs", "nosuch"]], [["svc", "start", "--timeout=bogus"]]])(
+    "no \"Fiber terminated\" line at trace level: rdd %j",
+    async (args) => {
+      const { home, cleanup } = tempHome()
+      try {
+        const r = await runRdd(["--log-level=trace", ...args], { home })
+        expect(r.code).not.toBe(0)
+        expect(r.stderr).toMatch(/level=fatal/)
+        expect(r.stderr).not.toContain("Fiber terminated")
+      } finally {
+        cleanup()
+      }
+    }
+  )
+
+  it("the daemon's log names the API server as it comes up and serves", async () => {
+    const i = instance()
+    expect((await i.rdd(["svc", "start"])).code).toBe(0)
+    const server = /server: (https:\/\/127\.0\.0\.1:\d+)/.exec(fs.readFileSync(path.join(i.dir, "config.yaml"), "utf8"))![1]!
+    const log = (await i.rdd(["svc", "logs"])).stdout
+    expect(log).toContain(`API server listening on ${server}`)
+    expect(log).toContain(`API server serving on ${server} (kubeconfig ${path.join(i.dir, "config.yaml")})`)
+    expect(log).not.toContain("Fiber terminated")
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
   })
 })
