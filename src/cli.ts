@@ -166,6 +166,7 @@ export const run = (argv: ReadonlyArray<string>): void => {
   NodeRuntime.runMain(Effect.exit(Effect.withUnhandledErrorLogLevel(program, Option.none())), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(exitCodeOf(Exit.flatten(exit)))
+    // (the teardown is typed for any program: the value is checked to be the program's Exit)
+    teardown: (exit, onExit) => onExit(exitCodeOf(Exit.isSuccess(exit) && Exit.isExit(exit.value) ? exit.value : exit))
   })
 }
