@@ -167,6 +167,9 @@ export const run = (argv: ReadonlyArray<string>): void => {
     disableErrorReporting: true,
     disablePrettyLogger: true,
     // (the teardown is typed for any program: the value is checked to be the program's Exit)
-    teardown: (exit, onExit) => onExit(exitCodeOf(Exit.isSuccess(exit) && Exit.isExit(exit.value) ? exit.value : exit))
+    teardown: (exit, onExit) => {
+      const programExit: Exit.Exit<unknown, unknown> = Exit.isSuccess(exit) && Exit.isExit(exit.value) ? exit.value : exit
+      onExit(exitCodeOf(programExit))
+    }
   })
 }
