@@ -133,3 +133,31 @@ describe("clean output: no escape codes on a pipe or with NO_COLOR, no runtime l
     expect((await i.rdd(["svc", "stop"])).code).toBe(0)
   })
 })
+
+describe("rdd completion bash|zsh|fish", () => {
+  it("the bash script, sourced in bash, completes `rdd svc st<TAB>`", async () => {
+    const r = await runRdd(["completion", "bash"])
+    expect(r.code).toBe(0)
+    const { home, cleanup } = tempHome()
+    try {
+      const script = path.join(home, "rdd.bash")
+      fs.writeFileSync(script, r.stdout)
+      const out = await runRdd(["-c", `source ${JSON.stringify(script)}
+COMP_WORDS=(rdd svc st); COMP_CWORD=2
+"$(complete -p rdd | sed -E 's/.* -F ([^ ]+) .*/\\1/')" rdd st svc
+printf '%s\\n' "\${COMPREPLY[@]}"`], { bin: "bash" })
+      expect(out.stderr).toBe("")
+      expect(out.stdout.trim().split("\n").sort()).toEqual(["start", "status", "stop"])
+    } finally {
+      cleanup()
+    }
+  })
+
+  it("zsh and fish scripts name rdd; another shell is a usage error", async () => {
+    expect((await runRdd(["completion", "zsh"])).stdout).toMatch(/^#compdef rdd/)
+    expect((await runRdd(["completion", "fish"])).stdout).toContain("complete -c rdd")
+    const bad = await runRdd(["completion", "tcsh"])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("bash, zsh, fish")
+  })
+})
