@@ -118,7 +118,7 @@ export const run = (argv: ReadonlyArray<string>): void => {
     process.exitCode = 2
     return
   }
-  const g = parsed.right
+  const g = { ...parsed.right, rest: ServeArgs.settingsFlagsAfterCommand(parsed.right.rest) }
   // `--version[=VALUE]` is the root's own flag: it answers at once, whatever follows (as in the Go tool)
   const versionText = g.rest[0] === undefined ? undefined : Version.forFlag(g.rest[0], { nodeVersion: process.version, platform: process.platform, arch: process.arch })
   if (versionText !== undefined) {

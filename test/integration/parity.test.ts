@@ -161,3 +161,44 @@ printf '%s\\n' "\${COMPREPLY[@]}"`], { bin: "bash" })
     expect(bad.stderr).toContain("bash, zsh, fish")
   })
 })
+
+describe("the rdd sample controller group: ConfigMapReplicaSet", () => {
+  const cmrs = (ns: string, name: string, replicas: number) =>
+    `apiVersion: rdd.rancherdesktop.io/v1alpha1\nkind: ConfigMapReplicaSet\nmetadata: {name: ${name}, namespace: ${ns}}\nspec: {replicas: ${replicas}, data: {greeting: hello}}\n`
+  const owned = async (i: ReturnType<typeof instance>, ns: string, name: string) => {
+    const r = await i.rdd(["ctl", "get", "configmaps", "-n", ns, "-l", `app.kubernetes.io/instance=${name}`, "-o", "name"])
+    return r.stdout.trim().split("\n").filter((l) => l !== "").sort()
+  }
+
+  it("`rdd --controllers='*' svc start` installs its CRD; replicas 3 gives 3 ConfigMaps, 1 leaves 1, a deleted one returns, namespace deletion removes all", async () => {
+    const i = instance()
+    expect((await i.rdd(["--controllers=*", "svc", "start"])).code).toBe(0)
+    const crds = await i.rdd(["ctl", "get", "crd", "-o", "name"])
+    expect(crds.stdout).toContain("customresourcedefinition.apiextensions.k8s.io/configmapreplicasets.rdd.rancherdesktop.io")
+    expect((await i.rdd(["ctl", "create", "namespace", "demo"])).code).toBe(0)
+    const file = path.join(i.home, "cmrs.yaml")
+    fs.writeFileSync(file, cmrs("demo", "web", 3))
+    expect((await i.rdd(["ctl", "apply", "-f", file])).code).toBe(0)
+    const ready = (n: number) =>
+      i.rdd(["ctl", "wait", "-n", "demo", "cmrs/web", `--for=jsonpath={.status.readyReplicas}=${n}`, "--timeout=30s"])
+    expect((await ready(3)).code).toBe(0)
+    expect(await owned(i, "demo", "web")).toEqual(["configmap/web-0", "configmap/web-1", "configmap/web-2"])
+    const data = JSON.parse((await i.rdd(["ctl", "get", "configmap", "-n", "demo", "web-1", "-o", "json"])).stdout) as { data: unknown; metadata: { ownerReferences: Array<{ kind: string; controller: boolean }> } }
+    expect(data.data).toEqual({ greeting: "hello", index: "1" })
+    expect(data.metadata.ownerReferences).toMatchObject([{ kind: "ConfigMapReplicaSet", controller: true }])
+
+    expect((await i.rdd(["ctl", "patch", "-n", "demo", "cmrs", "web", "--type=merge", "-p", `{"spec":{"replicas":1}}`])).code).toBe(0)
+    expect((await ready(1)).code).toBe(0)
+    expect(await owned(i, "demo", "web")).toEqual(["configmap/web-0"])
+
+    // a deleted ConfigMap is re-created
+    expect((await i.rdd(["ctl", "delete", "configmap", "-n", "demo", "web-0"])).code).toBe(0)
+    expect((await i.rdd(["ctl", "wait", "-n", "demo", "configmap/web-0", "--for=create", "--timeout=30s"])).code).toBe(0)
+
+    expect((await i.rdd(["ctl", "delete", "namespace", "demo", "--timeout=30s"])).code).toBe(0)
+    const left = await i.rdd(["ctl", "get", "cmrs,configmaps", "-A", "-o", "name"])
+    expect(left.stdout).not.toMatch(/web/)
+    expect((await i.rdd(["ctl", "get", "namespace", "demo"])).code).toBe(1)
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+  })
+})

@@ -13,6 +13,28 @@
  */
 const repeatedFlags = ["--controllers", "--secure-port"]
 
+/**
+ * `rdd --controllers='*' svc start`: cobra finds the command first and then parses
+ * every flag of it wherever it stands, so the Go tool took a command's flag before
+ * the command words too. These two (the settings flags) are moved after them.
+ */
+export const settingsFlagsAfterCommand = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const moved: Array<string> = []
+  const rest: Array<string> = []
+  let i = 0
+  for (; i < args.length && args[i]!.startsWith("-") && args[i] !== "--"; i++) {
+    const a = args[i]!
+    if (repeatedFlags.some((f) => a.startsWith(`${f}=`))) moved.push(a)
+    else if (repeatedFlags.includes(a) && i + 1 < args.length) moved.push(a, args[++i]!)
+    else rest.push(a)
+  }
+  if (moved.length === 0) return args
+  const tail = args.slice(i)
+  const words = tail.findIndex((a) => a.startsWith("-"))
+  const end = words < 0 ? tail.length : words
+  return [...rest, ...tail.slice(0, end), ...moved, ...tail.slice(end)]
+}
+
 /** Stands for the empty `--controllers` value inside the parser; never seen outside it. */
 const EmptyValue = "\u0000empty"
 
