@@ -19,7 +19,8 @@ export const Selectable: ReadonlyArray<ControllerInfo> = [
   { name: "limavm", group: "lima.rancherdesktop.io", shortGroup: "lima" },
   { name: "app", group: "app.rancherdesktop.io", shortGroup: "app" },
   // the Go tool's sample controllers (group `rdd`), the examples to copy
-  { name: "configmapreplicaset", group: "rdd.rancherdesktop.io", shortGroup: "rdd" }
+  { name: "configmapreplicaset", group: "rdd.rancherdesktop.io", shortGroup: "rdd" },
+  { name: "notary", group: "rdd.rancherdesktop.io", shortGroup: "rdd" }
 ]
 
 export const Builtin: ReadonlyArray<string> = ["namespace", "garbagecollector", "discovery", "config", "shutdown"]

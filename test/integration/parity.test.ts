@@ -175,6 +175,7 @@ describe("the rdd sample controller group: ConfigMapReplicaSet", () => {
     expect((await i.rdd(["--controllers=*", "svc", "start"])).code).toBe(0)
     const crds = await i.rdd(["ctl", "get", "crd", "-o", "name"])
     expect(crds.stdout).toContain("customresourcedefinition.apiextensions.k8s.io/configmapreplicasets.rdd.rancherdesktop.io")
+    expect(crds.stdout).toContain("customresourcedefinition.apiextensions.k8s.io/notaries.rdd.rancherdesktop.io")
     expect((await i.rdd(["ctl", "create", "namespace", "demo"])).code).toBe(0)
     const file = path.join(i.home, "cmrs.yaml")
     fs.writeFileSync(file, cmrs("demo", "web", 3))
@@ -199,6 +200,39 @@ describe("the rdd sample controller group: ConfigMapReplicaSet", () => {
     const left = await i.rdd(["ctl", "get", "cmrs,configmaps", "-A", "-o", "name"])
     expect(left.stdout).not.toMatch(/web/)
     expect((await i.rdd(["ctl", "get", "namespace", "demo"])).code).toBe(1)
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+  })
+})
+
+describe("the rdd sample controller group: Notary", () => {
+  it("records every value change in its history ConfigMap, refuses values starting with \"invalid\", goes with its namespace", async () => {
+    const i = instance()
+    expect((await i.rdd(["svc", "start", "--controllers=rdd"])).code).toBe(0)
+    expect((await i.rdd(["ctl", "create", "namespace", "audit"])).code).toBe(0)
+    const file = path.join(i.home, "notary.yaml")
+    const write = (value: string) => {
+      fs.writeFileSync(file, `apiVersion: rdd.rancherdesktop.io/v1alpha1\nkind: Notary\nmetadata: {name: n1, namespace: audit}\nspec: {value: ${JSON.stringify(value)}, configMapName: history}\n`)
+      return i.rdd(["ctl", "apply", "-f", file])
+    }
+    const changes = (n: number) => i.rdd(["ctl", "wait", "-n", "audit", "notary/n1", `--for=jsonpath={.status.changeCount}=${n}`, "--timeout=30s"])
+    expect((await write("first")).code).toBe(0)
+    expect((await changes(1)).code).toBe(0)
+    expect((await write("second")).code).toBe(0)
+    expect((await changes(2)).code).toBe(0)
+    const cm = JSON.parse((await i.rdd(["ctl", "get", "configmap", "-n", "audit", "history", "-o", "json"])).stdout) as { data: Record<string, string> }
+    expect(cm.data["change_count"]).toBe("2")
+    expect(cm.data["change_000"]).toMatch(/^timestamp=\d{4}-\d\d-\d\dT[\d:]+Z,value=first$/)
+    expect(cm.data["change_001"]).toMatch(/,value=second$/)
+    expect(cm.data["latest_change"]).toBe(cm.data["change_001"])
+    const status = JSON.parse((await i.rdd(["ctl", "get", "notary", "-n", "audit", "n1", "-o", "json"])).stdout) as { status: unknown }
+    expect(status.status).toEqual({ lastRecordedValue: "second", changeCount: 2, configMapStatus: "Updated" })
+
+    const refused = await write("Invalid value")
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain(`spec.value cannot start with 'invalid' (case-insensitive): "Invalid value"`)
+
+    expect((await i.rdd(["ctl", "delete", "namespace", "audit", "--timeout=30s"])).code).toBe(0)
+    expect((await i.rdd(["ctl", "get", "notaries,configmaps", "-A", "-o", "name"])).stdout).not.toMatch(/n1|history/)
     expect((await i.rdd(["svc", "stop"])).code).toBe(0)
   })
 })

@@ -9,8 +9,9 @@ import { garbageCollector } from "./GarbageCollector.js"
 import { limavm } from "./limavm/index.js"
 import { namespaceController } from "./Namespaces.js"
 import { configMapReplicaSet } from "./rdd/ConfigMapReplicaSet.js"
+import { notary } from "./rdd/Notary.js"
 
 export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, garbageCollector]
 
 /** name → controller; a selected name without an entry here is reported and skipped. */
-export const Selectable: Readonly<Record<string, Controller>> = { app, limavm, configmapreplicaset: configMapReplicaSet }
+export const Selectable: Readonly<Record<string, Controller>> = { app, limavm, configmapreplicaset: configMapReplicaSet, notary }
