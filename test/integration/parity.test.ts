@@ -236,3 +236,14 @@ describe("the rdd sample controller group: Notary", () => {
     expect((await i.rdd(["svc", "stop"])).code).toBe(0)
   })
 })
+
+describe("developer mode (RDD_DEVELOPER_MODE, read as a Go boolean)", () => {
+  it("svc status says so; off for values that are not Go booleans", async () => {
+    const i = instance()
+    const on = await i.rdd(["svc", "status"], { env: { RDD_DEVELOPER_MODE: " true ", RDD_LOG_LEVEL: "" } })
+    expect(on.messages.at(-1)).toBe("developer mode is enabled")
+    const off = await i.rdd(["svc", "status"], { env: { RDD_DEVELOPER_MODE: "yes", RDD_LOG_LEVEL: "" } })
+    expect(off.messages).not.toContain("developer mode is enabled")
+    expect(off.messages).toHaveLength(3)
+  })
+})
