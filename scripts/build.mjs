@@ -15,6 +15,11 @@ const commit = (() => {
   try { return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() }
   catch { return "unknown" }
 })()
+// the commit's date rather than the wall clock, so that a rebuild of one commit is identical
+const buildDate = (() => {
+  try { return execSync("git log -1 --format=%cI", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() }
+  catch { return "unknown" }
+})()
 const version = JSON.parse(fs.readFileSync("package.json", "utf8")).version
 
 const id = `${Date.now()}-${process.pid}`
@@ -33,7 +38,8 @@ await esbuild.build({
   external: ["better-sqlite3"],
   define: {
     "process.env.RDD_BUILD_VERSION": JSON.stringify(`v${version}`),
-    "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit)
+    "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit),
+    "process.env.RDD_BUILD_DATE": JSON.stringify(buildDate)
   },
   banner: { js: "import { createRequire as __rddCreateRequire } from 'node:module'; const require = __rddCreateRequire(import.meta.url);" },
   logLevel: "warning"

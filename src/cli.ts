@@ -111,14 +111,21 @@ const helpFor = (tree: Usage.Node, rest: ReadonlyArray<string>): string | undefi
 export const run = (argv: ReadonlyArray<string>): void => {
   const startedAt = Date.now()
   const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env)
-  const isTTY = process.stderr.isTTY === true
+  // NO_COLOR (any non-empty value, no-color.org) asks for the plain lines a pipe gets
+  const isTTY = process.stderr.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""
   if (Either.isLeft(parsed)) {
     // No logger exists yet: write the record the way the text logger would.
     process.stderr.write(`${LogFormat.text({ level: "fatal", message: parsed.left, time: new Date() })}\n`)
     process.exitCode = 2
     return
   }
-  const g = parsed.right
+  const g = { ...parsed.right, rest: ServeArgs.settingsFlagsAfterCommand(parsed.right.rest) }
+  // `--version[=VALUE]` is the root's own flag: it answers at once, whatever follows (as in the Go tool)
+  const versionText = g.rest[0] === undefined ? undefined : Version.forFlag(g.rest[0], { nodeVersion: process.version, platform: process.platform, arch: process.arch })
+  if (versionText !== undefined) {
+    process.stdout.write(`${versionText}\n`)
+    return
+  }
   const platform = process.platform === "darwin" ? "darwin" : "linux"
   // What @effect/cli needs (FileSystem, Path, Terminal) and no more: NodeContext
   // would also build a command executor and worker support at every start.
@@ -156,9 +163,17 @@ export const run = (argv: ReadonlyArray<string>): void => {
     Effect.tapErrorCause(report),
     Effect.provide(base)
   )
-  NodeRuntime.runMain(program, {
+  // A failure is reported once, by `report`. The main fiber ends with the program's
+  // Exit as its value rather than failing, or Effect would log "Fiber terminated with
+  // an unhandled error" (debug level) when it ends, repeating it in the runtime's words.
+  // Fibers it forks (the daemon's) inherit the setting: their failures are handled or logged where they happen.
+  NodeRuntime.runMain(Effect.exit(Effect.withUnhandledErrorLogLevel(program, Option.none())), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(exitCodeOf(exit))
+    // (the teardown is typed for any program: the value is checked to be the program's Exit)
+    teardown: (exit, onExit) => {
+      const programExit: Exit.Exit<unknown, unknown> = Exit.isSuccess(exit) && Exit.isExit(exit.value) ? exit.value : exit
+      onExit(exitCodeOf(programExit))
+    }
   })
 }

@@ -6,9 +6,9 @@
 const args = process.argv.slice(2)
 // (not when invoked as `kubectl`: multicall hands that to kubectl, see cli.ts)
 const invokedAs = (process.argv[1] ?? "").split("/").pop()?.split(".")[0]
-if (args.length === 1 && args[0] === "--version" && invokedAs !== "kubectl") {
+if (args.length === 1 && /^--version(=|$)/.test(args[0]!) && invokedAs !== "kubectl") {
   const Version = await import("./domain/Version.js")
-  process.stdout.write(`${Version.describe(process.version)}\n`)
+  process.stdout.write(`${Version.forFlag(args[0]!, { nodeVersion: process.version, platform: process.platform, arch: process.arch })}\n`)
 } else {
   const { run } = await import("./cli.js")
   run(process.argv)

@@ -53,6 +53,7 @@ const tree: Group = {
   children: [
     { name: "svc", description: "Manage the rdd control plane", children: serviceCommands },
     { name: "service", description: "Manage the rdd control plane (alias: svc)", children: serviceCommands },
+    leaf("completion", (ctx) => import("./completion.js").then((m) => m.completion(() => root([], ctx)))),
     leaf("ctl", () => import("./ctl.js").then((m) => m.ctl)),
     leaf("kubectl", () => import("./kubectl.js").then((m) => m.kubectl)),
     leaf("limavm", () => import("./limavm/index.js").then((m) => m.limavm)),

@@ -153,9 +153,12 @@ export const unknownFlag = (tree: { readonly descriptor: unknown }, rest: Readon
   return undefined
 }
 
-/** An empty `--flag=` is never meant: @effect/cli would take it for an argument. */
+/** Flags for which an empty value means something: `--controllers=` is "only the builtin controllers". */
+const emptyAllowed: ReadonlySet<string> = new Set(["--controllers="])
+
+/** An empty `--flag=` is otherwise never meant: @effect/cli would take it for an argument. */
 export const emptyFlagValue = (rest: ReadonlyArray<string>): string | undefined => {
-  const bad = parsedPart(rest).find((w) => /^--[A-Za-z][\w-]*=$/.test(w))
+  const bad = parsedPart(rest).find((w) => /^--[A-Za-z][\w-]*=$/.test(w) && !emptyAllowed.has(w))
   return bad === undefined ? undefined : `flag ${bad.slice(0, -1)} needs a value (${bad}<value>)`
 }
 

@@ -258,6 +258,8 @@ export const serve = (o: ServeOptions) =>
     // (11) ready
     yield* withControllerEnv(Discovery.markReady).pipe(Effect.mapError((e) => fail(`cannot mark the control plane ready: ${e.message}`, e)))
     yield* Effect.logInfo(`${name} control plane is ready`)
+    // what `svc logs` readers look for first: where the API is and how to reach it
+    yield* Effect.logInfo(`API server serving on https://127.0.0.1:${port} (kubeconfig ${paths.config})`)
 
     const signal = yield* Deferred.await(shutdown)
     yield* Effect.logInfo(`received ${signal}: shutting down ${name} control plane`)

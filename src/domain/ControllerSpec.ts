@@ -17,7 +17,10 @@ export interface ControllerInfo {
 /** Selectable controllers; the builtin ones (namespace, garbage collector, discovery, config, shutdown) always run. */
 export const Selectable: ReadonlyArray<ControllerInfo> = [
   { name: "limavm", group: "lima.rancherdesktop.io", shortGroup: "lima" },
-  { name: "app", group: "app.rancherdesktop.io", shortGroup: "app" }
+  { name: "app", group: "app.rancherdesktop.io", shortGroup: "app" },
+  // the Go tool's sample controllers (group `rdd`), the examples to copy
+  { name: "configmapreplicaset", group: "rdd.rancherdesktop.io", shortGroup: "rdd" },
+  { name: "notary", group: "rdd.rancherdesktop.io", shortGroup: "rdd" }
 ]
 
 export const Builtin: ReadonlyArray<string> = ["namespace", "garbagecollector", "discovery", "config", "shutdown"]

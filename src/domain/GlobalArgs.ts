@@ -7,6 +7,7 @@
  * This is also where @effect/cli's own `--log-level` built-in is kept out of the way.
  */
 import * as Either from "effect/Either"
+import * as DeveloperMode from "./DeveloperMode.js"
 import * as Instance from "./Instance.js"
 import * as LogFormat from "./LogFormat.js"
 
@@ -55,6 +56,8 @@ export const parse = (
       rest.push(token)
       continue
     }
+    // `--instance=` (empty) is dropped, as the Go tool does: RDD_INSTANCE or the default applies
+    if (f.flag === "instance" && f.value === "") continue
     let value = f.value
     if (value === undefined) {
       const next = argv[i + 1]
@@ -66,7 +69,8 @@ export const parse = (
   }
   const suffix = found.instance ?? (env["RDD_INSTANCE"] !== undefined && env["RDD_INSTANCE"] !== "" ? env["RDD_INSTANCE"] : Instance.DefaultSuffix)
   const envLevel = env["RDD_LOG_LEVEL"]?.trim()
-  const levelRaw = found["log-level"] ?? (envLevel !== undefined && envLevel !== "" ? envLevel : "info")
+  const fallbackLevel = DeveloperMode.fromValue(env[DeveloperMode.Variable]) ? "debug" : "info"
+  const levelRaw = found["log-level"] ?? (envLevel !== undefined && envLevel !== "" ? envLevel : fallbackLevel)
   return Either.gen(function*() {
     const instance = yield* Instance.make(suffix)
     const logLevel = yield* Either.mapLeft(LogFormat.parseLevel(levelRaw), (m) =>

@@ -121,12 +121,18 @@ export const restart = (o: VerbOptions) =>
     return yield* finished("ready", `LimaVM ${q(o.name)} restarted in namespace ${q(vm.namespace)}`)
   })
 
-export const remove = (o: VerbOptions) =>
+/**
+ * Deleting a VM that exists nowhere fails "not found" (exit 1), as kubectl,
+ * limactl, docker and podman do: a typo must not pass as done. Scripts that want
+ * the idempotent form ask for it with `ignoreNotFound` (`--ignore-not-found`).
+ */
+export const remove = (o: VerbOptions & { readonly ignoreNotFound: boolean }) =>
   Effect.gen(function*() {
     yield* ensureRunning(o.deadline)
     const kube = yield* KubeClient
     const found = yield* find(o.name)
     if (Option.isNone(found)) {
+      if (!o.ignoreNotFound) return yield* new NotFound({ message: `LimaVM ${q(o.name)} not found in any namespace` })
       return yield* finished("noop", `LimaVM ${q(o.name)} not found in any namespace; nothing to delete`)
     }
     const vm = found.value

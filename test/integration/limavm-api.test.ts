@@ -72,8 +72,13 @@ describe.sequential("LimaVM API on the real daemon", () => {
     assert.strictEqual(JSON.parse(stop.stdout).outcome, "stopped")
     const stopNoWait = await rdd(["limavm", "stop", "vm1", "--wait=false", "-o", "json"])
     assert.strictEqual(JSON.parse(stopNoWait.stdout).outcome, "stopping")
+    // deleting what exists nowhere is "not found" (as kubectl, limactl, docker do), unless asked to ignore it
     const none = await rdd(["limavm", "delete", "nope"])
-    assert.strictEqual(none.code, 0, none.stderr)
+    assert.strictEqual(none.code, 1, none.stderr)
+    assert.include(messages(none.stderr), `LimaVM "nope" not found in any namespace`)
+    const ignored = await rdd(["limavm", "delete", "nope", "--ignore-not-found", "-o", "json"])
+    assert.strictEqual(ignored.code, 0, ignored.stderr)
+    assert.strictEqual(JSON.parse(ignored.stdout).outcome, "noop")
     const missing = await rdd(["limavm", "start", "nope"])
     assert.strictEqual(missing.code, 1)
     assert.include(messages(missing.stderr), `LimaVM "nope" not found in any namespace`)
@@ -149,7 +154,7 @@ describe.sequential("LimaVM API on the real daemon", () => {
     assert.strictEqual(noWait.code, 0, noWait.stderr)
     assert.strictEqual(JSON.parse(noWait.stdout).outcome, "deleting")
     // waits for a deletion under way, or finds nothing left to delete
-    const after = await rdd(["limavm", "delete", "race", "--timeout=30s", "-o", "json"])
+    const after = await rdd(["limavm", "delete", "race", "--timeout=30s", "--ignore-not-found", "-o", "json"])
     assert.strictEqual(after.code, 0, after.stderr)
     assert.include(["deleted", "noop"], JSON.parse(after.stdout).outcome)
     const left = await rdd(["ctl", "get", "limavm,configmaps", "-A", "-o", "name"])

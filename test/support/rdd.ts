@@ -25,6 +25,8 @@ export interface RunOptions {
   /** kill the CLI after this many ms (the test fails on a null code) */
   readonly timeoutMs?: number
   readonly input?: string
+  /** run this program with `args` instead of rdd (e.g. script(1) to give rdd a terminal) */
+  readonly bin?: string
 }
 
 export const runRdd = (args: ReadonlyArray<string>, options: RunOptions = {}): Promise<RunResult> =>
@@ -35,7 +37,9 @@ export const runRdd = (args: ReadonlyArray<string>, options: RunOptions = {}): P
     delete env["RDD_INSTANCE"]
     if (options.env?.["RDD_INSTANCE"] !== undefined) env["RDD_INSTANCE"] = options.env["RDD_INSTANCE"]
     const t0 = Date.now()
-    const child = spawn(process.execPath, [rddBin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] })
+    const child = options.bin === undefined
+      ? spawn(process.execPath, [rddBin, ...args], { env, stdio: ["pipe", "pipe", "pipe"] })
+      : spawn(options.bin, args, { env, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))

@@ -6,13 +6,15 @@ const sel = (s: string) => Either.getOrThrow(ControllerSpec.parse(s))
 
 describe("ControllerSpec", () => {
   it.each([
-    ["*", ["limavm", "app"]],
+    ["*", ["limavm", "app", "configmapreplicaset", "notary"]],
+    ["rdd", ["configmapreplicaset", "notary"]],
+    ["rdd.rancherdesktop.io,-notary", ["configmapreplicaset"]],
     ["", []],
     ["app", ["app"]],
     ["lima", ["limavm"]],
     ["lima.rancherdesktop.io", ["limavm"]],
-    ["*,-app", ["limavm"]],
-    ["-app,*", ["limavm"]],
+    ["*,-app,-rdd", ["limavm"]],
+    ["-app,*,-rdd", ["limavm"]],
     [" limavm , app ", ["limavm", "app"]],
     ["namespace", []]
   ])("%j selects %j", (spec, expected) => expect(sel(spec)).toEqual(expected))
@@ -22,7 +24,7 @@ describe("ControllerSpec", () => {
   })
 
   it("compares selections, not spellings", () => {
-    expect(ControllerSpec.sameSelection("*", "app,limavm")).toBe(true)
+    expect(ControllerSpec.sameSelection("*", "app,limavm,rdd")).toBe(true)
     expect(ControllerSpec.sameSelection("*", "app")).toBe(false)
   })
 })

@@ -36,6 +36,18 @@ describe("GlobalArgs", () => {
     expect(Either.isLeft(parse(["svc"], { RDD_LOG_LEVEL: "loud" }))).toBe(true)
   })
 
+  it("developer mode makes debug the default level; flag and RDD_LOG_LEVEL still win", () => {
+    expect(Either.getOrThrow(parse(["svc", "status"], { RDD_DEVELOPER_MODE: "1" })).logLevel).toBe("debug")
+    expect(Either.getOrThrow(parse(["svc", "status"], { RDD_DEVELOPER_MODE: "yes" })).logLevel).toBe("info")
+    expect(Either.getOrThrow(parse(["svc", "status"], { RDD_DEVELOPER_MODE: "true", RDD_LOG_LEVEL: "warn" })).logLevel).toBe("warning")
+    expect(Either.getOrThrow(parse(["--log-level=error", "svc", "status"], { RDD_DEVELOPER_MODE: "T" })).logLevel).toBe("error")
+  })
+
+  it("--instance= (empty) is dropped: RDD_INSTANCE or the default applies", () => {
+    expect(Either.getOrThrow(parse(["--instance=", "svc", "status"])).instance.name).toBe("rancher-desktop-2")
+    expect(Either.getOrThrow(parse(["--instance=", "svc", "status"], { RDD_INSTANCE: "e" })).instance.name).toBe("rancher-desktop-e")
+  })
+
   it("log format: text or json only", () => {
     expect(Either.getOrThrow(parse(["--log-format", "json", "svc"])).logFormat).toBe("json")
     expect(Either.isLeft(parse(["--log-format=xml", "svc"]))).toBe(true)

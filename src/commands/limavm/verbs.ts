@@ -39,7 +39,22 @@ const verb = (
 export const start = verb("start", "to be running", "Start a LimaVM and wait until its guest has booted", LimaVmOps.start)
 export const stop = verb("stop", "to stop", "Stop a LimaVM (ACPI power-down, then harder) and wait until it has stopped", LimaVmOps.stop)
 export const restart = verb("restart", "to restart", "Restart a LimaVM and wait until it runs again", LimaVmOps.restart)
-export const remove = verb("delete", "to be deleted", "Delete a LimaVM, its VM and its template ConfigMaps", LimaVmOps.remove)
+export const remove = Command.make(
+  "delete",
+  {
+    ...common("to be deleted"),
+    ignoreNotFound: Options.boolean("ignore-not-found").pipe(
+      Options.withDescription("Succeed (outcome noop) when the VM exists nowhere; without it that is exit 1 \"not found\"")
+    )
+  },
+  (o) =>
+    runReporting(
+      "limavm delete",
+      o.output,
+      Effect.flatMap(Deadline.start(o.timeout), (deadline) =>
+        LimaVmOps.remove({ name: o.name, wait: o.wait, deadline, ignoreNotFound: o.ignoreNotFound }))
+    )
+).pipe(Command.withDescription("Delete a LimaVM, its VM and its template ConfigMaps"), Command.provide(KubeClientLive.layer))
 
 export const create = Command.make(
   "create",

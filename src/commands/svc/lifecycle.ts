@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ControllerSpec from "../../domain/ControllerSpec.js"
+import { restoreEmpty } from "./serveArgs.js"
 import { InstanceDir } from "../../services/InstanceDir.js"
 import { reporting, type Result } from "../../services/Outcome.js"
 import type { Settings } from "../../services/ControlPlane.js"
@@ -23,11 +24,13 @@ export const controllers = Options.text("controllers").pipe(
   Options.mapEffect((o) =>
     Option.match(o, {
       onNone: () => Effect.succeed(Option.none<string>()),
-      onSome: (spec) =>
-        Either.match(ControllerSpec.parse(spec), {
+      onSome: (given) => {
+        const spec = restoreEmpty(given)
+        return Either.match(ControllerSpec.parse(spec), {
           onLeft: (m) => Effect.fail(invalid(m)),
           onRight: () => Effect.succeed(Option.some(spec))
         })
+      }
     }))
 )
 

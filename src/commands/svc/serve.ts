@@ -11,6 +11,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Effect from "effect/Effect"
+import * as ServeArgs from "./serveArgs.js"
 import * as ControllerSpec from "../../domain/ControllerSpec.js"
 
 const last = <A>(values: ReadonlyArray<A>): A | undefined => values[values.length - 1]
@@ -19,7 +20,7 @@ const controllers = Options.text("controllers").pipe(
   Options.repeated,
   Options.withDescription("Controllers to run: comma-separated names or API groups, * for all, a leading - excludes (default *)"),
   Options.mapEffect((values) => {
-    const spec = last(values) ?? ControllerSpec.DefaultSpec
+    const spec = ServeArgs.restoreEmpty(last(values) ?? ControllerSpec.DefaultSpec)
     const parsed = ControllerSpec.parse(spec)
     return parsed._tag === "Left" ? Effect.fail(ValidationError.invalidValue(HelpDoc.p(parsed.left))) : Effect.succeed(spec)
   })

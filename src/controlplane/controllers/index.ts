@@ -8,8 +8,10 @@ import type { BuiltinController, Controller } from "./Controller.js"
 import { garbageCollector } from "./GarbageCollector.js"
 import { limavm } from "./limavm/index.js"
 import { namespaceController } from "./Namespaces.js"
+import { configMapReplicaSet } from "./rdd/ConfigMapReplicaSet.js"
+import { notary } from "./rdd/Notary.js"
 
 export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, garbageCollector]
 
 /** name → controller; a selected name without an entry here is reported and skipped. */
-export const Selectable: Readonly<Record<string, Controller>> = { app, limavm }
+export const Selectable: Readonly<Record<string, Controller>> = { app, limavm, configmapreplicaset: configMapReplicaSet, notary }
