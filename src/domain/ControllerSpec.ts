@@ -17,7 +17,9 @@ export interface ControllerInfo {
 /** Selectable controllers; the builtin ones (namespace, garbage collector, discovery, config, shutdown) always run. */
 export const Selectable: ReadonlyArray<ControllerInfo> = [
   { name: "limavm", group: "lima.rancherdesktop.io", shortGroup: "lima" },
-  { name: "app", group: "app.rancherdesktop.io", shortGroup: "app" }
+  { name: "app", group: "app.rancherdesktop.io", shortGroup: "app" },
+  // no API group of its own (it writes the App's ContainerEngineReady): selected by name or `*`
+  { name: "engine", group: "engine.rancherdesktop.io", shortGroup: "engine" }
 ]
 
 export const Builtin: ReadonlyArray<string> = ["namespace", "garbagecollector", "discovery", "config", "shutdown"]

@@ -6,13 +6,15 @@ const sel = (s: string) => Either.getOrThrow(ControllerSpec.parse(s))
 
 describe("ControllerSpec", () => {
   it.each([
-    ["*", ["limavm", "app"]],
+    ["*", ["limavm", "app", "engine"]],
+    ["engine", ["engine"]],
+    ["app,limavm", ["limavm", "app"]],
     ["", []],
     ["app", ["app"]],
     ["lima", ["limavm"]],
     ["lima.rancherdesktop.io", ["limavm"]],
-    ["*,-app", ["limavm"]],
-    ["-app,*", ["limavm"]],
+    ["*,-app", ["limavm", "engine"]],
+    ["-app,*", ["limavm", "engine"]],
     [" limavm , app ", ["limavm", "app"]],
     ["namespace", []]
   ])("%j selects %j", (spec, expected) => expect(sel(spec)).toEqual(expected))
@@ -22,7 +24,7 @@ describe("ControllerSpec", () => {
   })
 
   it("compares selections, not spellings", () => {
-    expect(ControllerSpec.sameSelection("*", "app,limavm")).toBe(true)
+    expect(ControllerSpec.sameSelection("*", "app,limavm,engine")).toBe(true)
     expect(ControllerSpec.sameSelection("*", "app")).toBe(false)
   })
 })

@@ -4,6 +4,7 @@
  * the builtin ones always run.
  */
 import { app } from "./app/index.js"
+import { engine } from "./engine/index.js"
 import type { BuiltinController, Controller } from "./Controller.js"
 import { garbageCollector } from "./GarbageCollector.js"
 import { limavm } from "./limavm/index.js"
@@ -12,4 +13,4 @@ import { namespaceController } from "./Namespaces.js"
 export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, garbageCollector]
 
 /** name → controller; a selected name without an entry here is reported and skipped. */
-export const Selectable: Readonly<Record<string, Controller>> = { app, limavm }
+export const Selectable: Readonly<Record<string, Controller>> = { app, engine, limavm }

@@ -9,6 +9,9 @@ import type { Document } from "yaml"
 import { isMap, isSeq } from "yaml"
 import type { ContainerEngine } from "../App.js"
 
+/** The engine controller's name in --controllers and the discovery data. */
+export const ControllerName = "engine"
+
 /** The engine's API socket in the guest (Debian's docker.io and containerd packages). */
 export const GuestSocket: Readonly<Record<ContainerEngine, string>> = {
   moby: "/var/run/docker.sock",
