@@ -27,12 +27,15 @@ export const ProvisionMarker = "# rdd: the App's container engine"
  * A guest with neither the engine nor apt boots anyway (exit 0): the engine then never
  * answers and ContainerEngineReady says so, instead of the VM failing to start.
  */
+/** The line that says which engine a rendered template provisions. */
+export const provisionHeader = (engine: ContainerEngine): string => `${ProvisionMarker} (${engine})`
+
 export const provisionScript = (engine: ContainerEngine): string => {
   const [pkg, binary, units, other] = engine === "moby"
     ? ["docker.io", "dockerd", "docker.socket docker.service", ""]
     : ["containerd", "containerd", "containerd.service", "docker.socket docker.service"]
   return `#!/bin/sh
-${ProvisionMarker} (${engine})
+${provisionHeader(engine)}
 set -eu
 if ! command -v ${binary} >/dev/null 2>&1; then
   if ! command -v apt-get >/dev/null 2>&1; then

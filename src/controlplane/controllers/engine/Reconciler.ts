@@ -14,6 +14,7 @@ import * as Ref from "effect/Ref"
 import { parse as parseYaml } from "yaml"
 import * as App from "../../../domain/App.js"
 import * as AppStatus from "../../../domain/app/AppStatus.js"
+import * as Engine from "../../../domain/app/Engine.js"
 import * as EngineReady from "../../../domain/app/EngineReady.js"
 import { Core, type Condition, type KubeObject } from "../../../domain/KubeObject.js"
 import * as LimaVm from "../../../domain/LimaVm.js"
@@ -66,6 +67,17 @@ export const isConsoleGuest = (cm: KubeObject | undefined): boolean => {
   return typeof line === "string" && line !== ""
 }
 
+/**
+ * The VM's template already has this engine's provision script: until the App controller
+ * has rewritten it after an engine switch, the old VM (whose dockerd runs on containerd)
+ * could answer a probe meant for the new engine.
+ */
+const runsEngine = (cm: KubeObject | undefined, engine: App.ContainerEngine): boolean => {
+  const data = cm?.["data"]
+  const text = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["template"] : undefined
+  return typeof text === "string" && text.includes(Engine.provisionHeader(engine))
+}
+
 const conditionChanged = (before: Condition | undefined, next: Condition): boolean =>
   before === undefined || before.status !== next.status || before.reason !== next.reason || before.message !== next.message ||
   (before.observedGeneration ?? 0) !== (next.observedGeneration ?? 0)
@@ -94,7 +106,8 @@ export const pass = (deps: Deps, memory: Ref.Ref<Option.Option<Memory>>): Effect
     const running = vm === undefined ? undefined : LimaVm.condition(vm, LimaVm.ConditionTypes.Running)
     const vmState: EngineReady.VmState = isConsoleGuest(copy)
       ? { _tag: "ConsoleGuest" }
-      : spec.running && running?.status === "True" && AppStatus.templateUpToDate(vm, copy) && AppStatus.vmCurrent(vm)
+      : spec.running && running?.status === "True" && AppStatus.templateUpToDate(vm, copy) && AppStatus.vmCurrent(vm) &&
+          runsEngine(copy, spec.containerEngine)
       ? { _tag: "Running" }
       : { _tag: "NotRunning" }
     const now = yield* Clock.currentTimeMillis
