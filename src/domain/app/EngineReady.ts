@@ -73,5 +73,7 @@ export const decide = (i: Input): Verdict => {
       message: `${label} did not answer within ${Duration.format(i.failAfter)} of the VM running: ${why}`
     }
   }
-  return { status: "False", reason: Reason.Starting, message: `waiting for ${label}: ${why}` }
+  // no probe error here: it changes from probe to probe (ECONNRESET, EPIPE) and every new text is a
+  // status write, an App event and at once another pass and probe: the controller spun on it
+  return { status: "False", reason: Reason.Starting, message: `waiting for ${label} to answer` }
 }
