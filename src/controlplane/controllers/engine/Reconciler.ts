@@ -33,6 +33,11 @@ export interface Deps {
   readonly probe: EngineProbe
   readonly context: DockerContextStore
   readonly dockerSocket: string
+  /**
+   * removes the host's docker socket when it is a socket: a moby boot's forward leaves the file
+   * behind once the VM runs containerd (no forward serves it, and the VM's stop does not know it)
+   */
+  readonly removeStaleSocket?: Effect.Effect<void, string>
   readonly limaHome: string
   readonly failAfter: Duration.Duration
 }
@@ -96,6 +101,7 @@ export const pass = (deps: Deps, memory: Ref.Ref<Option.Option<Memory>>): Effect
     yield* deps.context.write
     const spec = App.specOf(app)
     const generation = App.generationOf(app)
+    if (spec.containerEngine !== "moby" && deps.removeStaleSocket !== undefined) yield* deps.removeStaleSocket
     const vmObject = yield* kube.get(LimaVm.refOf(spec.namespace, App.VmName)).pipe(Effect.orElseSucceed(() => Option.none()))
     const vm = Option.getOrUndefined(Option.map(vmObject, LimaVm.fromObject))
     const copy = Option.getOrUndefined(

@@ -92,6 +92,12 @@ export const engine: Controller = {
       probe: Probe.live,
       context: contextStore(os.homedir(), suffix, dockerSocket),
       dockerSocket,
+      removeStaleSocket: Effect.try({
+        try: () => {
+          if (fs.lstatSync(dockerSocket, { throwIfNoEntry: false })?.isSocket() === true) fs.rmSync(dockerSocket)
+        },
+        catch: (e) => `cannot remove the stale docker socket ${dockerSocket}: ${e instanceof Error ? e.message : String(e)}`
+      }),
       limaHome: daemon.paths.lima_home,
       failAfter: EngineReady.DefaultFailAfter
     })
