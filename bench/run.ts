@@ -7,7 +7,7 @@
  * figures with the reason instead of stopping the others.
  *
  * Flags: --quick (CI: fewer rounds and smaller loads, under ~2 minutes),
- * --only=<group,...> (startup, lifecycle, api, vm, cloud, scaling; --quick skips cloud and
+ * --only=<group,...> (startup, lifecycle, api, vm, cloud, engine, scaling; --quick skips cloud, engine and
  * scaling), --strict (exit 1 when a goal is missed; by default only an "error" figure fails
  * the run).
  * Every process the bench starts is stopped by pid through scope finalizers, so
@@ -28,11 +28,12 @@ import { startup, Specs as StartupSpecs } from "./figures/startup.js"
 import { limavmReconcile, Specs as LimaVmSpecs } from "./figures/limavm.js"
 import { Specs as VmSpecs, vm } from "./figures/vm.js"
 import { cloud, Specs as CloudSpecs } from "./figures/cloud.js"
+import { engine, Specs as EngineSpecs } from "./figures/engine.js"
 import { renderPlot } from "./plot.js"
 import { repoRoot, snapshotBuild } from "./Proc.js"
 import type { Report, Scaling } from "./Report.js"
 
-const Groups = ["startup", "lifecycle", "api", "vm", "cloud", "scaling"] as const
+const Groups = ["startup", "lifecycle", "api", "vm", "cloud", "engine", "scaling"] as const
 type Group = (typeof Groups)[number]
 
 interface Args {
@@ -130,6 +131,10 @@ const main = Effect.gen(function*() {
   // Boots the real cloud guest (2–4 minutes each under TCG): too slow for --quick.
   if (args.only.has("cloud") && !args.quick) {
     figures.push(...yield* group("cloud guest (rdd vs bare qemu, image cache)", Object.values(CloudSpecs), cloud({ runs: 2 })))
+  }
+  // Boots the real engine guest twice: too slow for --quick.
+  if (args.only.has("engine") && !args.quick) {
+    figures.push(...yield* group("the App's container engine (engine guest)", Object.values(EngineSpecs), engine({ psRounds: 10 })))
   }
   let scalingNote: string | null = args.quick ? "not measured in --quick mode" : "not selected by --only"
   if (args.only.has("scaling") && !args.quick) {

@@ -89,7 +89,9 @@ export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<stri
     const next = args.slice(skip + 1).findIndex((a) => !a.startsWith("-"))
     skip = next < 0 ? -1 : skip + 1 + next
   }
-  if (skip < 0 || !GlobalArgs.PassThroughCommands.has(args[skip]!) || args[skip + 1] === "--") return args
+  if (skip < 0 || !GlobalArgs.PassThroughCommands.has(args[skip]!)) return args
+  // `run` sees its words as typed, a leading `--` included (it drops it itself: `rdd run -- --help`)
+  if (args[skip + 1] === "--" && args[skip] !== "run") return args
   return [...args.slice(0, skip + 1), "--", ...args.slice(skip + 1)]
 }
 

@@ -24,11 +24,18 @@ export const Specs = {
   stop: { id: "lifecycle.stop", title: "rdd svc stop", unit: "ms", goal: { on: "value", op: "<=", limit: 500 } }
 } as const
 
+/**
+ * The commands of `wanted` that `rdd svc --help` does not list. Reads both help layouts:
+ * @effect/cli's (`  - start  ...`) and rdd's own (`  start  ...` under `Commands:`), which
+ * replaced it; matching only the first made every figure that needs a daemon n/a.
+ */
+export const missingCommands = (help: string, wanted: ReadonlyArray<string>): ReadonlyArray<string> =>
+  wanted.filter((cmd) => !new RegExp(`^\\s+(?:-\\s+)?${cmd}\\b`, "m").test(help))
+
 /** Whether this build has `svc start` and `svc stop` (another part of the project writes them). */
 export const lifecycleAvailable = (): Either.Either<void, string> => {
   const r = timeRun([process.execPath, rddBin, "svc", "--help"], { env: rddEnv("/nonexistent"), timeoutMs: 30_000 })
-  const has = (cmd: string) => new RegExp(`^\\s*-\\s+${cmd}\\b`, "m").test(r.stdout)
-  const missing = ["start", "stop"].filter((c) => !has(c))
+  const missing = missingCommands(r.stdout, ["start", "stop"])
   if (missing.length > 0) return Either.left(`\`rdd svc ${missing.join("`, `rdd svc ")}\` not available in this build`)
   // start spawns the daemon: without it there is nothing to measure
   return serveAvailable()

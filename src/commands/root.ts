@@ -58,6 +58,7 @@ const tree: Group = {
     leaf("kubectl", () => import("./kubectl.js").then((m) => m.kubectl)),
     leaf("limavm", () => import("./limavm/index.js").then((m) => m.limavm)),
     leaf("lima", () => import("./limavm/index.js").then((m) => m.lima)),
+    leaf("run", () => import("./run.js").then((m) => m.run)),
     leaf("set", (ctx) => import("./set.js").then((m) => m.setWithHelp(ctx.setHelp))),
     leaf("start", () => import("./start.js").then((m) => m.start)),
     leaf("stop", () => import("./stop.js").then((m) => m.stop)),

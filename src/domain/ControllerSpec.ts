@@ -18,6 +18,8 @@ export interface ControllerInfo {
 export const Selectable: ReadonlyArray<ControllerInfo> = [
   { name: "limavm", group: "lima.rancherdesktop.io", shortGroup: "lima" },
   { name: "app", group: "app.rancherdesktop.io", shortGroup: "app" },
+  // no API group of its own (it writes the App's ContainerEngineReady): selected by name or `*`
+  { name: "engine", group: "engine.rancherdesktop.io", shortGroup: "engine" },
   // the Go tool's sample controllers (group `rdd`), the examples to copy
   { name: "configmapreplicaset", group: "rdd.rancherdesktop.io", shortGroup: "rdd" },
   { name: "notary", group: "rdd.rancherdesktop.io", shortGroup: "rdd" }

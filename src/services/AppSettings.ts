@@ -91,7 +91,7 @@ export const helpTable = (deadline: Deadline.Deadline, width?: number) =>
 export const builtInHelpTable = (width?: number): string =>
   Properties.helpTable(Properties.settableSchema(Properties.specSchemaOfCrd(AppCrd.crd)), width)
 
-const getApp = (deadline: Deadline.Deadline) =>
+export const getApp = (deadline: Deadline.Deadline) =>
   Effect.flatMap(KubeClient, (kube) =>
     bounded("the App", deadline, kube.get(App.SingletonRef).pipe(Effect.mapError(classify("failed to read App")))))
 

@@ -6,15 +6,17 @@ const sel = (s: string) => Either.getOrThrow(ControllerSpec.parse(s))
 
 describe("ControllerSpec", () => {
   it.each([
-    ["*", ["limavm", "app", "configmapreplicaset", "notary"]],
+    ["*", ["limavm", "app", "engine", "configmapreplicaset", "notary"]],
+    ["engine", ["engine"]],
+    ["app,limavm", ["limavm", "app"]],
     ["rdd", ["configmapreplicaset", "notary"]],
     ["rdd.rancherdesktop.io,-notary", ["configmapreplicaset"]],
     ["", []],
     ["app", ["app"]],
     ["lima", ["limavm"]],
     ["lima.rancherdesktop.io", ["limavm"]],
-    ["*,-app,-rdd", ["limavm"]],
-    ["-app,*,-rdd", ["limavm"]],
+    ["*,-app,-rdd", ["limavm", "engine"]],
+    ["-app,*,-rdd", ["limavm", "engine"]],
     [" limavm , app ", ["limavm", "app"]],
     ["namespace", []]
   ])("%j selects %j", (spec, expected) => expect(sel(spec)).toEqual(expected))
@@ -24,7 +26,7 @@ describe("ControllerSpec", () => {
   })
 
   it("compares selections, not spellings", () => {
-    expect(ControllerSpec.sameSelection("*", "app,limavm,rdd")).toBe(true)
+    expect(ControllerSpec.sameSelection("*", "app,limavm,engine,rdd")).toBe(true)
     expect(ControllerSpec.sameSelection("*", "app")).toBe(false)
   })
 })

@@ -103,7 +103,7 @@ describe("App controller", () => {
       assert.strictEqual(Option.getOrThrow(conditionOf(t.app(), "Created")).status, "True")
       const engine = Option.getOrThrow(conditionOf(t.app(), "ContainerEngineReady"))
       assert.strictEqual(engine.reason, "NotApplicable")
-      assert.match(engine.message ?? "", /does not run a container engine/)
+      assert.match(engine.message ?? "", /engine controller does not run/)
       assert.strictEqual(Option.getOrThrow(conditionOf(t.app(), "KubernetesReady")).message, "Kubernetes is not enabled")
       for (const c of App.conditionsOf(Option.getOrThrow(t.app()))) assert.strictEqual(c.observedGeneration, 1, c.type)
     }))

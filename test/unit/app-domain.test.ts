@@ -7,6 +7,7 @@ import * as Admission from "../../src/domain/app/Admission.js"
 import * as AppStatus from "../../src/domain/app/AppStatus.js"
 import * as K3sVersions from "../../src/domain/app/K3sVersions.js"
 import * as Settled from "../../src/domain/app/Settled.js"
+import * as Engine from "../../src/domain/app/Engine.js"
 import * as VmTemplate from "../../src/domain/app/VmTemplate.js"
 import type { Condition, KubeObject } from "../../src/domain/KubeObject.js"
 import * as LimaTemplate from "../../src/domain/LimaTemplate.js"
@@ -229,8 +230,55 @@ describe("VmTemplate", () => {
     assert.deepStrictEqual(g.portForwards.find((f) => f.guestSocket !== undefined)?.hostSocket, "/h/.rd2/docker.sock")
     assert.deepStrictEqual(g.portForwards.find((f) => f.guestSocket === undefined)?.guestPortRange, [6443, 6443])
     assert.strictEqual(g.env["PARAM_CONTAINER_ENGINE"], "moby")
-    assert.include(g.provision[0]?.script ?? "", "PARAM_CONTAINER_ENGINE")
+    assert.include(g.provision[0]?.script ?? "", "systemctl enable --now docker.socket docker.service")
     assert.deepStrictEqual(g.mounts, [{ location: "~", writable: true }])
+  })
+})
+
+describe("Engine.withEngine (through VmTemplate.render)", () => {
+  const host: VmTemplate.HostParams = { dockerSocket: "/h/.rd2/docker.sock", homeInGuest: "/h", instanceConfigDir: "/h/.local/share/x", kubernetesPort: 0 }
+  const base = "vmType: qemu\nimages:\n- location: /x/disk.raw\nprovision:\n- mode: user\n  script: echo mine\nportForwards:\n- guestPort: 80\n  hostPort: 8080\n"
+  const guest = (text: string) => {
+    const t = LimaTemplate.parse(text)
+    if (Either.isLeft(t)) return assert.fail(t.left.message)
+    return t.right.guest
+  }
+  const rendered = (engine: "moby" | "containerd", from = base) => {
+    const out = VmTemplate.render(from, App.specOf(app({ running: true, containerEngine: { name: engine } })), host)
+    if ("error" in out) return assert.fail(out.error)
+    return out.text
+  }
+  it("moby: dockerd started first, the base's scripts and forwards kept, the docker socket forwarded to docker_socket", () => {
+    const g = guest(rendered("moby"))
+    assert.strictEqual(g.provision.length, 2)
+    assert.strictEqual(g.provision[0]?.mode, "system")
+    assert.include(g.provision[0]?.script ?? "", "systemctl enable --now docker.socket docker.service")
+    assert.include(g.provision[0]?.script ?? "", "usermod -aG docker")
+    assert.strictEqual(g.provision[1]?.script, "echo mine")
+    assert.deepStrictEqual(g.portForwards.filter((f) => f.guestSocket !== undefined).map((f) => [f.guestSocket, f.hostSocket]), [[
+      "/var/run/docker.sock",
+      "/h/.rd2/docker.sock"
+    ]])
+    assert.isTrue(g.portForwards.some((f) => f.hostPortRange?.[0] === 8080))
+  })
+  it("containerd: containerd started and docker stopped, no docker socket on the host", () => {
+    const g = guest(rendered("containerd"))
+    const script = g.provision[0]?.script ?? ""
+    assert.include(script, "systemctl enable --now containerd.service")
+    assert.include(script, "systemctl disable --now docker.socket docker.service")
+    assert.isTrue(g.portForwards.every((f) => f.guestSocket === undefined))
+  })
+  it("switching engines changes the template text (a restart); rendering a rendered template again adds nothing twice", () => {
+    assert.notStrictEqual(rendered("moby"), rendered("containerd"))
+    const again = guest(rendered("moby", rendered("containerd")))
+    assert.strictEqual(again.provision.filter((p) => (p.script ?? "").includes(Engine.ProvisionMarker)).length, 1)
+    assert.strictEqual(again.portForwards.filter((f) => f.guestSocket !== undefined).length, 1)
+    assert.strictEqual(rendered("moby", rendered("moby")), rendered("moby"))
+  })
+  it("the script installs the engine only when the image lacks it and never fails a guest without apt", () => {
+    const script = Engine.provisionScript("moby")
+    assert.match(script, /if ! command -v dockerd/)
+    assert.match(script, /no apt-get[^\n]*\n\s*exit 0/)
   })
 })
 

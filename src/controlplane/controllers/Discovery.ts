@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import { Core } from "../../domain/KubeObject.js"
-import { KubeClient } from "../../services/KubeClient.js"
+import { KubeClient, type KubeClientShape } from "../../services/KubeClient.js"
 import { DiscoveryName, ReadyAnnotation, SystemNamespace } from "./Controller.js"
 
 const ref = { type: Core.configmaps, namespace: SystemNamespace, name: DiscoveryName }
@@ -65,4 +65,26 @@ export const markReady = Effect.flatMap(KubeClient, (client) =>
 export const unregister = Effect.flatMap(KubeClient, (client) =>
   client.patch(ref, { metadata: { annotations: { [ReadyAnnotation]: null } }, data: { embedded: null } }, "merge")).pipe(
     Effect.asVoid
+  )
+
+/**
+ * The controllers this run enabled, as its discovery entry says (what the App's
+ * Settled chain asks, reference 4.24). Undefined when the entry cannot be read:
+ * callers then assume a controller is enabled, as the Go tool did.
+ */
+export const enabledControllers = (client: KubeClientShape): Effect.Effect<ReadonlyArray<string> | undefined> =>
+  client.get(ref).pipe(
+    Effect.map((cm) => {
+      const data = Option.getOrUndefined(cm)?.["data"]
+      const embedded = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["embedded"] : undefined
+      if (typeof embedded !== "string") return undefined
+      try {
+        const entry: unknown = JSON.parse(embedded)
+        const list = typeof entry === "object" && entry !== null ? (entry as Record<string, unknown>)["enabledControllers"] : undefined
+        return Array.isArray(list) ? list.filter((n): n is string => typeof n === "string") : undefined
+      } catch {
+        return undefined
+      }
+    }),
+    Effect.orElseSucceed(() => undefined)
   )

@@ -4,6 +4,7 @@
  * the builtin ones always run.
  */
 import { app } from "./app/index.js"
+import { engine } from "./engine/index.js"
 import type { BuiltinController, Controller } from "./Controller.js"
 import { garbageCollector } from "./GarbageCollector.js"
 import { limavm } from "./limavm/index.js"
@@ -14,4 +15,10 @@ import { notary } from "./rdd/Notary.js"
 export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, garbageCollector]
 
 /** name → controller; a selected name without an entry here is reported and skipped. */
-export const Selectable: Readonly<Record<string, Controller>> = { app, limavm, configmapreplicaset: configMapReplicaSet, notary }
+export const Selectable: Readonly<Record<string, Controller>> = {
+  app,
+  engine,
+  limavm,
+  configmapreplicaset: configMapReplicaSet,
+  notary
+}

@@ -1,9 +1,9 @@
 /**
  * The App's status as the App controller writes it, computed purely from what
  * one reconcile pass observed: Created and Running mirrored from the LimaVM
- * (with the LimaVM's transition times), ContainerEngineReady and
- * KubernetesReady as NotApplicable (rdd runs neither in the VM yet, and says
- * so), and Settled from the rule chain. Every condition is stamped with the
+ * (with the LimaVM's transition times), ContainerEngineReady as the engine
+ * controller wrote it (NotApplicable, saying why, when that controller does not
+ * run), KubernetesReady as NotApplicable (rdd runs no Kubernetes yet), and Settled from the rule chain. Every condition is stamped with the
  * App generation the pass read (observedGeneration), which is what `rdd set`
  * waits for.
  */
@@ -23,6 +23,8 @@ export interface Observed {
   readonly kubernetesPort: number
   /** RFC 3339 (seconds) */
   readonly now: string
+  /** which optional controllers run (discovery data); their conditions are theirs to write */
+  readonly parts?: Parts
 }
 
 export interface DesiredStatus {
@@ -30,11 +32,15 @@ export interface DesiredStatus {
   readonly kubernetesPort: number
 }
 
-/** The only optional parts Settled could wait for; rdd has controllers for neither yet. */
-export const Parts = { engine: false, kubernetes: false } as const
+/** The optional parts Settled waits for when their controllers run (rdd has no Kubernetes controller yet). */
+export interface Parts {
+  readonly engine: boolean
+  readonly kubernetes: boolean
+}
+export const NoParts: Parts = { engine: false, kubernetes: false }
 
 export const engineMessage = (spec: App.AppSpec): string =>
-  `rdd does not run a container engine in the VM yet; containerEngine.name=${spec.containerEngine} is recorded only`
+  `the engine controller does not run in this control plane; containerEngine.name=${spec.containerEngine} is recorded only`
 
 export const kubernetesMessage = (spec: App.AppSpec): string =>
   spec.kubernetesEnabled
@@ -90,13 +96,18 @@ export const desired = (o: Observed): DesiredStatus => {
       })
     }
   }
-  const engine = keepTransition(previous, {
-    type: App.ConditionType.ContainerEngineReady,
-    status: "True",
-    reason: App.Reason.NotApplicable,
-    message: engineMessage(spec),
-    observedGeneration: generation
-  }, o.now)
+  const parts = o.parts ?? NoParts
+  // the engine controller writes ContainerEngineReady itself: kept as stored (absent until it has)
+  const engine = parts.engine
+    ? App.findCondition(previous, App.ConditionType.ContainerEngineReady)
+    : keepTransition(previous, {
+      type: App.ConditionType.ContainerEngineReady,
+      status: "True",
+      reason: App.Reason.NotApplicable,
+      message: engineMessage(spec),
+      observedGeneration: generation
+    }, o.now)
+  const engines = engine === undefined ? [] : [engine]
   const kubernetes = keepTransition(previous, {
     type: App.ConditionType.KubernetesReady,
     status: "True",
@@ -111,13 +122,13 @@ export const desired = (o: Observed): DesiredStatus => {
       shouldRun: spec.running,
       templateUpToDate: templateUpToDate(o.vm, o.copy),
       vmCurrent: vmCurrent(o.vm),
-      conditions: [...mirrored, engine, kubernetes],
-      engineControllerEnabled: Parts.engine,
-      kubernetesControllerEnabled: Parts.kubernetes,
+      conditions: [...mirrored, ...engines, kubernetes],
+      engineControllerEnabled: parts.engine,
+      kubernetesControllerEnabled: parts.kubernetes,
       kubernetesEnabled: spec.kubernetesEnabled
     })
   const settled = keepTransition(previous, { type: App.ConditionType.Settled, ...verdict, observedGeneration: generation }, o.now)
-  return { conditions: [...mirrored, engine, kubernetes, settled], kubernetesPort: o.kubernetesPort }
+  return { conditions: [...mirrored, ...engines, kubernetes, settled], kubernetesPort: o.kubernetesPort }
 }
 
 const conditionKey = (c: Condition) =>

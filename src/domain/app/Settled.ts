@@ -51,7 +51,8 @@ const partReady = (
 ): SettledVerdict | undefined => {
   if (c === undefined) return notYet(waiting.reason, waiting.message)
   if (!isCurrent(c, generation)) return notYet(stale.reason, stale.message)
-  if (c.status !== "True") return notYet(c.reason ?? stale.reason, c.message ?? stale.message)
+  // the message names the condition, so a timed-out `rdd set` says what it waited for
+  if (c.status !== "True") return notYet(c.reason ?? stale.reason, `${c.type}=${c.status}: ${c.message ?? stale.message}`)
   return undefined
 }
 

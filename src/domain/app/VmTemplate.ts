@@ -1,13 +1,15 @@
 /**
  * The Lima template of the App's VM, rendered from a base template and the App's
  * settings: `cpus` and `memory` when the App sets them, the `qemu` driver when
- * the base names none, and a `param:` block with the values the Go tool passed
+ * the base names none, the container engine's provision script and socket forward
+ * (Engine.withEngine), and a `param:` block with the values the Go tool passed
  * to its provisioning scripts. The rendering is deterministic, so the App
  * controller can compare texts and rewrite the template only when a setting
  * really changed (a rewrite restarts a running VM).
  */
 import { parseDocument } from "yaml"
 import type { AppSpec } from "../App.js"
+import * as Engine from "./Engine.js"
 
 export interface HostParams {
   /** `svc paths docker_socket` */
@@ -51,17 +53,16 @@ export const render = (base: string, spec: AppSpec, host: HostParams): { readonl
   if (spec.cpus !== undefined) doc.set("cpus", spec.cpus)
   if (spec.memoryInGB !== undefined) doc.set("memory", `${spec.memoryInGB}GiB`)
   doc.set("param", doc.createNode(params(spec, host)))
+  Engine.withEngine(doc, spec.containerEngine)
   return { text: doc.toString({ lineWidth: 0 }) }
 }
 
 /**
  * Used when the App names no template (annotation app.rancherdesktop.io/vm-template):
  * a real Lima template on a digest-pinned Debian 12 cloud image (the image Lima's own
- * debian-12 template pins), shaped like the Go tool's App template: the engine chosen by
- * PARAM_CONTAINER_ENGINE installed and started by a provision script, the engine socket
- * forwarded to HOST_DOCKER_SOCKET, the Kubernetes API port forwarded, the home directory
- * mounted. It needs the image's host and Debian's mirror; without them the create fails
- * fast with the download error (CreateFailed), which `rdd set` shows.
+ * debian-12 template pins), shaped like the Go tool's App template: the Kubernetes API port
+ * forwarded, the home directory mounted; `render` adds the engine as for any base.
+ * It needs the image's host and Debian's mirror; without them the create fails fast with the download error (CreateFailed), which `rdd set` shows.
  */
 export const defaultBase = `# The rdd app VM (default template; RDD_APP_TEMPLATE when the App is created, or the App's
 # annotation app.rancherdesktop.io/vm-template, names a Lima template file to use instead).
@@ -84,22 +85,4 @@ portForwards:
 - guestPort: 6443
   hostIP: 127.0.0.1
   hostPort: 6443
-- guestSocket: /var/run/docker.sock
-  hostSocket: "{{.Param.HOST_DOCKER_SOCKET}}"
-provision:
-- mode: system
-  script: |
-    #!/bin/sh
-    # The App's container engine (PARAM_CONTAINER_ENGINE: moby or containerd), installed once.
-    set -eu
-    if [ "\${PARAM_CONTAINER_ENGINE:-moby}" = containerd ]; then pkg=containerd unit=containerd stop=docker
-    else pkg=docker.io unit=docker stop=containerd; fi
-    if ! dpkg -s "$pkg" >/dev/null 2>&1; then
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq
-      apt-get install -y -qq --no-install-recommends "$pkg" apparmor
-    fi
-    systemctl disable --now "$stop" >/dev/null 2>&1 || true
-    systemctl enable --now "$unit"
-    if [ "$unit" = docker ] && [ -n "\${RDD_USER:-}" ]; then usermod -aG docker "$RDD_USER"; fi
 `

@@ -38,6 +38,9 @@ const listenOn = (port: number): Effect.Effect<number, Error> =>
     })
   })
 
+/** The host end of the engine's socket forward: the instance's `docker_socket` (`rdd svc paths docker_socket`). */
+export const dockerSocket = (daemon: DaemonInfo): string => path.join(daemon.paths.short_dir, "docker.sock")
+
 export const make = (daemon: DaemonInfo): AppHost => {
   const suffix = daemon.instance.replace(/^rancher-desktop-/, "")
   const preferred = 7441 + Instance.indexOf(suffix)
@@ -53,7 +56,7 @@ export const make = (daemon: DaemonInfo): AppHost => {
             })
         }),
     params: (kubernetesPort) => ({
-      dockerSocket: path.join(daemon.paths.short_dir, "docker.sock"),
+      dockerSocket: dockerSocket(daemon),
       homeInGuest: os.homedir(),
       instanceConfigDir: daemon.paths.dir,
       kubernetesPort

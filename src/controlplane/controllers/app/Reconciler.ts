@@ -26,6 +26,8 @@ export class ReconcileFailed extends Data.TaggedError("ReconcileFailed")<{ reado
 export interface Deps {
   readonly kube: KubeClientShape
   readonly host: AppHost
+  /** which optional controllers run, read at every pass (default: none, the App controller alone) */
+  readonly parts?: Effect.Effect<AppStatus.Parts>
 }
 
 const failed = (what: string) => (e: { readonly message: string }) => new ReconcileFailed({ message: `${what}: ${e.message}` })
@@ -63,7 +65,8 @@ interface Blocked {
 const writeStatus = (deps: Deps, app: KubeObject, observed: Omit<AppStatus.Observed, "app" | "now">) =>
   Effect.gen(function*() {
     const now = timestamp(yield* Clock.currentTimeMillis)
-    const next = AppStatus.desired({ ...observed, app, now })
+    const parts = yield* (deps.parts ?? Effect.succeed(AppStatus.NoParts))
+    const next = AppStatus.desired({ ...observed, app, now, parts })
     if (!AppStatus.differs(app, next)) return
     const before = App.findCondition(App.conditionsOf(app), App.ConditionType.Settled)
     const settled = App.findCondition(next.conditions, App.ConditionType.Settled)

@@ -17,6 +17,8 @@ import { Core, type KubeObject, type ResourceType } from "../../../domain/KubeOb
 import * as LimaVm from "../../../domain/LimaVm.js"
 import { KubeClient, type KubeClientShape } from "../../../services/KubeClient.js"
 import { type Controller, Daemon } from "../Controller.js"
+import * as Discovery from "../Discovery.js"
+import { ControllerName as EngineControllerName } from "../../../domain/app/Engine.js"
 import * as Admission from "./Admission.js"
 import * as Host from "./Host.js"
 import * as Reconciler from "./Reconciler.js"
@@ -93,7 +95,11 @@ export const app: Controller = {
     const kube = yield* KubeClient
     const daemon = yield* Daemon
     const host = Host.make(daemon)
-    yield* start({ kube, host })
+    const parts = Effect.map(Discovery.enabledControllers(kube), (enabled) => ({
+      engine: enabled === undefined || enabled.includes(EngineControllerName),
+      kubernetes: false
+    }))
+    yield* start({ kube, host, parts })
     // the VM template is the App's own setting (annotation), not this daemon's environment
     yield* Effect.logInfo("app controller running")
   })
