@@ -161,9 +161,13 @@ const attempt = async (
       done(null, chunk)
     }
   })
+  const file = fs.createWriteStream(req.partial, { flags: offset === 0 ? "w" : "a" })
   try {
-    await pipeline(res, meter, fs.createWriteStream(req.partial, { flags: offset === 0 ? "w" : "a" }), { signal: req.signal })
+    await pipeline(res, meter, file, { signal: req.signal })
   } catch (e) {
+    // pipeline rejects at the first error, while a write may still be in flight: the
+    // partial file's size is what the next fetch resumes from, so it must be final first
+    if (!file.closed) await new Promise<void>((resolve) => file.once("close", () => resolve()))
     // the response only says "aborted" when the idle timer destroyed the request
     throw stall.reason ?? e
   }
