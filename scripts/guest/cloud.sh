@@ -147,7 +147,8 @@ YAML
 build_tmp=
 trap '[ -z "$build_tmp" ] || rm -rf "$build_tmp"' EXIT
 mkdir -p "$cache"
-exec 9>"$cache/.cloud.lock"
+# one lock per guest (key), so the plain and engine guests can be built at the same time
+exec 9>"$cache/.cloud-$key.lock"
 flock 9
 if [ ! -f "$dir/template.yaml" ]; then
   build
