@@ -38,7 +38,9 @@ describe("rdd --help", () => {
   it("is compact: short lines, no escape codes, no boilerplate, each command once", async () => {
     const text = await help("--help")
     expectTidy(text)
-    expect(text.split("\n").length).toBeLessThan(60)
+    // no longer than kubectl 1.32's own `kubectl --help` (69 lines); rdd has more commands now
+    // than when this bound was 60 (completion, run, version)
+    expect(text.trimEnd().split("\n").length).toBeLessThanOrEqual(69)
     expect(text).toMatch(/^Usage:\n {2}rdd \[--instance NAME\].* COMMAND/m)
     // aliases are named next to their command, never as a second tree
     expect(text).toMatch(/^ {2}svc \(alias service\) +\S/m)
