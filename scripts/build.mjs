@@ -1,5 +1,6 @@
 // Bundles the CLI into one ESM file (bin/rdd.mjs) plus lazily loaded chunks.
-// One bundle is the main lever for start-up time on Node 20 (no compile cache):
+// One bundle is the main lever for start-up time on Node 20 (no compile cache;
+// Node 22's is measured in docs/node22.md):
 // `rdd --version` and `rdd svc status` must not parse the daemon, SQLite or the
 // Kubernetes client, which therefore live behind dynamic imports (own chunks).
 //
