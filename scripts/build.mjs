@@ -1,15 +1,24 @@
 // Bundles the CLI into one ESM file (bin/rdd.mjs) plus lazily loaded chunks.
-// One bundle is the main lever for start-up time on Node 20 (no compile cache):
+// One bundle is the main lever for start-up time on Node 20 (no compile cache;
+// Node 22's is measured in docs/node22.md):
 // `rdd --version` and `rdd svc status` must not parse the daemon, SQLite or the
 // Kubernetes client, which therefore live behind dynamic imports (own chunks).
 //
-// Each build goes to its own directory under bin/builds/ and bin/chunks is a
-// symlink swapped atomically by rename: a rebuild never pulls files from under a
-// running CLI or daemon (Node resolves the symlink, so a process keeps loading
-// its lazy chunks from the build it started with).
+// Each build goes to its own directory under bin/builds/ and the bin shim names
+// it; the shim is swapped atomically by rename: a rebuild never pulls files from
+// under a running CLI or daemon (a process keeps loading its lazy chunks from
+// the build it started with).
+//
+// The shim names its build directly (no `bin/chunks` symlink) because npm pack
+// leaves symlinks out: the package's `files` takes bin/builds/, and the
+// bin/builds/.npmignore written here keeps every build but the shim's out of it.
 import * as esbuild from "esbuild"
 import { execSync } from "node:child_process"
 import * as fs from "node:fs"
+
+// `npm pack` runs prepack and then prepare: prepack has just built, so the
+// second build is skipped (`npm ci` and a git install still build in prepare).
+if (process.env.npm_lifecycle_event === "prepare" && process.env.npm_command === "pack") process.exit(0)
 
 const commit = (() => {
   try { return execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim() }
@@ -47,17 +56,18 @@ await esbuild.build({
 
 // The bin is a tiny shim so that `npx rdd`, a symlink named kubectl, and the
 // daemon re-exec all resolve to the same file.
-fs.writeFileSync(`bin/rdd.mjs.${id}`, "#!/usr/bin/env node\nimport \"./chunks/main.js\"\n", { mode: 0o755 })
+fs.writeFileSync(`bin/rdd.mjs.${id}`, `#!/usr/bin/env node\nimport "./builds/${id}/main.js"\n`, { mode: 0o755 })
 fs.renameSync(`bin/rdd.mjs.${id}`, "bin/rdd.mjs")
-const link = `bin/chunks.${id}`
-fs.symlinkSync(`builds/${id}`, link)
-const old = fs.lstatSync("bin/chunks", { throwIfNoEntry: false })
-if (old !== undefined && !old.isSymbolicLink()) fs.rmSync("bin/chunks", { recursive: true, force: true }) // pre-symlink layout
-fs.renameSync(link, "bin/chunks")
+// what npm pack takes from bin/builds/: the shim's build only
+fs.writeFileSync(`bin/builds/.npmignore.${id}`, `# written by scripts/build.mjs: the package holds the build bin/rdd.mjs names\n/*\n!/${id}/\n`)
+fs.renameSync(`bin/builds/.npmignore.${id}`, "bin/builds/.npmignore")
+// the layouts before this one: bin/chunks as a directory, then as a symlink to a build
+// (processes started through the symlink resolved it, so removing it takes nothing from them)
+fs.rmSync("bin/chunks", { recursive: true, force: true })
 
 // Keep recent builds for processes still running from them; drop the rest.
 const keepAfter = Date.now() - 60 * 60 * 1000
-const builds = fs.readdirSync("bin/builds").filter((b) => b !== id).sort()
+const builds = fs.readdirSync("bin/builds").filter((b) => b !== id && !b.startsWith(".")).sort()
 for (const [i, b] of builds.entries()) {
   const born = Number(b.split("-")[0])
   if (i < builds.length - 4 && born < keepAfter) fs.rmSync(`bin/builds/${b}`, { recursive: true, force: true })

@@ -123,7 +123,7 @@ export const startDaemon = async (options: StartOptions = {}): Promise<TestDaemo
   try {
     return await startOnce(options)
   } catch (e) {
-    // A concurrent `npm run build` (bin/chunks is recreated) can make the spawn miss the bundle: retry once.
+    // A concurrent `npm run build` (an old build under bin/builds/ is pruned) can make the spawn miss the bundle: retry once.
     if (e instanceof Error && e.message.includes("ERR_MODULE_NOT_FOUND")) {
       await sleep(2_000)
       return startOnce(options)
