@@ -19,7 +19,7 @@ import * as Option from "effect/Option"
 import * as Command from "@effect/cli/Command"
 import * as os from "node:os"
 import { Failure, UsageError } from "./domain/Errors.js"
-import { exitCodeFor, exitCodeOf } from "./domain/ExitCode.js"
+import { classify, exitCodeOf } from "./domain/ExitCode.js"
 import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Version from "./domain/Version.js"
@@ -66,11 +66,9 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
           Effect.logFatal(`internal error: ${Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause))}`)
         ),
     onSome: (e) => {
-      // a pass-through child (kubectl) has already said why it failed
-      if (typeof e === "object" && e !== null && "_tag" in e && e._tag === "ChildExit") return Effect.void
       const message = typeof e === "object" && e !== null && "message" in e ? String((e as { message: unknown }).message) : String(e)
-      const code = exitCodeFor(e)
-      return code === 3 || code === 4 || code === 130 ? Effect.logError(message) : Effect.logFatal(message)
+      const level = classify(e).report
+      return level === "none" ? Effect.void : level === "error" ? Effect.logError(message) : Effect.logFatal(message)
     }
   })
 

@@ -2,8 +2,10 @@
  * How fast the LimaVM controller reconciles many VMs at once: 50 LimaVMs
  * created together with the fake VM driver (guests "boot" instantly), timed in
  * real time from the first create until all 50 report Running=True/Started.
- * The controller is the daemon's own; the API is the in-memory KubeClient the
- * unit tests use, so the figure is the controller's work, not HTTP or SQLite.
+ * The controller is the daemon's own; the API is the real engine in process
+ * (test/support/engine.ts, as the unit tests use it: validation, admission,
+ * SQLite on a RAM-backed file), so the figure is the controller's work plus the
+ * API's, without HTTP. Until 2026-12 it ran on a hand-written in-memory fake.
  */
 import { Duration, Effect, Logger, LogLevel } from "effect"
 import * as LimaVmFleet from "../../test/fakes/LimaVmFleet.js"
@@ -35,5 +37,5 @@ export const limavmReconcile = (options: { readonly rounds: number }): Effect.Ef
     const samples: Array<number> = []
     for (let i = 0; i < options.rounds; i++) samples.push(yield* once)
     const s = summarize(samples)
-    return [measured({ ...Specs.reconcile, value: s.p50, samples: s, note: `median of ${options.rounds} rounds; in-memory API, fake driver` })]
+    return [measured({ ...Specs.reconcile, value: s.p50, samples: s, note: `median of ${options.rounds} rounds; real API engine in process, fake driver` })]
   })

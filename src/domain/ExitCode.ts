@@ -1,11 +1,11 @@
 /**
  * The exit-code contract (SPEC 1.1) and the ONE function that maps an outcome to it.
- * Nothing else in rdd decides an exit code.
+ * Nothing else in rdd decides an exit code: each error class says its own
+ * (Errors.ts, `classification`), and `classify` reads it.
  */
 import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import type { CommandError } from "./Errors.js"
 
 export const ExitCode = {
   Success: 0,
@@ -17,30 +17,37 @@ export const ExitCode = {
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 
-const byTag: Record<CommandError["_tag"], ExitCode> = {
-  UsageError: ExitCode.Usage,
-  Rejected: ExitCode.Rejected,
-  WaitTimeout: ExitCode.Timeout,
-  NotFound: ExitCode.Failure,
-  Failure: ExitCode.Failure,
-  Interrupted: ExitCode.Interrupted,
-  ChildExit: ExitCode.Failure
+/** The outcome kinds a failed command reports (a subset of Outcome.OutcomeKind). */
+export type FailureOutcome = "timeout" | "rejected" | "failed" | "interrupted"
+
+/**
+ * How a failure is classified: its exit code, the outcome `--output json`
+ * reports, and the level of its one stderr line (`none`: the failure has
+ * already been told, e.g. by a pass-through child).
+ */
+export interface Classification {
+  readonly exitCode: number
+  readonly outcome: FailureOutcome
+  readonly report: "error" | "fatal" | "none"
 }
 
-const isTagged = (u: unknown): u is { readonly _tag: string } =>
-  typeof u === "object" && u !== null && "_tag" in u && typeof (u as { _tag: unknown })._tag === "string"
+/** Anything not classified by its own class: a plain failure. */
+const unclassified: Classification = { exitCode: ExitCode.Failure, outcome: "failed", report: "fatal" }
+/** Effect's own `Effect.timeout` failure, which cannot carry a field of ours. */
+const timedOut: Classification = { exitCode: ExitCode.Timeout, outcome: "timeout", report: "error" }
+
+const isClassified = (u: unknown): u is { readonly classification: Classification } =>
+  typeof u === "object" && u !== null && "classification" in u && typeof u.classification === "object" && u.classification !== null
+
+/** The classification of any failure: the error's own (Errors.ts), else a plain failure. */
+export const classify = (error: unknown): Classification =>
+  isClassified(error) ? error.classification : Cause.isTimeoutException(error) ? timedOut : unclassified
 
 /** Maps a typed error to its exit code; anything unknown is a plain failure. */
-export const exitCodeFor = (error: unknown): ExitCode => {
-  if (!isTagged(error)) return ExitCode.Failure
-  if (error._tag === "TimeoutException") return ExitCode.Timeout
-  // a pass-through child's own code (kubectl), passed on unchanged
-  if (error._tag === "ChildExit" && "code" in error && typeof error.code === "number") return error.code as ExitCode
-  return byTag[error._tag as CommandError["_tag"]] ?? ExitCode.Failure
-}
+export const exitCodeFor = (error: unknown): number => classify(error).exitCode
 
 /** Maps a whole program outcome: success 0, interruption 130, defects 1. */
-export const exitCodeOf = <A, E>(exit: Exit.Exit<A, E>): ExitCode =>
+export const exitCodeOf = <A, E>(exit: Exit.Exit<A, E>): number =>
   Exit.match(exit, {
     onSuccess: () => ExitCode.Success,
     onFailure: (cause) =>

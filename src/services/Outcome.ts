@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
-import { exitCodeOf } from "../domain/ExitCode.js"
+import { classify, exitCodeOf } from "../domain/ExitCode.js"
 import { LeftOnInterrupt } from "./Wait.js"
 
 export type OutcomeKind =
@@ -79,21 +79,6 @@ export interface OutcomeRecord {
   readonly leftBehind?: string
 }
 
-const failureKind = (e: unknown): OutcomeKind => {
-  const tag = typeof e === "object" && e !== null && "_tag" in e ? (e as { _tag: unknown })._tag : undefined
-  switch (tag) {
-    case "WaitTimeout":
-    case "TimeoutException":
-      return "timeout"
-    case "Rejected":
-      return "rejected"
-    case "Interrupted":
-      return "interrupted"
-    default:
-      return "failed"
-  }
-}
-
 const field = (e: unknown, name: string): unknown =>
   typeof e === "object" && e !== null && name in e ? (e as Record<string, unknown>)[name] : undefined
 
@@ -127,7 +112,7 @@ export const recordOf = <E>(
   }
   return Option.match(Cause.failureOption(exit.cause), {
     onNone: () => make("failed", Cause.pretty(exit.cause).split("\n")[0] ?? "internal error", undefined, undefined),
-    onSome: (e) => make(failureKind(e), String(field(e, "message") ?? e), field(e, "pid"), field(e, "leftBehind"))
+    onSome: (e) => make(classify(e).outcome, String(field(e, "message") ?? e), field(e, "pid"), field(e, "leftBehind"))
   })
 }
 

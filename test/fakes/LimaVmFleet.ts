@@ -1,5 +1,5 @@
 /**
- * Many LimaVMs under the daemon's own controller, on the in-memory API and the
+ * Many LimaVMs under the daemon's own controller, on the real API engine and the
  * fake VM driver: what the scale unit test and the `npm run bench` figure
  * "reconcile 50 fake-driver LimaVMs" both set up. Scoped: the controller stops
  * with the scope.
@@ -9,10 +9,10 @@ import * as Controller from "../../src/controlplane/controllers/limavm/Controlle
 import { Core } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "./FakeVmDriver.js"
-import * as InMemoryKube from "./InMemoryKube.js"
+import * as Engine from "../support/engine.js"
 
 export interface Fleet {
-  readonly kube: InMemoryKube.FakeKube
+  readonly kube: Engine.Engine
   readonly fake: FakeVmDriver.FakeVmDriver
   readonly names: ReadonlyArray<string>
   /** creates all the LimaVMs at once, each asking to run */
@@ -23,7 +23,7 @@ export interface Fleet {
 
 export const make = (n: number): Effect.Effect<Fleet, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const kube = yield* InMemoryKube.make
+    const kube = yield* Engine.make()
     const fake = yield* FakeVmDriver.make
     yield* Controller.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" })
     yield* kube.client.create(Core.configmaps, {

@@ -2,7 +2,7 @@
  * The `rdd set` timing contract over random histories: for any sequence of
  * App condition updates at any times and any budget, `set` succeeds iff a
  * `Settled=True` with observedGeneration >= the written generation arrives
- * before the deadline, and otherwise ends with exit 4 (fake API + TestClock,
+ * before the deadline, and otherwise ends with exit 4 (the real API engine + TestClock,
  * no real waiting). A current `Settled=False` with a `...Failed` reason (the VM
  * cannot be created or started) ends the wait at once with exit 1 instead.
  */
@@ -13,7 +13,7 @@ import { exitCodeOf } from "../../src/domain/ExitCode.js"
 import type { Condition } from "../../src/domain/KubeObject.js"
 import * as AppSettings from "../../src/services/AppSettings.js"
 import * as Progress from "../../src/services/Progress.js"
-import * as Fake from "../unit/app-fake-kube.js"
+import * as Fake from "../support/appApi.js"
 
 const condition = fc.record({
   type: fc.constantFrom("Settled", "Running", "Created", "KubernetesReady"),
@@ -26,7 +26,8 @@ const condition = fc.record({
 const update = fc.record({
   /** ms after the write */
   at: fc.integer({ min: 0, max: 12_000 }),
-  conditions: fc.array(condition, { maxLength: 3 })
+  // a list map keyed by type (the CRD's schema): one condition of each type at most
+  conditions: fc.uniqueArray(condition, { maxLength: 3, selector: (c) => c.type })
 })
 
 const history = fc.record({
@@ -45,7 +46,9 @@ it.effect.prop("set succeeds iff Settled=True at the written generation is seen 
         status: c.status,
         reason: c.reason,
         message: "",
-        observedGeneration: target + c.generationOffset
+        observedGeneration: target + c.generationOffset,
+        // required by the App CRD's schema, as the controller always writes it
+        lastTransitionTime: "2026-11-26T00:00:00Z"
       }))
     // The model: the first update before the deadline whose first current Settled is True (success)
     // or False with a Failed reason (exit 1) decides; otherwise the deadline does (exit 4).
@@ -75,4 +78,4 @@ it.effect.prop("set succeeds iff Settled=True at the written generation is seen 
     const exit = yield* Fiber.await(fiber)
     assert.strictEqual(exitCodeOf(exit), expectedCode, JSON.stringify(h))
     assert.strictEqual(Exit.isSuccess(exit), expectedCode === 0)
-  }), { fastCheck: { numRuns: 100 } })
+  }).pipe(Effect.scoped), { fastCheck: { numRuns: 100 } })

@@ -4,7 +4,7 @@
  * settle the controller has converged: a VM runs (a process, Running=True/Started)
  * iff its spec says so, stopped ones are Running=False/Stopped, and restartCount
  * equals the number of boots that reached Running. The real controller, the
- * in-memory API and the fake driver, on the TestClock.
+ * real API engine and the fake driver, on the TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, FastCheck as fc, TestClock } from "effect"
@@ -12,7 +12,7 @@ import * as Controller from "../../src/controlplane/controllers/limavm/Controlle
 import { Core } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "../fakes/InMemoryKube.js"
+import * as Engine from "../support/engine.js"
 
 type Op =
   | { readonly op: "start" | "stop" | "restart" | "crash"; readonly vm: number }
@@ -33,7 +33,7 @@ describe("LimaVM controller convergence", () => {
     { ops: fc.array(opArb, { maxLength: 12 }), boot: fc.integer({ min: 0, max: 3000 }) },
     ({ ops, boot }) =>
       Effect.gen(function*() {
-        const kube = yield* FakeKube.make
+        const kube = yield* Engine.make()
         const fake = yield* FakeVmDriver.make
         yield* Controller.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" }, {
           initial: Duration.seconds(1),
@@ -90,6 +90,6 @@ describe("LimaVM controller convergence", () => {
           assert.isAtMost(vm.status.restartCount, proc.boots, `${n}: restartCount counts boots that reached Running`)
         }
       }).pipe(Effect.scoped),
-    { fastCheck: { numRuns: 40 } }
+    { fastCheck: { numRuns: 40 }, timeout: 180_000 }
   )
 })

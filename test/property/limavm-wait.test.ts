@@ -1,6 +1,6 @@
 /**
  * The timing contract of the LimaVM waits (SPEC 1.2, 4.5), with the real
- * controller on an in-memory API and the fake driver, on the TestClock: for any
+ * controller on the real API engine and the fake driver, on the TestClock: for any
  * boot delay and any budget, `start` succeeds iff the guest boots before the
  * deadline and ends with WaitTimeout (exit 4) otherwise; a VM that cannot start
  * fails at once (exit 1), long before the deadline; `--timeout=0` never times out.
@@ -12,18 +12,17 @@ import * as Deadline from "../../src/domain/Deadline.js"
 import { exitCodeOf } from "../../src/domain/ExitCode.js"
 import { Core } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
-import { KubeClient } from "../../src/services/KubeClient.js"
 import * as LimaVmOps from "../../src/services/LimaVmOps.js"
 import * as Progress from "../../src/services/Progress.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "../fakes/InMemoryKube.js"
+import * as Engine from "../support/engine.js"
 
 const Template = "images:\n- location: /var/lib/rdd/disk.img\n"
 
 /** Creates a stopped VM, lets the controller settle it, then asks it to start and waits with `budget`. */
 const startWithin = (script: FakeVmDriver.VmScript, budget: Duration.Duration, advance: Duration.Duration) =>
   Effect.gen(function*() {
-    const kube = yield* FakeKube.make
+    const kube = yield* Engine.make()
     const fake = yield* FakeVmDriver.make
     yield* Controller.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" })
     yield* kube.client.create(Core.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "tpl", namespace: "default" }, data: { template: Template } })
@@ -38,7 +37,7 @@ const startWithin = (script: FakeVmDriver.VmScript, budget: Duration.Duration, a
     const deadline = yield* Deadline.start(budget)
     const fiber = yield* Effect.fork(
       LimaVmOps.awaitRunning(patched, patched.generation, deadline).pipe(
-        Effect.provide(Layer.merge(Layer.succeed(KubeClient, kube.client), Progress.disabled))
+        Effect.provide(Layer.merge(kube.layer, Progress.disabled))
       )
     )
     // let the start happen at t=0, then move time

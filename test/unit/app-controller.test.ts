@@ -1,6 +1,6 @@
 /**
- * The App controller together with the real LimaVM controller, on an in-memory
- * API (test/fakes/InMemoryKube.ts) and the fake VM driver: what the App makes,
+ * The App controller together with the real LimaVM controller, on the real API
+ * engine (test/support/engine.ts) and the fake VM driver: what the App makes,
  * how settings reach the VM, when Settled turns True (never before the VM is in
  * the asked state at the written generation), and deletion through finalizers.
  */
@@ -16,7 +16,7 @@ import * as App from "../../src/domain/App.js"
 import { Core, type Condition, type KubeObject } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "../fakes/InMemoryKube.js"
+import * as Engine from "../support/engine.js"
 
 const Base = "vmType: qemu\ncpus: 1\nmemory: 256MiB\nimages:\n- location: /var/lib/rdd/disk.img\n"
 
@@ -26,11 +26,18 @@ const host = (base: Effect.Effect<string, TemplateUnavailable> = Effect.succeed(
   pickKubernetesPort: Effect.succeed(7443)
 })
 
+/**
+ * The App's namespace in these tests: one the App has to make (the daemon's own
+ * `default` exists from the start, so an App there makes and owns nothing; see
+ * the last test).
+ */
+const Ns = "apps"
+
 const setup = (appHost: AppHost = host()) =>
   Effect.gen(function*() {
-    const kube = yield* FakeKube.make
+    const kube = yield* Engine.make()
     const fake = yield* FakeVmDriver.make
-    kube.admission.push(...LimaAdmission.plugins({ kube: kube.client, hostArch: "x86_64" }), ...AppAdmission.plugins)
+    kube.admit(...LimaAdmission.plugins({ kube: kube.client, hostArch: "x86_64" }), ...AppAdmission.plugins)
     yield* LimaController.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" }, { initial: Duration.seconds(1), max: Duration.seconds(30) })
     // the App controller's reads of the App: one per reconcile pass
     let passes = 0
@@ -64,9 +71,9 @@ const setup = (appHost: AppHost = host()) =>
         }
       })
     const create = (spec: Record<string, unknown>) =>
-      kube.client.create(App.AppType, { apiVersion: App.ApiVersion, kind: App.Kind, metadata: { name: "app" }, spec: { namespace: "default", ...spec } })
+      kube.client.create(App.AppType, { apiVersion: App.ApiVersion, kind: App.Kind, metadata: { name: "app" }, spec: { namespace: Ns, ...spec } })
     const patch = (spec: Record<string, unknown>) => kube.client.patch(App.SingletonRef, { spec }, "merge")
-    const vm = () => Option.map(Option.fromNullable(kube.find(LimaVm.LimaVmType, "default", "rd")), LimaVm.fromObject)
+    const vm = () => Option.map(Option.fromNullable(kube.find(LimaVm.LimaVmType, Ns, "rd")), LimaVm.fromObject)
     return { kube, fake, history, app, settledAt, create, patch, vm, passes: () => passes }
   })
 
@@ -90,14 +97,14 @@ describe("App controller", () => {
       yield* until("settled at generation 1", () => t.settledAt(1))
       const app = Option.getOrThrow(t.app())
       assert.include(app.metadata.finalizers ?? [], App.CleanupFinalizer)
-      const ns = t.kube.find(Core.namespaces, undefined, "default")
+      const ns = t.kube.find(Core.namespaces, undefined, Ns)
       assert.strictEqual(ns?.metadata.ownerReferences?.[0]?.uid, app.metadata.uid)
       const vm = Option.getOrThrow(t.vm())
       assert.deepStrictEqual(vm.object.metadata.ownerReferences?.map((r) => [r.kind, r.uid, r.controller]), [["App", app.metadata.uid, true]])
       assert.include(vm.object.metadata.finalizers ?? [], App.OwnedByFinalizer)
       assert.isFalse(vm.spec.running)
-      assert.isUndefined(t.kube.find(Core.configmaps, "default", "rd"), "the input ConfigMap is removed once copied")
-      const copy = t.kube.find(Core.configmaps, "default", "rd-template")!
+      assert.isUndefined(t.kube.find(Core.configmaps, Ns, "rd"), "the input ConfigMap is removed once copied")
+      const copy = t.kube.find(Core.configmaps, Ns, "rd-template")!
       assert.match(String((copy["data"] as Record<string, string>)["template"]), /KUBERNETES_ENABLED: "false"/)
       assert.strictEqual(Option.getOrThrow(conditionOf(t.app(), "Running")).reason, "Stopped")
       assert.strictEqual(Option.getOrThrow(conditionOf(t.app(), "Created")).status, "True")
@@ -158,8 +165,9 @@ describe("App controller", () => {
       yield* t.kube.client.delete(App.SingletonRef)
       yield* until("App gone", () => Option.isNone(t.app()))
       assert.isTrue(Option.isNone(t.vm()))
-      assert.isUndefined(t.kube.find(Core.configmaps, "default", "rd-template"))
-      assert.isUndefined(t.kube.find(Core.namespaces, undefined, "default"))
+      assert.isUndefined(t.kube.find(Core.configmaps, Ns, "rd-template"))
+      // deleted: Terminating until the daemon's Namespaces controller (not running here) finalizes it
+      assert.isDefined(t.kube.find(Core.namespaces, undefined, Ns)?.metadata.deletionTimestamp)
       assert.isFalse(t.fake.vms.has("rd"), "the VM instance is deleted")
     }))
 
@@ -202,6 +210,22 @@ describe("App controller", () => {
       yield* until("settled", () => t.settledAt(1))
       const k8s = Option.getOrThrow(conditionOf(t.app(), "KubernetesReady"))
       assert.match(k8s.message ?? "", /does not run Kubernetes in the VM yet; kubernetes.enabled=true \(version 1.34.6\)/)
-      assert.match(String((t.kube.find(Core.configmaps, "default", "rd-template")!["data"] as Record<string, string>)["template"]), /KUBERNETES_PORT: "7443"/)
+      assert.match(String((t.kube.find(Core.configmaps, Ns, "rd-template")!["data"] as Record<string, string>)["template"]), /KUBERNETES_PORT: "7443"/)
+    }))
+
+  it.scoped("an App in the daemon's default namespace neither owns nor deletes it", () =>
+    Effect.gen(function*() {
+      const t = yield* setup()
+      yield* t.kube.client.create(App.AppType, {
+        apiVersion: App.ApiVersion,
+        kind: App.Kind,
+        metadata: { name: "app" },
+        spec: { namespace: "default", running: false }
+      })
+      yield* until("settled at 1", () => t.settledAt(1))
+      assert.isUndefined(t.kube.find(Core.namespaces, undefined, "default")?.metadata.ownerReferences)
+      yield* t.kube.client.delete(App.SingletonRef)
+      yield* until("App gone", () => Option.isNone(t.app()))
+      assert.isDefined(t.kube.find(Core.namespaces, undefined, "default"))
     }))
 })

@@ -1,4 +1,4 @@
-/** The `rdd set` / `rdd stop` programs against an in-memory API, on the TestClock. */
+/** The `rdd set` / `rdd stop` programs against the real API engine (test/support/appApi.ts), on the TestClock. */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Logger, Option, Ref, TestClock } from "effect"
 import * as Deadline from "../../src/domain/Deadline.js"
@@ -7,7 +7,7 @@ import type { Condition } from "../../src/domain/KubeObject.js"
 import * as AppSettings from "../../src/services/AppSettings.js"
 import * as Outcome from "../../src/services/Outcome.js"
 import * as Progress from "../../src/services/Progress.js"
-import * as Fake from "./app-fake-kube.js"
+import * as Fake from "../support/appApi.js"
 
 const cond = (type: string, status: Condition["status"], reason: string, observedGeneration: number, message = ""): Condition => ({
   type,
@@ -20,8 +20,8 @@ const cond = (type: string, status: Condition["status"], reason: string, observe
 
 /** Runs `body` with a fresh fake API and a logger that records messages. */
 const withApi = <A, E>(
-  options: Fake.FakeOptions,
-  body: (api: Fake.FakeApi, logs: Ref.Ref<ReadonlyArray<string>>) => Effect.Effect<A, E, import("../../src/services/KubeClient.js").KubeClient | Progress.Progress>
+  options: Fake.Options,
+  body: (api: Fake.AppApi, logs: Ref.Ref<ReadonlyArray<string>>) => Effect.Effect<A, E, import("../../src/services/KubeClient.js").KubeClient | Progress.Progress>
 ) =>
   Effect.gen(function*() {
     const api = yield* Fake.make(options)
@@ -33,7 +33,7 @@ const withApi = <A, E>(
     return yield* body(api, logs).pipe(
       Effect.provide(Layer.mergeAll(api.layer, Progress.disabled, Logger.replace(Logger.defaultLogger, logger)))
     )
-  })
+  }).pipe(Effect.scoped)
 
 const set = (args: ReadonlyArray<string>, budget: Duration.Duration, options: Partial<AppSettings.SetOptions> = {}) =>
   Effect.gen(function*() {
@@ -48,7 +48,7 @@ describe("rdd set", () => {
       Effect.gen(function*() {
         const fiber = yield* Effect.fork(set(["virtualMachine.cpus=2"], Duration.minutes(5)))
         yield* TestClock.adjust(Duration.seconds(1))
-        const app = yield* Ref.get(api.app)
+        const app = yield* api.app
         assert.isTrue(Option.isSome(app))
         assert.deepStrictEqual(Option.getOrThrow(app)["spec"], {
           namespace: "default",
@@ -76,7 +76,7 @@ describe("rdd set", () => {
         const fiber = yield* Effect.fork(set(["running=true"], Duration.minutes(5)))
         yield* TestClock.adjust(Duration.seconds(1))
         assert.deepStrictEqual(yield* Ref.get(api.writes), ["patch-merge"])
-        assert.strictEqual(Option.getOrThrow(yield* Ref.get(api.app)).metadata.generation, 4)
+        assert.strictEqual(Option.getOrThrow(yield* api.app).metadata.generation, 4)
         yield* api.setConditions([cond("Settled", "True", "Settled", 3)])
         yield* TestClock.adjust(Duration.seconds(1))
         assert.isNull(yield* Fiber.poll(fiber).pipe(Effect.map(Option.getOrNull)))
@@ -91,7 +91,7 @@ describe("rdd set", () => {
         assert.strictEqual(result.outcome, "updating")
         assert.deepStrictEqual(yield* Ref.get(api.writes), ["create", "patch-merge"])
         assert.include([...(yield* Ref.get(logs))], "App updated")
-        assert.deepStrictEqual((Option.getOrThrow(yield* Ref.get(api.app))["spec"] as { virtualMachine: unknown }).virtualMachine, { cpus: 2 })
+        assert.deepStrictEqual((Option.getOrThrow(yield* api.app)["spec"] as { virtualMachine: unknown }).virtualMachine, { cpus: 2 })
       })))
 
   it.effect("--dry-run on a missing App creates nothing (server-side dry run) and does not wait", () =>
@@ -100,7 +100,7 @@ describe("rdd set", () => {
         const result = yield* set(["running=true"], Duration.minutes(5), { dryRun: true })
         assert.strictEqual(result.outcome, "noop")
         assert.deepStrictEqual(yield* Ref.get(api.writes), ["create(dryRun)"])
-        assert.isTrue(Option.isNone(yield* Ref.get(api.app)))
+        assert.isTrue(Option.isNone(yield* api.app))
       })))
 
   it.effect("--dry-run on an existing App changes nothing", () =>
@@ -108,7 +108,7 @@ describe("rdd set", () => {
       Effect.gen(function*() {
         yield* set(["running=true"], Duration.minutes(5), { dryRun: true })
         assert.deepStrictEqual(yield* Ref.get(api.writes), ["patch-merge(dryRun)"])
-        const app = Option.getOrThrow(yield* Ref.get(api.app))
+        const app = Option.getOrThrow(yield* api.app)
         assert.strictEqual(app.metadata.generation, 2)
         assert.strictEqual((app["spec"] as { running: boolean }).running, false)
       })))
@@ -207,13 +207,13 @@ describe("rdd stop", () => {
         yield* TestClock.adjust(Duration.millis(10))
         yield* api.setConditions([cond("Settled", "True", "Settled", 2)])
         assert.strictEqual((yield* Fiber.join(fiber)).outcome, "stopped")
-        assert.strictEqual((Option.getOrThrow(yield* Ref.get(api.app))["spec"] as { running: boolean }).running, false)
+        assert.strictEqual((Option.getOrThrow(yield* api.app)["spec"] as { running: boolean }).running, false)
       })))
 })
 
 describe("outcome vocabulary of set, start and stop, each wait mode (docs/lifecycle.md, Outcomes)", () => {
-  const settle = (api: Fake.FakeApi, generation: number) => api.setConditions([cond("Settled", "True", "Settled", generation)])
-  const run = <A extends { readonly outcome: string }, E, R>(api: Fake.FakeApi, self: Effect.Effect<A, E, R>, generation: number) =>
+  const settle = (api: Fake.AppApi, generation: number) => api.setConditions([cond("Settled", "True", "Settled", generation)])
+  const run = <A extends { readonly outcome: string }, E, R>(api: Fake.AppApi, self: Effect.Effect<A, E, R>, generation: number) =>
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(self)
       yield* TestClock.adjust(Duration.millis(10))
@@ -260,7 +260,7 @@ describe("the App's VM template (RDD_APP_TEMPLATE)", () => {
         const fiber = yield* Effect.fork(set(["running=false"], Duration.minutes(5), { wait: false, appTemplate: Option.some("/t/vm.yaml") }))
         yield* TestClock.adjust(Duration.seconds(1))
         yield* Fiber.join(fiber)
-        const app = Option.getOrThrow(yield* Ref.get(api.app))
+        const app = Option.getOrThrow(yield* api.app)
         assert.strictEqual(app.metadata.annotations?.[annotation], "/t/vm.yaml")
         assert.include(yield* Ref.get(logs), `the App's VM template is "/t/vm.yaml" (saved on the App)`)
       })))
@@ -272,7 +272,7 @@ describe("the App's VM template (RDD_APP_TEMPLATE)", () => {
           const fiber = yield* Effect.fork(set(["running=false"], Duration.minutes(5), { wait: false, appTemplate }))
           yield* TestClock.adjust(Duration.seconds(1))
           yield* Fiber.join(fiber)
-          assert.strictEqual(Option.getOrThrow(yield* Ref.get(api.app)).metadata.annotations?.[annotation], "/t/vm.yaml")
+          assert.strictEqual(Option.getOrThrow(yield* api.app).metadata.annotations?.[annotation], "/t/vm.yaml")
         }
         const warned = (yield* Ref.get(logs)).filter((l) => l.includes("is not applied"))
         assert.deepStrictEqual(warned, [

@@ -11,11 +11,10 @@ import { exitCodeFor } from "../../src/domain/ExitCode.js"
 import { Core, type Condition, type KubeObject } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as AppSettings from "../../src/services/AppSettings.js"
-import { KubeClient } from "../../src/services/KubeClient.js"
 import * as LimaVmWait from "../../src/services/LimaVmWait.js"
 import { Progress } from "../../src/services/Progress.js"
-import * as FakeKube from "../fakes/InMemoryKube.js"
-import * as Fake from "./app-fake-kube.js"
+import * as Engine from "../support/engine.js"
+import * as Fake from "../support/appApi.js"
 
 const cond = (type: string, status: Condition["status"], reason: string, observedGeneration: number, message = ""): Condition => ({
   type, status, reason, message, observedGeneration, lastTransitionTime: "2026-11-26T00:00:00Z"
@@ -43,7 +42,7 @@ const neverCreated = (generation: number) => [
 ]
 
 describe("rdd stop on an App whose VM never got created", () => {
-  it.effect("exits 0 and says the App is stopped because its VM was never created", () =>
+  it.scoped("exits 0 and says the App is stopped because its VM was never created", () =>
     Effect.gen(function*() {
       const api = yield* Fake.make({ app: Fake.appObject({ running: true }, 1, neverCreated(1)) })
       const c = yield* capture
@@ -57,7 +56,7 @@ describe("rdd stop on an App whose VM never got created", () => {
       assert.include(yield* Ref.get(c.logs), result.message)
     }))
 
-  it.effect("a VM that exists: a failed Settled still fails the stop (exit 1)", () =>
+  it.scoped("a VM that exists: a failed Settled still fails the stop (exit 1)", () =>
     Effect.gen(function*() {
       const vm: KubeObject = { ...LimaVm.make("default", "rd", { name: "rd-template" }, true), status: { conditions: [cond("Created", "True", "Created", 1)] } }
       const api = yield* Fake.make({ app: Fake.appObject({ running: true }, 1), limaVm: vm })
@@ -74,7 +73,7 @@ describe("rdd stop on an App whose VM never got created", () => {
 })
 
 describe("a wait stuck on a retrying condition shows it", () => {
-  it.effect("rdd set: the progress line carries Settled's reason and message; the change is logged once", () =>
+  it.scoped("rdd set: the progress line carries Settled's reason and message; the change is logged once", () =>
     Effect.gen(function*() {
       const api = yield* Fake.make({ app: Fake.appObject({ running: false }, 1) })
       const c = yield* capture
@@ -99,9 +98,9 @@ describe("a wait stuck on a retrying condition shows it", () => {
       yield* Fiber.join(fiber)
     }))
 
-  it.effect("limavm start: the progress line and one info line carry the VM's condition while it retries", () =>
+  it.scoped("limavm start: the progress line and one info line carry the VM's condition while it retries", () =>
     Effect.gen(function*() {
-      const kube = yield* FakeKube.make
+      const kube = yield* Engine.make()
       const c = yield* capture
       yield* kube.client.create(Core.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "tpl", namespace: "default" }, data: { template: "x" } })
       const created = LimaVm.fromObject(yield* kube.client.create(LimaVm.LimaVmType, LimaVm.make("default", "vm1", { name: "tpl" }, true)))
@@ -109,7 +108,7 @@ describe("a wait stuck on a retrying condition shows it", () => {
         const d = yield* Deadline.start(Duration.minutes(5))
         return yield* LimaVmWait.until({ namespace: "default", name: "vm1", uid: created.uid }, `LimaVM "vm1" to be running`, d,
           (vm) => LimaVm.condition(vm, "Running")?.status === "True" ? LimaVmWait.done(vm) : LimaVmWait.keepWaiting)
-      }).pipe(Effect.provide(Layer.merge(Layer.succeed(KubeClient, kube.client), c.layer))))
+      }).pipe(Effect.provide(Layer.merge(kube.layer, c.layer))))
       yield* TestClock.adjust(Duration.seconds(1))
       const downloading = [cond("Created", "False", "Creating", 1, "download of disk.img failed (timeout); retrying")]
       for (let i = 0; i < 2; i++) {
@@ -128,9 +127,9 @@ describe("a wait stuck on a retrying condition shows it", () => {
 })
 
 describe("a LimaVM wait that times out", () => {
-  it.effect("says what it leaves with the VM's condition as last seen", () =>
+  it.scoped("says what it leaves with the VM's condition as last seen", () =>
     Effect.gen(function*() {
-      const kube = yield* FakeKube.make
+      const kube = yield* Engine.make()
       const c = yield* capture
       const created = LimaVm.fromObject(yield* kube.client.create(LimaVm.LimaVmType, LimaVm.make("default", "vm1", { name: "tpl" }, true)))
       yield* kube.client.patchStatus(LimaVm.refOf("default", "vm1"), { status: { conditions: [cond("Created", "False", "Creating", 1, "download failed; retrying")] } }, "merge")
@@ -138,7 +137,7 @@ describe("a LimaVM wait that times out", () => {
         const d = yield* Deadline.start(Duration.seconds(5))
         return yield* LimaVmWait.until({ namespace: "default", name: "vm1", uid: created.uid }, `LimaVM "vm1" to be running`, d,
           () => LimaVmWait.keepWaiting, { leftBehind: "the VM keeps starting in the background" })
-      }).pipe(Effect.provide(Layer.merge(Layer.succeed(KubeClient, kube.client), c.layer)), Effect.flip))
+      }).pipe(Effect.provide(Layer.merge(kube.layer, c.layer)), Effect.flip))
       yield* TestClock.adjust(Duration.seconds(6))
       const e = yield* Fiber.join(fiber)
       assert.strictEqual(exitCodeFor(e), 4)

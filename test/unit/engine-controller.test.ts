@@ -1,6 +1,6 @@
 /**
  * The engine controller with the real App and LimaVM controllers on the
- * in-memory API and the fake VM driver, a scripted engine probe and the
+ * real API engine (test/support/engine.ts) and the fake VM driver, a scripted engine probe and the
  * TestClock: ContainerEngineReady's transitions (Starting, Ready, Failed after
  * the bound, Stopped, NotApplicable for a console guest), the App's Settled
  * waiting for it, an engine switch, and the Docker context following the App.
@@ -22,7 +22,7 @@ import type { Probe } from "../../src/domain/app/EngineReady.js"
 import * as EngineReady from "../../src/domain/app/EngineReady.js"
 import * as DockerContext from "../../src/domain/DockerContext.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "../fakes/InMemoryKube.js"
+import * as Engine from "../support/engine.js"
 
 const Base = "vmType: qemu\ncpus: 1\nmemory: 256MiB\nimages:\n- location: /var/lib/rdd/disk.img\n"
 const Console = `${Base}rdd:\n  readyLine: "READY"\n`
@@ -35,9 +35,9 @@ const host = (base: string): AppHost => ({
 
 const setup = (base = Base) =>
   Effect.gen(function*() {
-    const kube = yield* FakeKube.make
+    const kube = yield* Engine.make()
     const fake = yield* FakeVmDriver.make
-    kube.admission.push(...LimaAdmission.plugins({ kube: kube.client, hostArch: "x86_64" }), ...AppAdmission.plugins)
+    kube.admit(...LimaAdmission.plugins({ kube: kube.client, hostArch: "x86_64" }), ...AppAdmission.plugins)
     yield* LimaController.start({ kube: kube.client, driver: fake.driver, hostArch: "x86_64" }, { initial: Duration.seconds(1), max: Duration.seconds(30) })
     yield* AppController.start({ kube: kube.client, host: host(base), parts: Effect.succeed({ engine: true, kubernetes: false }) })
     const answer = yield* Ref.make<Probe>({ ok: false, error: "connect ENOENT /h/.rd2/docker.sock" })

@@ -1,5 +1,5 @@
 /**
- * The LimaVM controller against an in-memory API (test/fakes/InMemoryKube.ts) and the fake
+ * The LimaVM controller against the real API engine (test/support/engine.ts) and the fake
  * VM driver, on the TestClock: every condition transition of SPEC 4.4, the
  * capped exponential backoff, adoption without reboot, deletion through the
  * finalizer, the shutdown drain, and "a slow stop of one VM does not delay
@@ -13,26 +13,26 @@ import type * as Workers from "../../src/controlplane/controllers/limavm/Workers
 import { Core, type KubeObject } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as FakeKube from "../fakes/InMemoryKube.js"
+import * as Engine from "../support/engine.js"
 
 const Template = "images:\n- location: /var/lib/rdd/disk.img\n"
 
 const setup = (options: { readonly backoff?: Workers.BackoffPolicy } = {}) =>
   Effect.gen(function*() {
-    const kube = yield* FakeKube.make
+    const kube = yield* Engine.make()
     const fake = yield* FakeVmDriver.make
-    kube.admission.push(...Admission.plugins({ kube: kube.client, hostArch: "x86_64" }))
+    kube.admit(...Admission.plugins({ kube: kube.client, hostArch: "x86_64" }))
     const controller = yield* Controller.start(
       { kube: kube.client, driver: fake.driver, hostArch: "x86_64" },
       options.backoff ?? { initial: Duration.seconds(1), max: Duration.seconds(30) }
     )
     const source = (namespace: string, name: string, text = Template) =>
-      kube.client.create(Core.configmaps, {
+      Effect.zipRight(kube.namespace(namespace), kube.client.create(Core.configmaps, {
         apiVersion: "v1",
         kind: "ConfigMap",
         metadata: { name, namespace },
         data: { template: text }
-      })
+      }))
     const create = (namespace: string, name: string, running: boolean, template = "tpl") =>
       kube.client.create(LimaVm.LimaVmType, LimaVm.make(namespace, name, { name: template }, running))
     const vm = (namespace: string, name: string) =>
@@ -253,7 +253,7 @@ describe("LimaVM controller", () => {
 
   it.scoped("a restarted controller adopts a VM that kept running: no new start, restartCount unchanged", () =>
     Effect.gen(function*() {
-      const kube = yield* FakeKube.make
+      const kube = yield* Engine.make()
       const fake = yield* FakeVmDriver.make
       const deps = { kube: kube.client, driver: fake.driver, hostArch: "x86_64" as const }
       yield* kube.client.create(Core.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "tpl", namespace: "default" }, data: { template: Template } })
@@ -336,7 +336,7 @@ describe("LimaVM admission", () => {
   it.scoped("same-name VMs stored without admission (controller off at the time): the second one is CreateFailed, never a shared VM", () =>
     Effect.gen(function*() {
       const t = yield* setup()
-      t.kube.admission.length = 0
+      t.kube.dropAdmission()
       yield* t.source("a", "tpl")
       yield* t.source("b", "tpl")
       yield* t.create("a", "twin", false)

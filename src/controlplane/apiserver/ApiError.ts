@@ -6,6 +6,7 @@
  */
 import * as Data from "effect/Data"
 import * as Status from "../../domain/k8s/Status.js"
+import type { StorageError } from "../storage/Store.js"
 
 export class ApiError extends Data.TaggedError("ApiError")<{ readonly status: Status.Status }> {
   override get message(): string {
@@ -28,3 +29,9 @@ export const tooLarge = () => of(Status.requestEntityTooLarge("limit is 3145728"
 export const pathNotFound = () => of(Status.statusFor("NotFound", "the server could not find the requested resource"))
 export const methodNotAllowed = (message: string) => of(Status.statusFor("MethodNotAllowed", message))
 export const unsupportedMediaType = (accepted: ReadonlyArray<string>) => of(Status.unsupportedMediaType(accepted))
+
+/** A storage failure as the API shows it: 500 naming SQLite's cause, or 410 for a compacted history. */
+export const fromStorage = (e: StorageError): ApiError =>
+  e._tag === "HistoryCompacted"
+    ? of(Status.tooOldResourceVersion(String(e.requested), String(e.compacted)))
+    : internal(e.message)

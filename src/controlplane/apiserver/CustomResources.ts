@@ -11,7 +11,7 @@ import { isObject, type Json } from "../../domain/k8s/Json.js"
 import * as StructuralSchema from "../../domain/k8s/StructuralSchema.js"
 import type * as ApiError from "./ApiError.js"
 import * as Meta from "./Meta.js"
-import type { Registry, ResourceInfo } from "./Registry.js"
+import type { ResourceInfo } from "./Registry.js"
 import * as Validation from "./Validation.js"
 
 const schemaOf = (info: ResourceInfo): StructuralSchema.Schema | undefined =>
@@ -29,19 +29,15 @@ export const prune = (info: ResourceInfo, o: KubeObject): KubeObject => {
   return schema === undefined ? o : (StructuralSchema.prune(schema, o as unknown as Json) as unknown as KubeObject)
 }
 
-/** Applies schema defaults, validates, and evaluates x-kubernetes-validations (with the old object on update). */
+/**
+ * Applies schema defaults, validates, and evaluates x-kubernetes-validations
+ * (with the old object on update) of a custom object.
+ */
 export const defaultAndValidate = (
   info: ResourceInfo,
   o: KubeObject,
   old: KubeObject | undefined
 ): Effect.Effect<KubeObject, ApiError.ApiError> => {
-  if (info.crd === undefined && !(info.group === "apiextensions.k8s.io" && info.resource === "customresourcedefinitions")) {
-    return Effect.succeed(o)
-  }
-  if (info.crd === undefined) {
-    const errs = checkCrd(o)
-    return errs.length === 0 ? Effect.succeed(o) : Effect.fail(Validation.invalid(info, o.metadata.name ?? "", errs))
-  }
   const schema = schemaOf(info)
   if (schema === undefined) return Effect.succeed(o)
   const defaulted = StructuralSchema.applyDefaults(schema, o as unknown as Json) as unknown as KubeObject
@@ -50,6 +46,12 @@ export const defaultAndValidate = (
     ...StructuralSchema.evaluateRules(schema, defaulted as unknown as Json, old as unknown as Json | undefined)
   ]
   return errs.length === 0 ? Effect.succeed(defaulted) : Effect.fail(Validation.invalid(info, o.metadata.name ?? "", errs))
+}
+
+/** A CRD (`info` is the CRD resource) follows the rules of `checkCrd`, else 422. */
+export const checkDefinition = (info: ResourceInfo, crd: KubeObject): Effect.Effect<void, ApiError.ApiError> => {
+  const errs = checkCrd(crd)
+  return errs.length === 0 ? Effect.void : Effect.fail(Validation.invalid(info, crd.metadata.name ?? "", errs))
 }
 
 /** A CRD's own rules: names, scope, one storage version, schemas rdd can enforce. */
@@ -93,7 +95,7 @@ const condition = (type: string, reason: string, message: string, previous: Read
 }
 
 /** The status of an accepted CRD. */
-export const establish = (_registry: Registry, crd: KubeObject): Effect.Effect<KubeObject, ApiError.ApiError> => {
+export const establish = (crd: KubeObject): Effect.Effect<KubeObject, ApiError.ApiError> => {
   const spec = (crd["spec"] ?? {}) as { names?: Record<string, unknown>; versions?: Array<{ name?: string; storage?: boolean }> }
   const names = spec.names ?? {}
   const previous = ((crd["status"] as { conditions?: Array<Record<string, unknown>> } | undefined)?.conditions) ?? []

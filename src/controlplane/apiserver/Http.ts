@@ -26,6 +26,7 @@ import * as Routes from "./Routes.js"
 import * as Tables from "./Tables.js"
 import { serialized } from "../storage/Store.js"
 import * as Selectors from "./Selectors.js"
+import { strategyFor } from "./Strategy.js"
 import * as Views from "./Views.js"
 import * as Watch from "./Watch.js"
 import * as WebhookConfigurations from "./WebhookConfigurations.js"
@@ -208,8 +209,7 @@ export const makeHandler = (o: HttpOptions) => {
     }
     if (info.source === "admission") return generated(req, res, info, route, q)
     const { namespace, name, subresource } = route
-    if (subresource !== "" && !(subresource === "status" && info.statusSubresource) &&
-      !(subresource === "finalize" && info.resource === "namespaces" && info.group === "")) {
+    if (subresource !== "" && !strategyFor(info).subresources.includes(subresource)) {
       return sendError(res, ApiError.pathNotFound())
     }
     if (info.namespaced && namespace === "" && req.method !== "GET") return sendError(res, ApiError.pathNotFound())

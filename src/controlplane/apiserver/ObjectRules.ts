@@ -1,19 +1,20 @@
 /**
- * Per-object rules every write applies before validation and admission: decoding
- * a body into the addressed kind (apiVersion/kind defaulted from the URL, typed
- * ObjectMeta fields), NamespaceLifecycle (no writes into missing or terminating
- * namespaces), kind defaults (Secret stringData, Namespace finalizer and phase),
- * when a finalized object is gone for good, how an update merges with the stored
- * object (server-owned metadata, status, generation), CRD cascades, continue tokens.
+ * Per-object rules every write applies, whatever the kind (a kind's own rules
+ * are its strategy, Strategy.ts): decoding a body into the addressed kind
+ * (apiVersion/kind defaulted from the URL, typed ObjectMeta fields),
+ * NamespaceLifecycle (no writes into missing or terminating namespaces), when a
+ * finalized object is gone for good, how an update merges with the stored object
+ * (server-owned metadata, status, generation), continue tokens.
  */
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
-import type { EventType, StoreShape, WriteOp } from "../storage/Store.js"
+import type { EventType, StoreShape } from "../storage/Store.js"
 import * as ApiError from "./ApiError.js"
 import * as Meta from "./Meta.js"
 import * as Registry from "./Registry.js"
+import type { Strategy } from "./Strategy.js"
 
 const gr = (info: Registry.ResourceInfo): Status.GroupResource => ({ group: info.group, resource: info.resource })
 
@@ -82,35 +83,9 @@ export const checkNamespace = (store: StoreShape, info: Registry.ResourceInfo, n
 
 const NamespacesCollection = { group: "", resource: "namespaces" }
 
-/** Secrets: stringData is write-only and merged into data (base64). */
-const normaliseSecret = (o: KubeObject): KubeObject => {
-  const stringData = o["stringData"]
-  const { stringData: _drop, ...rest } = o
-  const data: Record<string, unknown> = Meta.isObject(o["data"]) ? { ...o["data"] } : {}
-  if (Meta.isObject(stringData)) {
-    for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v), "utf8").toString("base64")
-  }
-  return { ...rest, type: o["type"] ?? "Opaque", ...(Object.keys(data).length > 0 ? { data } : {}) } as KubeObject
-}
-
-export const kindDefaults = (info: Registry.ResourceInfo, o: KubeObject, isCreate: boolean): KubeObject => {
-  if (info.group === "" && info.resource === "secrets") return normaliseSecret(o)
-  if (info.group === "" && info.resource === "namespaces" && isCreate) {
-    const spec = Meta.isObject(o["spec"]) ? o["spec"] : {}
-    return { ...o, spec: { finalizers: ["kubernetes"], ...spec }, status: { phase: "Active" } }
-  }
-  return o
-}
-
-/** Objects under deletion whose last finalizer is gone are removed for good. */
-export const finalState = (info: Registry.ResourceInfo, o: KubeObject): EventType => {
-  if (o.metadata.deletionTimestamp === undefined || Meta.hasFinalizers(o)) return "MODIFIED"
-  if (info.group === "" && info.resource === "namespaces") {
-    const fin = (o["spec"] as { finalizers?: ReadonlyArray<string> } | undefined)?.finalizers ?? []
-    if (fin.length > 0) return "MODIFIED"
-  }
-  return "DELETED"
-}
+/** Objects under deletion that nothing holds back any more (finalizers, the kind's own rule) are removed for good. */
+export const finalState = (strategy: Strategy, o: KubeObject): EventType =>
+  o.metadata.deletionTimestamp === undefined || Meta.hasFinalizers(o) || strategy.heldBack(o) ? "MODIFIED" : "DELETED"
 
 export const parseContinue = (token: string | undefined): Either.Either<string | undefined, ApiError.ApiError> => {
   if (token === undefined || token === "") return Either.right(undefined)
@@ -150,28 +125,10 @@ export const merged = (
     const { status: _s, ...rest } = next
     next = (current["status"] === undefined ? rest : { ...rest, status: current["status"] }) as KubeObject
   }
-  if (info.group === "" && info.resource === "namespaces" && current.metadata.deletionTimestamp !== undefined) {
-    next = { ...next, status: current["status"] }
-  }
   const specChanged = !Meta.deepEqual(Meta.specPart(next), Meta.specPart(current))
   const tracksGeneration = info.statusSubresource || info.crd !== undefined
   if (specChanged && tracksGeneration && current.metadata.generation !== undefined) {
     next = { ...next, metadata: { ...next.metadata, generation: current.metadata.generation + 1 } }
   }
   return next
-}
-
-/** Removing a CRD removes its custom objects in the same commit. */
-export const cascadeOps = (store: StoreShape, info: Registry.ResourceInfo, removed: KubeObject): ReadonlyArray<WriteOp> => {
-  if (info.group !== "apiextensions.k8s.io" || info.resource !== "customresourcedefinitions") return []
-  const spec = removed["spec"] as { group?: string; names?: { plural?: string } } | undefined
-  if (spec?.group === undefined || spec.names?.plural === undefined) return []
-  const c = { group: spec.group, resource: spec.names.plural }
-  return store.list(c).map((obj) => ({
-    type: "DELETED" as const,
-    collection: c,
-    namespace: obj.metadata.namespace ?? "",
-    name: obj.metadata.name ?? "",
-    object: obj
-  }))
 }

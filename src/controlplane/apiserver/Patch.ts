@@ -18,10 +18,12 @@ import type { ResourceInfo } from "./Registry.js"
 
 export type PatchKind = "merge" | "json" | "strategic" | "apply"
 
+export const StrategicMediaType = "application/strategic-merge-patch+json"
+
 export const MediaTypes: ReadonlyArray<string> = [
   "application/json-patch+json",
   "application/merge-patch+json",
-  "application/strategic-merge-patch+json",
+  StrategicMediaType,
   "application/apply-patch+yaml"
 ]
 

@@ -18,13 +18,13 @@ import * as Status from "../../domain/k8s/Status.js"
 import { type EventType, Store, type StoreShape, type WriteOp } from "../storage/Store.js"
 import type { AdmissionChain, Operation } from "./Admission.js"
 import * as ApiError from "./ApiError.js"
-import * as CustomResources from "./CustomResources.js"
 import * as Meta from "./Meta.js"
-import { cascadeOps, checkNamespace, decodeBody, finalState, kindDefaults, merged, parseContinue } from "./ObjectRules.js"
+import { checkNamespace, decodeBody, finalState, merged, parseContinue } from "./ObjectRules.js"
 import * as Patch from "./Patch.js"
 import * as Registry from "./Registry.js"
 import * as Selectors from "./Selectors.js"
 import * as ServerSideApply from "./ServerSideApply.js"
+import { strategyFor } from "./Strategy.js"
 import * as Validation from "./Validation.js"
 import * as Views from "./Views.js"
 
@@ -102,9 +102,6 @@ export interface ApiShape {
 
 export class Api extends Context.Tag("rdd/controlplane/Api")<Api, ApiShape>() {}
 
-/** Like kube-system and default on Kubernetes: the daemon's own namespaces cannot be deleted. */
-const ImmortalNamespaces: ReadonlyArray<string> = ["default", "rdd-system"]
-
 const gr = (info: Registry.ResourceInfo): Status.GroupResource => ({ group: info.group, resource: info.resource })
 const notFound = (info: Registry.ResourceInfo, name: string) => ApiError.of(Status.notFound(gr(info), name))
 
@@ -160,7 +157,7 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
           return store.commit([
             { type: decision.type, collection: collection(info), namespace, name, object: decision.object },
             ...(decision.extra ?? [])
-          ])
+          ]).pipe(Effect.mapError(ApiError.fromStorage))
         }))
         if (committed === undefined) {
           if (n >= 16) return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name)))
@@ -173,13 +170,12 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
 
   const prepareNew = (info: Registry.ResourceInfo, body: KubeObject, o: WriteOptions) =>
     Effect.gen(function*() {
+      const strategy = strategyFor(info)
       if (o.fieldValidation === "Strict") {
-        const unknown = info.fields !== undefined
-          ? Validation.unknownBuiltinFields(info, body)
-          : CustomResources.unknownFields(info, body)
+        const unknown = strategy.unknownFields(body)
         if (unknown.length > 0) return yield* Effect.fail(Validation.strictError(info, unknown))
       }
-      return info.fields !== undefined ? Validation.dropUnknownBuiltinFields(info, body) : CustomResources.prune(info, body)
+      return strategy.dropUnknownFields(body)
     })
 
   const get: ApiShape["get"] = (info, namespace, name) => {
@@ -232,20 +228,11 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
         generation: 1,
         selfLink: undefined
       })
-      let object: KubeObject = { ...body, metadata: meta }
-      if (info.statusSubresource && info.resource !== "namespaces") {
-        const { status: _s, ...rest } = object
-        object = rest as KubeObject
-      }
-      object = kindDefaults(info, object, true)
-      object = yield* CustomResources.defaultAndValidate(info, object, undefined)
-      const errs = Validation.validateCreate(info, object)
-      if (errs.length > 0) return yield* Effect.fail(Validation.invalid(info, name, errs))
+      const strategy = strategyFor(info)
+      const object = yield* strategy.validate(strategy.prepareForCreate({ ...body, metadata: meta }), undefined)
       yield* checkNamespace(store, info, namespace, name)
       const admitted = (yield* admit(info, "CREATE", "", namespace, name, object, undefined, o)) ?? object
-      const final = info.resource === "customresourcedefinitions" && info.group === "apiextensions.k8s.io"
-        ? yield* CustomResources.establish(registry, admitted)
-        : admitted
+      const final = yield* strategy.beforeStore(admitted)
       const result = yield* write(info, namespace, name, o, (current) =>
         current !== undefined
           ? Effect.fail(ApiError.of(Status.alreadyExists(gr(info), name)))
@@ -280,23 +267,19 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
             `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`
           ))
         }
+        const strategy = strategyFor(info)
         const cleaned = subresource === "status" ? body : yield* prepareNew(info, body, o)
-        let next = merged(info, current, { ...cleaned, metadata: { ...cleaned.metadata, name } }, subresource)
-        next = kindDefaults(info, next, false)
-        next = yield* CustomResources.defaultAndValidate(info, next, current)
-        const errs = Validation.validateUpdate(info, next, current)
-        if (errs.length > 0) return yield* Effect.fail(Validation.invalid(info, name, errs))
+        const mergedObject = merged(info, current, { ...cleaned, metadata: { ...cleaned.metadata, name } }, subresource)
+        const next = yield* strategy.validate(strategy.prepareForUpdate(mergedObject, current), current)
         const admitted = (yield* admit(info, "UPDATE", subresource, namespace, name, next, current, o)) ?? next
-        const final = info.resource === "customresourcedefinitions" && info.group === "apiextensions.k8s.io"
-          ? yield* CustomResources.establish(registry, admitted)
-          : admitted
+        const final = yield* strategy.beforeStore(admitted)
         if (Meta.deepEqual(final, current)) return { _tag: "Noop", object: current } as Decision
-        const type = finalState(info, final)
+        const type = finalState(strategy, final)
         return {
           _tag: "Write",
           type,
           object: final,
-          ...(type === "DELETED" ? { extra: cascadeOps(store, info, final) } : {})
+          ...(type === "DELETED" ? { extra: strategy.cascade(store, final) } : {})
         } as Decision
       }))
 
@@ -310,11 +293,9 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
   const patch: ApiShape["patch"] = (info, namespace, name, p, o, subresource = "") =>
     Effect.gen(function*() {
       const kind = Patch.kindOf(p.contentType)
-      if (kind === undefined) {
-        return yield* Effect.fail(ApiError.unsupportedMediaType(info.fields === undefined ? Status.customResourcePatchTypes : Patch.MediaTypes))
-      }
-      if (kind === "strategic" && info.fields === undefined) {
-        return yield* Effect.fail(ApiError.unsupportedMediaType(Status.customResourcePatchTypes))
+      const accepted = strategyFor(info).patchTypes
+      if (kind === undefined || (kind === "strategic" && !accepted.includes(Patch.StrategicMediaType))) {
+        return yield* Effect.fail(ApiError.unsupportedMediaType(accepted))
       }
       if (kind === "apply") return yield* serverSideApply(info, namespace, name, p, o, subresource)
       const r = yield* updateWith(info, namespace, name, o, subresource, (current) =>
@@ -359,27 +340,25 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
             return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name,
               `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ""}`)))
           }
-          if (info.group === "" && info.resource === "namespaces" && ImmortalNamespaces.includes(name)) {
-            return yield* Effect.fail(ApiError.of(Status.forbidden(gr(info), name, "this namespace may not be deleted")))
-          }
+          const strategy = strategyFor(info)
+          const refused = strategy.deleteRefused(info, name)
+          if (refused !== undefined) return yield* Effect.fail(refused)
           yield* admit(info, "DELETE", "", namespace, name, undefined, current, o)
           const finalizers = [...(current.metadata.finalizers ?? [])]
           const policy = d.propagationPolicy
           if (policy === "Orphan" && !finalizers.includes("orphan")) finalizers.push("orphan")
           if (policy === "Foreground" && !finalizers.includes("foregroundDeletion")) finalizers.push("foregroundDeletion")
-          const isNamespace = info.group === "" && info.resource === "namespaces"
-          const next: KubeObject = {
+          const next: KubeObject = strategy.markDeleting({
             ...current,
-            ...(isNamespace ? { status: { ...(current["status"] as object | undefined), phase: "Terminating" } } : {}),
             metadata: Meta.compactMeta({
               ...current.metadata,
               finalizers,
               deletionTimestamp: current.metadata.deletionTimestamp ?? Meta.now(),
               deletionGracePeriodSeconds: 0
             })
-          }
-          const type = finalState(info, next)
-          if (type === "DELETED") return { _tag: "Write", type, object: current, extra: cascadeOps(store, info, current) } as Decision
+          })
+          const type = finalState(strategy, next)
+          if (type === "DELETED") return { _tag: "Write", type, object: current, extra: strategy.cascade(store, current) } as Decision
           if (Meta.deepEqual(next, current)) return { _tag: "Noop", object: current } as Decision
           return { _tag: "Write", type, object: next } as Decision
         }))

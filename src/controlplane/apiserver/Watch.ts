@@ -100,7 +100,7 @@ export const open = (
       for (const o of store.list(info, nsFilter)) if (pred(o)) send("ADDED", o)
       lastSent = start
     } else {
-      const history = yield* store.history(rv).pipe(Effect.either)
+      const history = yield* store.history(rv).pipe(Effect.mapError(ApiError.fromStorage), Effect.either)
       if (Either.isLeft(history)) {
         send("ERROR", history.left.status)
         close()

@@ -11,12 +11,28 @@
  */
 import { SqlClient } from "@effect/sql"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import type { KubeObject } from "../../domain/KubeObject.js"
-import * as Status from "../../domain/k8s/Status.js"
-import * as ApiError from "../apiserver/ApiError.js"
+
+/**
+ * SQLite refused a statement (e.g. a full disk). Storage's own failure: the API
+ * layer above says how it looks on the wire (ApiError.fromStorage).
+ */
+export class StorageFailed extends Data.TaggedError("StorageFailed")<{
+  /** what failed, with the cause SQLite reported */
+  readonly message: string
+}> {}
+
+/** The events after `requested` were compacted: a watch from there cannot resume. */
+export class HistoryCompacted extends Data.TaggedError("HistoryCompacted")<{
+  readonly requested: number
+  readonly compacted: number
+}> {}
+
+export type StorageError = StorageFailed | HistoryCompacted
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED"
 
@@ -68,9 +84,9 @@ export interface StoreShape {
   /** serialises read-check-write sequences of all writers */
   readonly withWriteLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** commits ops atomically (one revision each); returns the stored objects. Call under withWriteLock. */
-  readonly commit: (ops: ReadonlyArray<WriteOp>) => Effect.Effect<ReadonlyArray<KubeObject>, ApiError.ApiError>
+  readonly commit: (ops: ReadonlyArray<WriteOp>) => Effect.Effect<ReadonlyArray<KubeObject>, StorageFailed>
   /** events after `rev`, oldest first; 410 when compacted */
-  readonly history: (rev: number) => Effect.Effect<ReadonlyArray<StoredEvent>, ApiError.ApiError>
+  readonly history: (rev: number) => Effect.Effect<ReadonlyArray<StoredEvent>, StorageError>
   /** synchronous listener for every committed event (watch fan-out); returns an unsubscribe */
   readonly subscribe: (listener: (e: StoredEvent) => void) => () => void
   /** drops history older than the window now (it also runs every 30 seconds) */
@@ -115,12 +131,12 @@ const withRv = (o: KubeObject, rev: number): KubeObject => ({
   metadata: { ...o.metadata, resourceVersion: String(rev) }
 })
 
-/** A store failure as a Status that names the cause SQLite reported (e.g. a full disk). */
-const storageError = (e: { readonly message: string; readonly cause?: unknown }): ApiError.ApiError => {
+/** A store failure that names the cause SQLite reported (e.g. a full disk). */
+const storageError = (e: { readonly message: string; readonly cause?: unknown }): StorageFailed => {
   const cause = e.cause as { readonly code?: unknown; readonly message?: unknown } | undefined
   const detail = typeof cause?.message === "string" ? `: ${cause.message}` : ""
   const code = typeof cause?.code === "string" ? ` (${cause.code})` : ""
-  return ApiError.internal(`storage: ${e.message}${detail}${code}`)
+  return new StorageFailed({ message: `storage: ${e.message}${detail}${code}` })
 }
 
 /** Keeps this many recent events in memory so most watches resume without a query. */
@@ -232,7 +248,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
     const history = (rev: number) =>
       Effect.gen(function*() {
         if (rev < compacted) {
-          return yield* Effect.fail(ApiError.of(Status.tooOldResourceVersion(String(rev), String(compacted))))
+          return yield* Effect.fail(new HistoryCompacted({ requested: rev, compacted }))
         }
         if (rev >= revision) return []
         const first = ring[0]
