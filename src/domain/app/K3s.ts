@@ -83,7 +83,7 @@ export const provisionScript = (engine: ContainerEngine): string =>
 ${ProvisionMarker}
 set -u
 state=/var/lib/rdd/k3s
-mkdir -p "$state" /etc/rancher/k3s
+mkdir -p "$state" /etc/rancher/k3s /usr/local/bin
 say() { printf '%s\\n' "$*" >"$state/status.tmp" && mv "$state/status.tmp" "$state/status"; }
 fail() { say "failed: $*"; echo "rdd: k3s: $*" >&2; exit 0; }
 tag="$PARAM_K3S_TAG"
