@@ -20,6 +20,8 @@ export const Selectable: ReadonlyArray<ControllerInfo> = [
   { name: "app", group: "app.rancherdesktop.io", shortGroup: "app" },
   // no API group of its own (it writes the App's ContainerEngineReady): selected by name or `*`
   { name: "engine", group: "engine.rancherdesktop.io", shortGroup: "engine" },
+  // likewise (it writes the App's KubernetesReady and the instance's kube context)
+  { name: "kubernetes", group: "kubernetes.rancherdesktop.io", shortGroup: "kubernetes" },
   // the Go tool's sample controllers (group `rdd`), the examples to copy
   { name: "configmapreplicaset", group: "rdd.rancherdesktop.io", shortGroup: "rdd" },
   { name: "notary", group: "rdd.rancherdesktop.io", shortGroup: "rdd" }

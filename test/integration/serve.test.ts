@@ -45,7 +45,7 @@ describe("svc serve", () => {
       "app.kubernetes.io/name": "rancher-desktop-daemon",
       "app.kubernetes.io/component": "controller-manager"
     })
-    expect(JSON.parse(discovery.body.data.embedded)).toMatchObject({ startId: record.startId, enabledControllers: ["limavm", "app", "engine", "configmapreplicaset", "notary"] })
+    expect(JSON.parse(discovery.body.data.embedded)).toMatchObject({ startId: record.startId, enabledControllers: ["limavm", "app", "engine", "kubernetes", "configmapreplicaset", "notary"] })
     const config = await d.request("GET", "/api/v1/namespaces/rdd-system/configmaps/config")
     expect(JSON.parse(config.body.data["config.json"])).toMatchObject({ port: d.port, startId: record.startId, controllers: "*" })
     expect((await d.request("GET", "/api/v1/namespaces/default")).status).toBe(200)

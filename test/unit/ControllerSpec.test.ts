@@ -6,7 +6,7 @@ const sel = (s: string) => Either.getOrThrow(ControllerSpec.parse(s))
 
 describe("ControllerSpec", () => {
   it.each([
-    ["*", ["limavm", "app", "engine", "configmapreplicaset", "notary"]],
+    ["*", ["limavm", "app", "engine", "kubernetes", "configmapreplicaset", "notary"]],
     ["engine", ["engine"]],
     ["app,limavm", ["limavm", "app"]],
     ["rdd", ["configmapreplicaset", "notary"]],
@@ -15,8 +15,8 @@ describe("ControllerSpec", () => {
     ["app", ["app"]],
     ["lima", ["limavm"]],
     ["lima.rancherdesktop.io", ["limavm"]],
-    ["*,-app,-rdd", ["limavm", "engine"]],
-    ["-app,*,-rdd", ["limavm", "engine"]],
+    ["*,-app,-rdd", ["limavm", "engine", "kubernetes"]],
+    ["-app,*,-rdd", ["limavm", "engine", "kubernetes"]],
     [" limavm , app ", ["limavm", "app"]],
     ["namespace", []]
   ])("%j selects %j", (spec, expected) => expect(sel(spec)).toEqual(expected))
@@ -26,7 +26,7 @@ describe("ControllerSpec", () => {
   })
 
   it("compares selections, not spellings", () => {
-    expect(ControllerSpec.sameSelection("*", "app,limavm,engine,rdd")).toBe(true)
+    expect(ControllerSpec.sameSelection("*", "app,limavm,engine,kubernetes,rdd")).toBe(true)
     expect(ControllerSpec.sameSelection("*", "app")).toBe(false)
   })
 })

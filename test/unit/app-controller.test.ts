@@ -209,7 +209,7 @@ describe("App controller", () => {
       assert.match(other.message, /App resource must be named 'app'/)
       yield* until("settled", () => t.settledAt(1))
       const k8s = Option.getOrThrow(conditionOf(t.app(), "KubernetesReady"))
-      assert.match(k8s.message ?? "", /does not run Kubernetes in the VM yet; kubernetes.enabled=true \(version 1.34.6\)/)
+      assert.match(k8s.message ?? "", /the kubernetes controller does not run in this control plane; kubernetes.enabled=true \(version 1.34.6\)/)
       assert.match(String((t.kube.find(Core.configmaps, Ns, "rd-template")!["data"] as Record<string, string>)["template"]), /KUBERNETES_PORT: "7443"/)
     }))
 

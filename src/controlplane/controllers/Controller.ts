@@ -42,7 +42,13 @@ import type { Api } from "../apiserver/Resources.js"
 export interface DaemonInfo {
   readonly instance: string
   readonly startId: string
-  readonly paths: { readonly lima_home: string; readonly dir: string; readonly tls_dir: string; readonly short_dir: string }
+  readonly paths: {
+    readonly lima_home: string
+    readonly dir: string
+    readonly tls_dir: string
+    readonly short_dir: string
+    readonly k3s_config: string
+  }
 }
 export class Daemon extends Context.Tag("rdd/controlplane/Daemon")<Daemon, DaemonInfo>() {}
 

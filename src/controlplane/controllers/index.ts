@@ -5,6 +5,7 @@
  */
 import { app } from "./app/index.js"
 import { engine } from "./engine/index.js"
+import { kubernetes } from "./kubernetes/index.js"
 import type { BuiltinController, Controller } from "./Controller.js"
 import { garbageCollector } from "./GarbageCollector.js"
 import { limavm } from "./limavm/index.js"
@@ -18,6 +19,7 @@ export const Builtin: ReadonlyArray<BuiltinController> = [namespaceController, g
 export const Selectable: Readonly<Record<string, Controller>> = {
   app,
   engine,
+  kubernetes,
   limavm,
   configmapreplicaset: configMapReplicaSet,
   notary

@@ -3,7 +3,7 @@
  * one reconcile pass observed: Created and Running mirrored from the LimaVM
  * (with the LimaVM's transition times), ContainerEngineReady as the engine
  * controller wrote it (NotApplicable, saying why, when that controller does not
- * run), KubernetesReady as NotApplicable (rdd runs no Kubernetes yet), and Settled from the rule chain. Every condition is stamped with the
+ * run), KubernetesReady likewise for the kubernetes controller, and Settled from the rule chain. Every condition is stamped with the
  * App generation the pass read (observedGeneration), which is what `rdd set`
  * waits for.
  */
@@ -32,7 +32,7 @@ export interface DesiredStatus {
   readonly kubernetesPort: number
 }
 
-/** The optional parts Settled waits for when their controllers run (rdd has no Kubernetes controller yet). */
+/** The optional parts Settled waits for when their controllers run (the engine and kubernetes controllers). */
 export interface Parts {
   readonly engine: boolean
   readonly kubernetes: boolean
@@ -44,7 +44,7 @@ export const engineMessage = (spec: App.AppSpec): string =>
 
 export const kubernetesMessage = (spec: App.AppSpec): string =>
   spec.kubernetesEnabled
-    ? `rdd does not run Kubernetes in the VM yet; kubernetes.enabled=true (version ${spec.kubernetesVersion}) is recorded only`
+    ? `the kubernetes controller does not run in this control plane; kubernetes.enabled=true (version ${spec.kubernetesVersion}) is recorded only`
     : "Kubernetes is not enabled"
 
 /** The template the LimaVM runs is the newest copy, with no restart for it pending. */
@@ -108,13 +108,17 @@ export const desired = (o: Observed): DesiredStatus => {
       observedGeneration: generation
     }, o.now)
   const engines = engine === undefined ? [] : [engine]
-  const kubernetes = keepTransition(previous, {
-    type: App.ConditionType.KubernetesReady,
-    status: "True",
-    reason: App.Reason.NotApplicable,
-    message: kubernetesMessage(spec),
-    observedGeneration: generation
-  }, o.now)
+  // likewise KubernetesReady, written by the kubernetes controller when it runs
+  const kubernetes = parts.kubernetes
+    ? App.findCondition(previous, App.ConditionType.KubernetesReady)
+    : keepTransition(previous, {
+      type: App.ConditionType.KubernetesReady,
+      status: "True",
+      reason: App.Reason.NotApplicable,
+      message: kubernetesMessage(spec),
+      observedGeneration: generation
+    }, o.now)
+  const kubernetesList = kubernetes === undefined ? [] : [kubernetes]
   const verdict: Settled.SettledVerdict = o.blocked !== undefined
     ? { status: "False", ...o.blocked }
     : Settled.decide({
@@ -122,13 +126,13 @@ export const desired = (o: Observed): DesiredStatus => {
       shouldRun: spec.running,
       templateUpToDate: templateUpToDate(o.vm, o.copy),
       vmCurrent: vmCurrent(o.vm),
-      conditions: [...mirrored, ...engines, kubernetes],
+      conditions: [...mirrored, ...engines, ...kubernetesList],
       engineControllerEnabled: parts.engine,
       kubernetesControllerEnabled: parts.kubernetes,
       kubernetesEnabled: spec.kubernetesEnabled
     })
   const settled = keepTransition(previous, { type: App.ConditionType.Settled, ...verdict, observedGeneration: generation }, o.now)
-  return { conditions: [...mirrored, ...engines, kubernetes, settled], kubernetesPort: o.kubernetesPort }
+  return { conditions: [...mirrored, ...engines, ...kubernetesList, settled], kubernetesPort: o.kubernetesPort }
 }
 
 const conditionKey = (c: Condition) =>

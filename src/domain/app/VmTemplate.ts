@@ -10,6 +10,7 @@
 import { parseDocument } from "yaml"
 import type { AppSpec } from "../App.js"
 import * as Engine from "./Engine.js"
+import * as K3s from "./K3s.js"
 
 export interface HostParams {
   /** `svc paths docker_socket` */
@@ -23,6 +24,8 @@ export interface HostParams {
   readonly guestLogDir?: string
   readonly vmSwitchLog?: string
   readonly networkSetupExtraArgs?: string
+  /** the VM's architecture, which picks the k3s binary (default x86_64) */
+  readonly arch?: K3s.Arch
 }
 
 export const params = (spec: AppSpec, host: HostParams): Readonly<Record<string, string>> => ({
@@ -35,8 +38,26 @@ export const params = (spec: AppSpec, host: HostParams): Readonly<Record<string,
   GUEST_LOG_DIR: host.guestLogDir ?? "",
   KUBERNETES_ENABLED: String(spec.kubernetesEnabled),
   KUBERNETES_VERSION: spec.kubernetesVersion,
-  KUBERNETES_PORT: String(host.kubernetesPort)
+  KUBERNETES_PORT: String(host.kubernetesPort),
+  ...k3sParams(spec, host)
 })
+
+/** Where the provision script takes k3s from (K3s.artifact); only when Kubernetes is enabled. */
+const k3sParams = (spec: AppSpec, host: HostParams): Readonly<Record<string, string>> => {
+  if (!spec.kubernetesEnabled) return {}
+  const a = K3s.artifact(spec.kubernetesVersion, host.arch ?? "x86_64")
+  return { K3S_TAG: a.tag, K3S_URL: a.url, K3S_SHA256: a.sha256, K3S_CHECKSUMS: a.checksums }
+}
+
+/** K3S_URL and K3S_SHA256 as the base template sets them (a mirror, a test server): they win over the release's. */
+const baseSource = (doc: ReturnType<typeof parseDocument>): Readonly<Record<string, string>> => {
+  const out: Record<string, string> = {}
+  for (const k of K3s.SourceParams) {
+    const v: unknown = doc.getIn(["param", k])
+    if (typeof v === "string" && v !== "") out[k] = v
+  }
+  return out
+}
 
 /**
  * Renders the VM template. Left: the base template is not a YAML mapping (the
@@ -52,8 +73,10 @@ export const render = (base: string, spec: AppSpec, host: HostParams): { readonl
   if (!doc.has("vmType")) doc.set("vmType", "qemu")
   if (spec.cpus !== undefined) doc.set("cpus", spec.cpus)
   if (spec.memoryInGB !== undefined) doc.set("memory", `${spec.memoryInGB}GiB`)
-  doc.set("param", doc.createNode(params(spec, host)))
+  const own = params(spec, host)
+  doc.set("param", doc.createNode(spec.kubernetesEnabled ? { ...own, ...baseSource(doc) } : own))
   Engine.withEngine(doc, spec.containerEngine)
+  K3s.withKubernetes(doc, spec.containerEngine, spec.kubernetesEnabled, host.kubernetesPort)
   return { text: doc.toString({ lineWidth: 0 }) }
 }
 

@@ -38,6 +38,14 @@ const listenOn = (port: number): Effect.Effect<number, Error> =>
     })
   })
 
+/**
+ * `preferred` when it can be bound on 127.0.0.1 now, else a port the OS picks (any
+ * free one), as the Go tool and Rancher Desktop do; `preferred` again only when
+ * nothing can be bound at all (the VM's forward then reports the conflict).
+ */
+export const pickPort = (preferred: number): Effect.Effect<number> =>
+  listenOn(preferred).pipe(Effect.orElse(() => listenOn(0)), Effect.orElseSucceed(() => preferred))
+
 /** The host end of the engine's socket forward: the instance's `docker_socket` (`rdd svc paths docker_socket`). */
 export const dockerSocket = (daemon: DaemonInfo): string => path.join(daemon.paths.short_dir, "docker.sock")
 
@@ -59,9 +67,10 @@ export const make = (daemon: DaemonInfo): AppHost => {
       dockerSocket: dockerSocket(daemon),
       homeInGuest: os.homedir(),
       instanceConfigDir: daemon.paths.dir,
-      kubernetesPort
+      kubernetesPort,
+      arch: process.arch === "arm64" ? "aarch64" : "x86_64"
     }),
-    // The port is only recorded for now (no k3s runs in the VM): a later bind may still find it taken.
-    pickKubernetesPort: listenOn(preferred).pipe(Effect.orElse(() => listenOn(0)), Effect.orElseSucceed(() => preferred))
+    // picked once and kept in status.kubernetesPort: the kube context's server names it
+    pickKubernetesPort: pickPort(preferred)
   }
 }

@@ -19,6 +19,7 @@ import { KubeClient, type KubeClientShape } from "../../../services/KubeClient.j
 import { type Controller, Daemon } from "../Controller.js"
 import * as Discovery from "../Discovery.js"
 import { ControllerName as EngineControllerName } from "../../../domain/app/Engine.js"
+import { ControllerName as KubernetesControllerName } from "../../../domain/app/K3s.js"
 import * as Admission from "./Admission.js"
 import * as Host from "./Host.js"
 import * as Reconciler from "./Reconciler.js"
@@ -97,7 +98,7 @@ export const app: Controller = {
     const host = Host.make(daemon)
     const parts = Effect.map(Discovery.enabledControllers(kube), (enabled) => ({
       engine: enabled === undefined || enabled.includes(EngineControllerName),
-      kubernetes: false
+      kubernetes: enabled === undefined || enabled.includes(KubernetesControllerName)
     }))
     yield* start({ kube, host, parts })
     // the VM template is the App's own setting (annotation), not this daemon's environment
