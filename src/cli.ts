@@ -80,13 +80,13 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   })
 
 /**
- * Multicall: invoked through a symlink named `kubectl` (basename cut at the first
- * dot), rdd runs `rdd kubectl ...`. Pass-through commands get a `--` after their
+ * Multicall: invoked through a symlink named `kubectl` or `yq` (basename cut at the
+ * first dot), rdd runs `rdd kubectl ...` / `rdd yq ...`. Pass-through commands get a `--` after their
  * name, so @effect/cli hands every later word to them untouched.
  */
 export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
   const invokedAs = (argv[1] ?? "").split("/").pop()?.split(".")[0]
-  const args = invokedAs === "kubectl" ? ["kubectl", ...argv.slice(2)] : argv.slice(2)
+  const args = invokedAs === "kubectl" || invokedAs === "yq" ? [invokedAs, ...argv.slice(2)] : argv.slice(2)
   const at = args.findIndex((a) => !a.startsWith("-"))
   let skip = at
   // the first non-flag word may be the value of a global flag (`--instance x ctl ...`)

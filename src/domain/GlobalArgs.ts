@@ -3,7 +3,7 @@
  * `--instance` (only before the subcommand, as in the Go tool), `--log-level`
  * and `--log-format` (anywhere before `--`, with `_` accepted for `-`), and the
  * environment fallbacks RDD_INSTANCE and RDD_LOG_LEVEL. Pass-through commands
- * (`kubectl`, `ctl`, `run`) keep everything after their name untouched.
+ * (`kubectl`, `ctl`, `run`, `yq`) keep everything after their name untouched.
  * This is also where @effect/cli's own `--log-level` built-in is kept out of the way.
  */
 import * as Either from "effect/Either"
@@ -22,7 +22,7 @@ export interface GlobalArgs {
   readonly rest: ReadonlyArray<string>
 }
 
-export const PassThroughCommands: ReadonlySet<string> = new Set(["kubectl", "ctl", "run"])
+export const PassThroughCommands: ReadonlySet<string> = new Set(["kubectl", "ctl", "run", "yq"])
 
 type Flag = "instance" | "log-level" | "log-format"
 const flagName = (token: string): { readonly flag: Flag; readonly value?: string } | undefined => {

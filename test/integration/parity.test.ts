@@ -282,14 +282,14 @@ describe("developer mode (RDD_DEVELOPER_MODE, read as a Go boolean)", () => {
     }
   })
 
-  it("help lists the developer commands (ctl, limavm) only in developer mode; hidden, they still run", async () => {
+  it("help lists the developer commands (ctl, limavm, yq) only in developer mode; hidden, they still run", async () => {
     const { home, cleanup } = tempHome("rdd-devhelp-")
     try {
       const plain = await runRdd(["--help"], { home, env: { RDD_LOG_LEVEL: undefined } })
       expect(plain.code).toBe(0)
       expect(plain.stderr).toBe("")
       expect(plain.stdout).not.toMatch(/^ {2,4}(ctl|limavm|lima|yq)\b/m)
-      expect(plain.stdout.replace(/\s+/g, " ")).toContain("Developer commands (ctl, limavm) run but are not listed; RDD_DEVELOPER_MODE=1 lists them.")
+      expect(plain.stdout.replace(/\s+/g, " ")).toContain("Developer commands (ctl, limavm, yq) run but are not listed; RDD_DEVELOPER_MODE=1 lists them.")
       expect(plain.stdout).toMatch(/^ {2}svc \(alias service\)/m)
       expect(plain.stdout.split("\n").length).toBeLessThan(55)
       const own = await runRdd(["limavm", "--help"], { home })
@@ -298,6 +298,7 @@ describe("developer mode (RDD_DEVELOPER_MODE, read as a Go boolean)", () => {
       const dev = await runRdd(["--help"], { home, env: { RDD_DEVELOPER_MODE: "1", RDD_LOG_LEVEL: "info" } })
       expect(dev.stdout).toMatch(/^ {2}ctl +\S/m)
       expect(dev.stdout).toMatch(/^ {2}limavm \(alias lima\) +\S/m)
+      expect(dev.stdout).toMatch(/^ {2}yq +\S/m)
       expect(dev.stdout).not.toContain("Developer commands")
     } finally {
       cleanup()
@@ -330,5 +331,60 @@ describe("the log level reaches the daemon as klog -v (issue 14 item 4)", () => 
     expect((await i.rdd(["svc", "start"])).code).toBe(0)
     expect((await i.rdd(["svc", "log"])).stdout).not.toContain("level=debug")
     expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+  })
+})
+
+describe("rdd yq and the yq multicall name (issue 14 item 7)", () => {
+  it("eval by default, files and stdin, -n, -o json, -I, --version; errors are yq's Error line and exit 1", async () => {
+    const { home, cleanup } = tempHome("rdd-yq-")
+    try {
+      const file = path.join(home, "in.yaml")
+      fs.writeFileSync(file, "a:\n  b: [1, 2]\n  c: hello\nitems:\n  - {name: x, v: 1}\n  - {name: y, v: 2}\n")
+      const yq = (args: ReadonlyArray<string>, input?: string) => runRdd(["yq", ...args], { home, ...(input === undefined ? {} : { input }) })
+      const field = await yq([".a.c", file])
+      expect(field.code, field.stderr).toBe(0)
+      expect(field.stdout).toBe("hello\n")
+      expect(field.stderr).toBe("")
+      expect((await yq(["eval", `.items[] | select(.name == "y") | .v`, file])).stdout).toBe("2\n")
+      expect((await yq(["-o", "json", "-I", "0", ".a"], "a: {b: [1, 2]}\n")).stdout).toBe(`{"b":[1,2]}\n`)
+      expect((await yq(["-n", ".foo=42"])).stdout).toBe("foo: 42\n")
+      expect((await yq(["-I4", ".a.b = 3"], "a: {x: 1}\n")).stdout).toBe("a:\n    x: 1\n    b: 3\n")
+      expect((await yq([file])).stdout).toContain("items:\n  - name: x\n")
+      const version = await yq(["--version"])
+      expect(version.stdout).toBe("yq (https://github.com/mikefarah/yq/) version v4.53.2\n")
+      const bad = await yq([".a["], "a: 1\n")
+      expect(bad.code).toBe(1)
+      expect(bad.stdout).toBe("")
+      expect(bad.stderr).toMatch(/^Error: bad expression: /)
+      const invalid = await yq(["."], "a: [\n")
+      expect(invalid.code).toBe(1)
+      expect(invalid.stderr).toMatch(/^Error: bad file '-': /)
+      const missing = await yq([".", path.join(home, "nope.yaml")])
+      expect(missing.code).toBe(1)
+      expect(missing.stderr).toContain("no such file or directory")
+    } finally {
+      cleanup()
+    }
+  })
+
+  it("a link named yq (or yq.anything) is rdd yq, --version included; another name is rdd", async () => {
+    const { home, cleanup } = tempHome("rdd-yq-link-")
+    try {
+      for (const name of ["yq", "yq.rdd"]) {
+        const link = path.join(home, name)
+        fs.symlinkSync(rddBin, link)
+        const v = await runRdd([link, "--version"], { home, bin: process.execPath })
+        expect(v.stdout).toBe("yq (https://github.com/mikefarah/yq/) version v4.53.2\n")
+        const q = await runRdd([link, "-n", "-o", "json", ".a.b = \"x\""], { home, bin: process.execPath })
+        expect(q.code, q.stderr).toBe(0)
+        expect(JSON.parse(q.stdout)).toEqual({ a: { b: "x" } })
+      }
+      const other = path.join(home, "yqlike")
+      fs.symlinkSync(rddBin, other)
+      const v = await runRdd([other, "--version"], { home, bin: process.execPath })
+      expect(v.stdout).toMatch(/^v\d+\.\d+\.\d+ \(commit /)
+    } finally {
+      cleanup()
+    }
   })
 })
