@@ -9,6 +9,10 @@ export default defineConfig({
     include: ["test/reliability/**/*.test.ts"],
     exclude: ["node_modules/**"],
     globalSetup: ["test/support/leftovers.ts"],
+    // The built CLI runs from this checkout, which developer mode's fallback rule
+    // (domain/DeveloperMode.ts) would take for a developer's build: debug logs and
+    // the developer commands in help. Tests get a plain rdd unless they ask.
+    env: { RDD_DEVELOPER_MODE: "false" },
     testTimeout: 180_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -33,6 +33,10 @@ import { renderPlot } from "./plot.js"
 import { repoRoot, snapshotBuild } from "./Proc.js"
 import type { Report, Scaling } from "./Report.js"
 
+// The bench runs bin/rdd.mjs from this checkout, which developer mode's fallback
+// rule would take for a developer's build (debug logging): measure a user's rdd.
+process.env["RDD_DEVELOPER_MODE"] ??= "false"
+
 const Groups = ["startup", "lifecycle", "api", "vm", "cloud", "engine", "scaling"] as const
 type Group = (typeof Groups)[number]
 

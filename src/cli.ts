@@ -17,11 +17,16 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Command from "@effect/cli/Command"
+import * as fs from "node:fs"
 import * as os from "node:os"
+import * as nodePath from "node:path"
+import * as DeveloperMode from "./domain/DeveloperMode.js"
+import { Invocation } from "./services/Invocation.js"
 import { Failure, UsageError } from "./domain/Errors.js"
 import { classify, exitCodeOf } from "./domain/ExitCode.js"
 import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
+import * as Verbosity from "./domain/Verbosity.js"
 import * as Version from "./domain/Version.js"
 import { commandWords, lifecycleVerb, root } from "./commands/root.js"
 import * as Usage from "./commands/usage.js"
@@ -73,13 +78,13 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
   })
 
 /**
- * Multicall: invoked through a symlink named `kubectl` (basename cut at the first
- * dot), rdd runs `rdd kubectl ...`. Pass-through commands get a `--` after their
+ * Multicall: invoked through a symlink named `kubectl` or `yq` (basename cut at the
+ * first dot), rdd runs `rdd kubectl ...` / `rdd yq ...`. Pass-through commands get a `--` after their
  * name, so @effect/cli hands every later word to them untouched.
  */
 export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
   const invokedAs = (argv[1] ?? "").split("/").pop()?.split(".")[0]
-  const args = invokedAs === "kubectl" ? ["kubectl", ...argv.slice(2)] : argv.slice(2)
+  const args = invokedAs === "kubectl" || invokedAs === "yq" ? [invokedAs, ...argv.slice(2)] : argv.slice(2)
   const at = args.findIndex((a) => !a.startsWith("-"))
   let skip = at
   // the first non-flag word may be the value of a global flag (`--instance x ctl ...`)
@@ -99,18 +104,35 @@ export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<stri
  * word names no command (that stays a usage error). Plain text; at most 99
  * columns, fewer on a narrower terminal.
  */
-const helpFor = (tree: Usage.Node, rest: ReadonlyArray<string>): string | undefined => {
+const helpFor = (tree: Usage.Node, rest: ReadonlyArray<string>, developerMode: boolean): string | undefined => {
   const { node, path, stop } = Usage.locate(tree, rest)
   const isGroup = Usage.nodeChildren(node).length > 0
   // a group named without a subcommand (`rdd svc`) shows its help, as kubectl does
   if (!Help.wants(Usage.parsedPart(rest), rest) && !(isGroup && stop === undefined)) return undefined
   if (stop !== undefined && !stop.startsWith("-") && isGroup) return undefined
-  return Help.render(tree, path.slice(1), Math.min(100, process.stdout.columns ?? 100) - 1)
+  const hidden = developerMode ? new Set<string>() : DeveloperMode.DeveloperCommands
+  return Help.render(tree, path.slice(1), Math.min(100, process.stdout.columns ?? 100) - 1, hidden)
+}
+
+/**
+ * Whether the script runs from a source checkout (developer mode's fallback rule,
+ * domain/DeveloperMode.ts): the markers beside the directory of the script as
+ * resolved (a `kubectl` symlink counts where it points, as the Go tool's
+ * os.Executable does).
+ */
+const inCheckout = (script: string | undefined) => (): boolean => {
+  if (script === undefined) return false
+  try {
+    const bin = nodePath.dirname(fs.realpathSync(script))
+    return DeveloperMode.CheckoutMarkers.every((m) => fs.existsSync(nodePath.join(bin, m)))
+  } catch {
+    return false
+  }
 }
 
 export const run = (argv: ReadonlyArray<string>): void => {
   const startedAt = Date.now()
-  const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env)
+  const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env, inCheckout(argv[1]))
   // NO_COLOR (any non-empty value, no-color.org) asks for the plain lines a pipe gets
   const isTTY = process.stderr.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""
   if (Either.isLeft(parsed)) {
@@ -119,7 +141,11 @@ export const run = (argv: ReadonlyArray<string>): void => {
     process.exitCode = 2
     return
   }
-  const g = { ...parsed.right, rest: ServeArgs.settingsFlagsAfterCommand(parsed.right.rest) }
+  const args = ServeArgs.settingsFlagsAfterCommand(parsed.right.rest)
+  // the daemon logs at the level its saved or session `-v` asks for (0: its own default)
+  const v = ServeArgs.verbosity(args)
+  const daemonLevel = v === undefined ? undefined : Verbosity.levelOf(v)
+  const g = { ...parsed.right, rest: args, logLevel: daemonLevel ?? parsed.right.logLevel }
   // `--version[=VALUE]` is the root's own flag: it answers at once, whatever follows (as in the Go tool)
   const versionText = g.rest[0] === undefined ? undefined : Version.forFlag(g.rest[0], { nodeVersion: process.version, platform: process.platform, arch: process.arch })
   if (versionText !== undefined) {
@@ -136,7 +162,8 @@ export const run = (argv: ReadonlyArray<string>): void => {
     Logging.layer({ level: g.logLevel, format: g.logFormat, isTTY }),
     NodeInstanceDir.layer(g.instance, { home: os.homedir(), platform, logRoot: process.env["RDD_LOG_ROOT"] }),
     NodeProcessManager.layer,
-    CliConfig.layer({ showBuiltIns: false })
+    CliConfig.layer({ showBuiltIns: false }),
+    Layer.succeed(Invocation, { logLevel: g.logLevel, logLevelExplicit: g.logLevelExplicit, developerMode: g.developerMode })
   )
   // `rdd set --help` lists the properties of the installed App CRD: read before the tree is built
   const setHelp = g.rest[0] === "set"
@@ -152,7 +179,7 @@ export const run = (argv: ReadonlyArray<string>): void => {
     Effect.logDebug(`instance ${JSON.stringify(d.instance.name)}: directory ${d.paths.dir}, logs ${d.paths.log_dir}`))
   const program = Effect.flatMap(Effect.zipRight(announce, checked), (table) =>
     Effect.flatMap(Effect.promise(() => root(commandWords(g.rest), { nodeVersion: process.version, setHelp: table })), (tree) => {
-      const help = helpFor(tree.descriptor as unknown as Usage.Node, g.rest)
+      const help = helpFor(tree.descriptor as unknown as Usage.Node, g.rest, g.developerMode)
       if (help !== undefined) return Console.log(help)
       const badFlag = Usage.unknownFlag(tree, g.rest) ?? Usage.badBooleanValue(tree, g.rest)
       if (badFlag !== undefined) return refuse(new UsageError({ message: badFlag }))

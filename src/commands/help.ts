@@ -171,8 +171,12 @@ const GlobalFlags: ReadonlyArray<readonly [string, string]> = [
   ["--version", "Print the version of rdd"]
 ]
 
-/** The help of the command at `path` (words after `rdd`, aliases allowed) in the tree `root`. */
-export const render = (root: Node, path: ReadonlyArray<string>, width: number): string => {
+/**
+ * The help of the command at `path` (words after `rdd`, aliases allowed) in the tree `root`.
+ * `hidden`: top-level commands the command list leaves out (the developer commands
+ * outside developer mode); they still run, and their own help still shows.
+ */
+export const render = (root: Node, path: ReadonlyArray<string>, width: number, hidden: ReadonlySet<string> = new Set()): string => {
   let node = root
   for (const w of path) node = nodeChildren(node).find((c) => nodeName(c) === w) ?? node
   const canonical = canonicalOf(path)
@@ -182,7 +186,8 @@ export const render = (root: Node, path: ReadonlyArray<string>, width: number): 
   if (path.length === 0) {
     lines.push("Usage:", "  rdd [--instance NAME] [--log-level LEVEL] [--log-format text|json] COMMAND [flags]", "")
     const rows: Array<readonly [string, string]> = []
-    for (const c of children) {
+    const left = children.filter((c) => hidden.has(nodeName(c)))
+    for (const c of children.filter((c) => !hidden.has(nodeName(c)))) {
       const p = [nodeName(c)]
       const alias = aliasWord(p)
       rows.push([`  ${p[0]}${alias === undefined ? "" : ` (alias ${alias})`}`, describeNode(c)])
@@ -193,6 +198,10 @@ export const render = (root: Node, path: ReadonlyArray<string>, width: number): 
       }
     }
     lines.push("Commands:", ...columns(rows, width), "")
+    if (left.length > 0) {
+      const names = left.map(nodeName).filter((n) => !isAlias([n]))
+      lines.push(...wrap(`Developer commands (${names.join(", ")}) run but are not listed; RDD_DEVELOPER_MODE=1 lists them.`, width), "")
+    }
     lines.push("Global flags (before the command):", ...columns(GlobalFlags.map(([l, r]) => [`  ${l}`, r]), width), "")
     lines.push(`Run "rdd COMMAND --help" for a command's flags and arguments.`)
     return lines.join("\n")

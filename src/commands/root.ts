@@ -62,7 +62,8 @@ const tree: Group = {
     leaf("set", (ctx) => import("./set.js").then((m) => m.setWithHelp(ctx.setHelp))),
     leaf("start", () => import("./start.js").then((m) => m.start)),
     leaf("stop", () => import("./stop.js").then((m) => m.stop)),
-    leaf("version", (ctx) => import("./version.js").then((m) => m.version(ctx.nodeVersion)))
+    leaf("version", (ctx) => import("./version.js").then((m) => m.version(ctx.nodeVersion))),
+    leaf("yq", () => import("./yq.js").then((m) => m.yq))
   ]
 }
 

@@ -3,7 +3,7 @@
  * `--instance` (only before the subcommand, as in the Go tool), `--log-level`
  * and `--log-format` (anywhere before `--`, with `_` accepted for `-`), and the
  * environment fallbacks RDD_INSTANCE and RDD_LOG_LEVEL. Pass-through commands
- * (`kubectl`, `ctl`, `run`) keep everything after their name untouched.
+ * (`kubectl`, `ctl`, `run`, `yq`) keep everything after their name untouched.
  * This is also where @effect/cli's own `--log-level` built-in is kept out of the way.
  */
 import * as Either from "effect/Either"
@@ -15,11 +15,14 @@ export interface GlobalArgs {
   readonly instance: Instance.Instance
   readonly logLevel: LogFormat.Level
   readonly logFormat: LogFormat.Format
+  /** the level came from --log-level or RDD_LOG_LEVEL (not a default): the daemon gets it for this run */
+  readonly logLevelExplicit: boolean
+  readonly developerMode: boolean
   /** the command line without the global flags */
   readonly rest: ReadonlyArray<string>
 }
 
-export const PassThroughCommands: ReadonlySet<string> = new Set(["kubectl", "ctl", "run"])
+export const PassThroughCommands: ReadonlySet<string> = new Set(["kubectl", "ctl", "run", "yq"])
 
 type Flag = "instance" | "log-level" | "log-format"
 const flagName = (token: string): { readonly flag: Flag; readonly value?: string } | undefined => {
@@ -31,7 +34,9 @@ const flagName = (token: string): { readonly flag: Flag; readonly value?: string
 
 export const parse = (
   argv: ReadonlyArray<string>,
-  env: Readonly<Record<string, string | undefined>>
+  env: Readonly<Record<string, string | undefined>>,
+  /** whether the running script sits in a source checkout (DeveloperMode.decide; asked only when RDD_DEVELOPER_MODE is unset) */
+  inCheckout: () => boolean = () => false
 ): Either.Either<GlobalArgs, string> => {
   const found: Partial<Record<Flag, string>> = {}
   const rest: Array<string> = []
@@ -69,13 +74,15 @@ export const parse = (
   }
   const suffix = found.instance ?? (env["RDD_INSTANCE"] !== undefined && env["RDD_INSTANCE"] !== "" ? env["RDD_INSTANCE"] : Instance.DefaultSuffix)
   const envLevel = env["RDD_LOG_LEVEL"]?.trim()
-  const fallbackLevel = DeveloperMode.fromValue(env[DeveloperMode.Variable]) ? "debug" : "info"
-  const levelRaw = found["log-level"] ?? (envLevel !== undefined && envLevel !== "" ? envLevel : fallbackLevel)
+  const developerMode = DeveloperMode.decide(env[DeveloperMode.Variable], inCheckout)
+  const fallbackLevel = developerMode ? "debug" : "info"
+  const explicitLevel = found["log-level"] ?? (envLevel !== undefined && envLevel !== "" ? envLevel : undefined)
+  const levelRaw = explicitLevel ?? fallbackLevel
   return Either.gen(function*() {
     const instance = yield* Instance.make(suffix)
     const logLevel = yield* Either.mapLeft(LogFormat.parseLevel(levelRaw), (m) =>
       found["log-level"] === undefined ? `RDD_LOG_LEVEL: ${m}` : `--log-level: ${m}`)
     const logFormat = yield* LogFormat.parseFormat(found["log-format"] ?? "text")
-    return { instance, logLevel, logFormat, rest }
+    return { instance, logLevel, logFormat, logLevelExplicit: explicitLevel !== undefined, developerMode, rest }
   })
 }

@@ -13,9 +13,11 @@ import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
 import type { Failure, WaitTimeout } from "../domain/Errors.js"
 import * as Timeouts from "../domain/Timeouts.js"
+import * as Verbosity from "../domain/Verbosity.js"
 import { create, launch, noSettings } from "./ControlPlane.js"
 import { findDaemon } from "./Daemon.js"
 import { InstanceDir } from "./InstanceDir.js"
+import { Invocation } from "./Invocation.js"
 import type { KubeClient } from "./KubeClient.js"
 import type { ProcessManager } from "./ProcessManager.js"
 import type { Progress } from "./Progress.js"
@@ -31,7 +33,8 @@ export const ensureRunning = (
     const dir = yield* InstanceDir
     const capped = yield* budget(deadline)
     if (!(yield* dir.isCreated)) yield* create(noSettings)
-    const spawned = Option.isSome(yield* findDaemon) ? Option.none() : yield* launch(capped, noSettings, { hold: true })
+    const session = { ...noSettings, ...Verbosity.session(yield* Invocation) }
+    const spawned = Option.isSome(yield* findDaemon) ? Option.none() : yield* launch(capped, session, { hold: true })
     return yield* Option.match(spawned, {
       onNone: () => awaitReady(capped),
       onSome: (s) => awaitReady(capped, { spawned: s })

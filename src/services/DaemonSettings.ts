@@ -6,11 +6,14 @@
  */
 import * as Option from "effect/Option"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
+import * as Verbosity from "../domain/Verbosity.js"
 
 /** Daemon settings a user can ask for; None = not given on this command line. */
 export interface Settings {
   readonly controllers: Option.Option<string>
   readonly securePort: Option.Option<number>
+  /** klog `-v` for the daemon (domain/Verbosity.ts); never compared, a level is no setting to refuse a start over */
+  readonly verbosity?: number
 }
 
 export const noSettings: Settings = { controllers: Option.none(), securePort: Option.none() }
@@ -25,9 +28,12 @@ export const lastFlag = (args: ReadonlyArray<string>, flag: string): Option.Opti
   return found
 }
 
+const verbosityArgs = (s: Settings): ReadonlyArray<string> => (s.verbosity === undefined ? [] : Verbosity.args(s.verbosity))
+
 export const settingsArgs = (s: Settings): ReadonlyArray<string> => [
   ...Option.match(s.controllers, { onNone: () => [], onSome: (c) => ["--controllers", c] }),
-  ...Option.match(s.securePort, { onNone: () => [], onSome: (p) => ["--secure-port", String(p)] })
+  ...Option.match(s.securePort, { onNone: () => [], onSome: (p) => ["--secure-port", String(p)] }),
+  ...verbosityArgs(s)
 ]
 
 /** Saved arguments of a new instance: the default port first, so a later --secure-port wins. */
@@ -36,7 +42,8 @@ export const createArgs = (defaultPort: number, s: Settings): ReadonlyArray<stri
   String(defaultPort),
   "--controllers",
   Option.getOrElse(s.controllers, () => ControllerSpec.DefaultSpec),
-  ...Option.match(s.securePort, { onNone: () => [], onSome: (p) => ["--secure-port", String(p)] })
+  ...Option.match(s.securePort, { onNone: () => [], onSome: (p) => ["--secure-port", String(p)] }),
+  ...verbosityArgs(s)
 ]
 
 /** Which requested settings differ from the saved or running ones (human text per setting). */

@@ -11,6 +11,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, NotFound } from "../domain/Errors.js"
@@ -154,6 +155,8 @@ export interface CreateOptions {
   readonly template: string
   readonly start: boolean
   readonly wait: boolean
+  /** server-side dry run of the LimaVM create: nothing is left behind (see `create`) */
+  readonly dryRun: boolean
   readonly deadline: Deadline.Deadline
 }
 
@@ -165,6 +168,60 @@ const readTemplateFile = (file: string) =>
       Effect.mapError((e) => new Failure({ message: `failed to read template file ${q(file)}: ${e.message}` }))
     ))
 
+/**
+ * The ConfigMap `NAME` holding a file's template, for the length of `use`: the
+ * LimaVM's admission reads its source, so it must exist while the LimaVM is
+ * created, also for a dry run (as in the Go tool). It stays only when `use`
+ * succeeds and reports the ConfigMap `kept` (owned by the new LimaVM); a
+ * rejection, any failure, Ctrl-C or a dry run removes it again.
+ */
+const withFileConfigMap = <A, E, R>(
+  o: CreateOptions,
+  text: string,
+  use: (configMap: string) => Effect.Effect<{ readonly value: A; readonly kept: boolean }, E, R>
+) =>
+  Effect.gen(function*() {
+    const kube = yield* KubeClient
+    const ref = { type: Core.configmaps, namespace: o.namespace, name: o.name }
+    if (Option.isSome(yield* kube.get(ref))) {
+      return yield* new Failure({
+        message: `ConfigMap ${q(o.name)} already exists in namespace ${q(o.namespace)}, will not modify existing ConfigMap`
+      })
+    }
+    const made = `ConfigMap ${q(o.name)} created in namespace ${q(o.namespace)} with template from file ${q(o.template)}`
+    const remove = (quietly: boolean) =>
+      (quietly ? Effect.logDebug(`removing ConfigMap ${q(o.name)} (dry run)`) : Effect.logWarning(`Cleaning up created ConfigMap ${q(o.name)}`)).pipe(
+        Effect.zipRight(kube.delete(ref)),
+        Effect.catchAll((e) => Effect.logWarning(`could not remove ConfigMap ${q(o.name)} in namespace ${q(o.namespace)}: ${e.message}`))
+      )
+    return yield* Effect.acquireUseRelease(
+      kube.create(Core.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: o.name, namespace: o.namespace }, data: { template: text } }).pipe(
+        Effect.tap(() => (o.dryRun ? Effect.logDebug(`${made} (for the dry run only)`) : Effect.logInfo(made)))
+      ),
+      () => use(o.name),
+      (_, exit) => (Exit.isSuccess(exit) && exit.value.kept ? Effect.void : remove(o.dryRun))
+    ).pipe(Effect.map((r) => r.value))
+  })
+
+/** Makes the LimaVM the controller owner of the file's ConfigMap; false if that failed (the ConfigMap is then removed). */
+const transferOwnership = (vm: LimaVm.LimaVm, configMap: string) =>
+  Effect.flatMap(KubeClient, (kube) =>
+    kube.patch({ type: Core.configmaps, namespace: vm.namespace, name: configMap }, {
+      metadata: {
+        ownerReferences: [{ apiVersion: LimaVm.ApiVersion, kind: LimaVm.Kind, name: vm.name, uid: vm.uid, controller: true, blockOwnerDeletion: true }]
+      }
+    }, "merge")).pipe(
+      Effect.as(true),
+      // as the Go tool: the VM has its own copy, so the unowned source is removed rather than left to leak
+      Effect.catchAll((e) => Effect.as(Effect.logWarning(`could not make LimaVM ${q(vm.name)} the owner of ConfigMap ${q(configMap)}: ${e.message}`), false))
+    )
+
+/**
+ * `limavm create`. With `dryRun` the LimaVM create is a server-side dry run:
+ * admission (name claim, source template, its validation, the free copy name)
+ * answers as for a real create, and nothing stays: no LimaVM, no copy, no
+ * claim, no namespace; a file's ConfigMap exists only while the LimaVM is checked.
+ */
 export const create = (o: CreateOptions) =>
   Effect.gen(function*() {
     yield* ensureRunning(o.deadline)
@@ -186,52 +243,36 @@ export const create = (o: CreateOptions) =>
         })
       }
       yield* Effect.logInfo(`LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
-      if (!o.start) return result("noop", `LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
+      if (!o.start || o.dryRun) return result("noop", `LimaVM ${q(o.name)} already exists in namespace ${q(o.namespace)}`)
       return yield* start({ name: o.name, wait: o.wait, deadline: o.deadline })
     }
     // like `kubectl create namespace` would have: the namespace may not exist yet (even "default")
     const nsRef = { type: Core.namespaces, name: o.namespace }
     if (Option.isNone(yield* kube.get(nsRef))) {
+      if (o.dryRun) {
+        // nothing can be checked inside a namespace a dry run must not create
+        return yield* new Failure({
+          message: `namespace ${q(o.namespace)} does not exist, so a dry run cannot check a LimaVM in it ` +
+            `(without --dry-run, limavm create creates the namespace first)`
+        })
+      }
       yield* kube.create(Core.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: o.namespace } }).pipe(
         Effect.catchTag("AlreadyExists", () => Effect.void)
       )
       yield* Effect.logDebug(`namespace ${q(o.namespace)} created`)
     }
-    let templateName = o.template
-    let fileConfigMap: string | undefined
-    if (isFileTemplate(o.template)) {
-      const text = yield* readTemplateFile(o.template)
-      const cmRef = { type: Core.configmaps, namespace: o.namespace, name: o.name }
-      if (Option.isSome(yield* kube.get(cmRef))) {
-        return yield* new Failure({
-          message: `ConfigMap ${q(o.name)} already exists in namespace ${q(o.namespace)}, will not modify existing ConfigMap`
-        })
-      }
-      yield* kube.create(Core.configmaps, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: o.name, namespace: o.namespace }, data: { template: text } })
-      yield* Effect.logInfo(`ConfigMap ${q(o.name)} created in namespace ${q(o.namespace)} with template from file ${q(o.template)}`)
-      templateName = o.name
-      fileConfigMap = o.name
-    }
-    const cleanup = fileConfigMap === undefined
-      ? Effect.void
-      : Effect.logWarning(`Cleaning up created ConfigMap ${q(fileConfigMap)}`).pipe(
-        Effect.zipRight(kube.delete({ type: Core.configmaps, namespace: o.namespace, name: fileConfigMap })),
-        Effect.ignore
+    const createVm = (templateName: string) =>
+      kube.create(LimaVm.LimaVmType, LimaVm.make(o.namespace, o.name, { name: templateName }, o.start), { dryRun: o.dryRun }).pipe(
+        Effect.map(LimaVm.fromObject)
       )
-    const created = LimaVm.fromObject(
-      yield* kube.create(LimaVm.LimaVmType, LimaVm.make(o.namespace, o.name, { name: templateName }, o.start)).pipe(
-        Effect.tapError(() => cleanup)
-      )
-    )
-    if (fileConfigMap !== undefined) {
-      // ownership transfer: the file's ConfigMap goes with the LimaVM
-      yield* kube.patch({ type: Core.configmaps, namespace: o.namespace, name: fileConfigMap }, {
-        metadata: {
-          ownerReferences: [{ apiVersion: LimaVm.ApiVersion, kind: LimaVm.Kind, name: created.name, uid: created.uid, controller: true, blockOwnerDeletion: true }]
-        }
-      }, "merge").pipe(
-        Effect.catchAll((e) => Effect.logWarning(`could not make LimaVM ${q(o.name)} the owner of ConfigMap ${q(fileConfigMap)}: ${e.message}`))
-      )
+    const created = isFileTemplate(o.template)
+      ? yield* withFileConfigMap(o, yield* readTemplateFile(o.template), (configMap) =>
+        Effect.flatMap(createVm(configMap), (vm) =>
+          o.dryRun ? Effect.succeed({ value: vm, kept: false }) : Effect.map(transferOwnership(vm, configMap), (kept) => ({ value: vm, kept }))))
+      : yield* createVm(o.template)
+    const templateName = isFileTemplate(o.template) ? o.name : o.template
+    if (o.dryRun) {
+      return yield* finished("noop", `LimaVM ${q(o.name)} validated in namespace ${q(o.namespace)} with template ConfigMap ${q(templateName)} (dry run: nothing was created)`)
     }
     yield* Effect.logInfo(`LimaVM ${q(o.name)} created in namespace ${q(o.namespace)} with template ConfigMap ${q(templateName)}`)
     if (!o.start || !o.wait) {

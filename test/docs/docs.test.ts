@@ -97,7 +97,8 @@ const runPage = (name: string, examples: ReadonlyArray<Example>, home: string, f
   })
   return new Promise((resolve, reject) => {
     const child = spawn("bash", ["--noprofile", "--norc", path.join(home, "page.sh")], { cwd: work, env, stdio: "ignore" })
-    const timer = setTimeout(() => child.kill("SIGKILL"), 240_000)
+    // a hang guard for the whole page (below the beforeAll bound): the user guide runs VMs, daemons and many commands, minutes on a loaded machine
+    const timer = setTimeout(() => child.kill("SIGKILL"), 480_000)
     child.once("error", reject)
     child.once("close", () => {
       clearTimeout(timer)

@@ -146,6 +146,108 @@ describe.sequential("LimaVM API on the real daemon", () => {
     assert.deepStrictEqual(codes, [0, 3, 3, 3], results.map((r) => r.stderr).join("\n"))
   }, 90_000)
 
+  it("create --dry-run: admission answers as for a real create, and nothing stays (no LimaVM, ConfigMap, copy, claim or namespace)", async () => {
+    const dry = await rdd(["limavm", "create", "dry", template, "--dry-run", "-o", "json"])
+    assert.strictEqual(dry.code, 0, dry.stderr)
+    assert.strictEqual(JSON.parse(dry.stdout).outcome, "noop")
+    assert.include(messages(dry.stderr), `LimaVM "dry" validated in namespace "default" with template ConfigMap "dry" (dry run: nothing was created)`)
+    // the same check, rejected: the name is taken in another namespace (exit 3, as the real create)
+    const taken = await rdd(["limavm", "create", "vm1", template, "-n", "other", "--dry-run"])
+    assert.strictEqual(taken.code, 3, taken.stderr)
+    assert.include(messages(taken.stderr).join("\n"), `LimaVM name "vm1" is already used in namespace "default"`)
+    const bad = path.join(home, "bad.yaml")
+    fs.writeFileSync(bad, fs.readFileSync(template, "utf8").replace(/^arch:.*$/m, `arch: "cray-1"`))
+    const invalid = await rdd(["limavm", "create", "badtpl", bad, "--dry-run"])
+    assert.strictEqual(invalid.code, 3, invalid.stderr)
+    assert.include(invalid.stderr, "failed to validate template")
+    // a namespace the dry run would have to create: said clearly, and not created
+    const noNs = await rdd(["limavm", "create", "dry", template, "-n", "nowhere", "--dry-run"])
+    assert.strictEqual(noNs.code, 1, noNs.stderr)
+    assert.include(messages(noNs.stderr).join("\n"), `namespace "nowhere" does not exist, so a dry run cannot check a LimaVM in it`)
+    const left = await rdd(["ctl", "get", "limavm,configmaps,namespaces", "-A", "-o", "name"])
+    assert.strictEqual(left.code, 0, left.stderr)
+    assert.notMatch(left.stdout, /\/(dry|badtpl)(-template)?$|limavm-name-(dry|badtpl)|namespace\/nowhere$/m, left.stdout)
+    assert.isFalse(fs.existsSync(path.join(limaHome, "dry")))
+    // the claim was not taken: the name is free for a real create in another namespace
+    const real = await rdd(["limavm", "create", "dry", template, "-n", "other"])
+    assert.strictEqual(real.code, 0, real.stderr)
+    assert.strictEqual((await rdd(["limavm", "delete", "dry", "--timeout=30s"])).code, 0)
+  }, 120_000)
+
+  it("create from a file whose LimaVM is rejected removes the ConfigMap it made", async () => {
+    const bad = path.join(home, "bad.yaml")
+    fs.writeFileSync(bad, fs.readFileSync(template, "utf8").replace(/^arch:.*$/m, `arch: "cray-1"`))
+    const r = await rdd(["limavm", "create", "badvm", bad])
+    assert.strictEqual(r.code, 3, r.stderr)
+    const said = messages(r.stderr)
+    assert.include(said, `ConfigMap "badvm" created in namespace "default" with template from file "${bad}"`)
+    assert.include(said, `Cleaning up created ConfigMap "badvm"`)
+    const cm = await rdd(["ctl", "get", "configmap", "badvm", "--ignore-not-found", "-o", "name"])
+    assert.strictEqual(cm.code, 0, cm.stderr)
+    assert.strictEqual(cm.stdout, "")
+    // and the name can be used at once with a valid file (no leftover blocks it)
+    const ok = await rdd(["limavm", "create", "badvm", template])
+    assert.strictEqual(ok.code, 0, ok.stderr)
+    assert.strictEqual((await rdd(["limavm", "delete", "badvm", "--timeout=30s"])).code, 0)
+  }, 120_000)
+
+  it("edit: the template copy through the API in KUBE_EDITOR (before EDITOR/VISUAL); unchanged, reopen on rejection, give up, cleared", async () => {
+    const editor = (name: string, body: string) => {
+      const file = path.join(home, name)
+      fs.writeFileSync(file, `#!/bin/sh\n${body}\n`, { mode: 0o755 })
+      return file
+    }
+    const withEditor = (args: ReadonlyArray<string>, kubeEditor: string) =>
+      runRdd(args, { home, env: { RDD_INSTANCE: suffix, RDD_LOG_LEVEL: "info", KUBE_EDITOR: kubeEditor, EDITOR: "false", VISUAL: "false" }, timeoutMs: 60_000 })
+    const template = async () =>
+      JSON.parse((await rdd(["ctl", "get", "configmap", "vm1-template", "-o", "json"])).stdout).data.template as string
+
+    const twoCpus = await withEditor(["limavm", "edit", "vm1"], editor("cpus2.sh", `sed -i 's/^cpus: .*/cpus: 2/' "$1"`))
+    assert.strictEqual(twoCpus.code, 0, twoCpus.stderr)
+    assert.include(messages(twoCpus.stderr), `Template ConfigMap "vm1-template" updated successfully`)
+    assert.match(await template(), /^cpus: 2$/m)
+
+    const same = await withEditor(["limavm", "edit", "vm1"], "true")
+    assert.strictEqual(same.code, 0, same.stderr)
+    assert.include(messages(same.stderr), "No changes made to template, skipping update")
+
+    // first save is rejected by admission; the editor opens again with the reason on top and fixes it
+    const seen = path.join(home, "seen.txt")
+    const fixer = editor("fixer.sh", [
+      `if grep -q '^# rdd:' "$1"; then cp "$1" ${JSON.stringify(seen)}; sed -i -e 's/^arch: .*/arch: x86_64/' -e 's/^cpus: .*/cpus: 3/' "$1"`,
+      `else sed -i 's/^arch: .*/arch: "cray-1"/' "$1"; fi`
+    ].join("\n"))
+    const fixed = await withEditor(["limavm", "edit", "vm1"], fixer)
+    assert.strictEqual(fixed.code, 0, fixed.stderr)
+    assert.match(fs.readFileSync(seen, "utf8"), /^# rdd: .*failed to validate template/m)
+    const after = await template()
+    assert.match(after, /^cpus: 3$/m)
+    assert.match(after, /^arch: x86_64$/m)
+    assert.notInclude(after, "# rdd:")
+
+    // saving the rejected text again gives up: exit 3, the file is kept
+    const stubborn = await withEditor(["limavm", "edit", "vm1"], editor("stubborn.sh", `sed -i 's/^arch: .*/arch: "cray-1"/' "$1"`))
+    assert.strictEqual(stubborn.code, 3, stubborn.stderr)
+    const gaveUp = messages(stubborn.stderr).join("\n")
+    assert.include(gaveUp, "Edit cancelled, no valid changes were saved")
+    const kept = /your changes are kept in (\S+\.yaml)/.exec(gaveUp)
+    assert.isNotNull(kept, gaveUp)
+    assert.match(fs.readFileSync(kept![1]!, "utf8"), /cray-1/)
+    fs.rmSync(path.dirname(kept![1]!), { recursive: true, force: true })
+    assert.match(await template(), /^cpus: 3$/m)
+
+    const cleared = await withEditor(["limavm", "edit", "vm1"], editor("clear.sh", `: > "$1"`))
+    assert.strictEqual(cleared.code, 1, cleared.stderr)
+    assert.include(messages(cleared.stderr), "template data was cleared, aborting edit")
+    const failing = await withEditor(["limavm", "edit", "vm1"], "false")
+    assert.strictEqual(failing.code, 1, failing.stderr)
+    assert.match(messages(failing.stderr).join("\n"), /the editor "false" exited with code 1/)
+    const missing = await withEditor(["limavm", "edit", "nope"], "true")
+    assert.strictEqual(missing.code, 1, missing.stderr)
+    assert.include(messages(missing.stderr), `LimaVM "nope" not found in any namespace`)
+    assert.match(await template(), /^cpus: 3$/m)
+  }, 180_000)
+
   it("delete goes through the finalizer: object, template copy, file ConfigMap, instance directory and name claim all gone", async () => {
     const d = await rdd(["limavm", "delete", "vm1", "--timeout=30s", "-o", "json"])
     assert.strictEqual(d.code, 0, d.stderr)

@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
-import { rddBin, runRdd, tempHome } from "../support/rdd.js"
+import { messages, rddBin, runRdd, tempHome } from "../support/rdd.js"
 import { useInstances } from "./lifecycle-support.js"
 
 const instance = useInstances(90_000)
@@ -17,7 +17,8 @@ describe("--controllers accepts the empty value: only the builtin controllers", 
     const create = await i.rdd(["svc", "create", ...flag])
     expect(create.code).toBe(0)
     const saved = JSON.parse(fs.readFileSync(path.join(i.dir, "args.json"), "utf8")) as Array<string>
-    expect(saved.slice(saved.indexOf("--controllers"))).toEqual(["--controllers", ""])
+    // then the level as klog -v, as the Go tool saves it (info: 0)
+    expect(saved.slice(saved.indexOf("--controllers"))).toEqual(["--controllers", "", "-v", "0"])
     expect((await i.rdd(["svc", "start"])).code).toBe(0)
     const crds = await i.rdd(["ctl", "get", "crd", "-o", "name"])
     expect(crds.code).toBe(0)
@@ -245,5 +246,145 @@ describe("developer mode (RDD_DEVELOPER_MODE, read as a Go boolean)", () => {
     const off = await i.rdd(["svc", "status"], { env: { RDD_DEVELOPER_MODE: "yes", RDD_LOG_LEVEL: "" } })
     expect(off.messages).not.toContain("developer mode is enabled")
     expect(off.messages).toHaveLength(3)
+  })
+
+  it("unset, it is on when the script sits in a source checkout (src/main.ts and .git beside its bin/), also through a symlink", async () => {
+    const { home, cleanup } = tempHome("rdd-devmode-")
+    try {
+      const checkout = path.join(home, "checkout")
+      fs.cpSync(path.dirname(rddBin), path.join(checkout, "bin"), { recursive: true })
+      const script = path.join(checkout, "bin", "rdd.mjs")
+      const env = { RDD_DEVELOPER_MODE: "", RDD_LOG_LEVEL: "", RDD_INSTANCE: "devmode" }
+      const status = (bin: string) => runRdd([bin, "svc", "status"], { home, env, bin: process.execPath })
+      const said = (r: { stderr: string }) => messages(r.stderr)
+      // a bare copy of the built files (as installed): not a checkout
+      expect(said(await status(script))).not.toContain("developer mode is enabled")
+      fs.mkdirSync(path.join(checkout, "src"))
+      fs.writeFileSync(path.join(checkout, "src", "main.ts"), "")
+      // sources without .git (a packed tarball carries them): still not
+      expect(said(await status(script))).not.toContain("developer mode is enabled")
+      fs.mkdirSync(path.join(checkout, ".git"))
+      const on = await status(script)
+      expect(said(on)).toContain("developer mode is enabled")
+      // and debug is its default level
+      expect(on.stderr).toMatch(/^time=\S+ level=debug msg=/m)
+      const link = path.join(home, "elsewhere", "rdd.mjs")
+      fs.mkdirSync(path.dirname(link))
+      fs.symlinkSync(script, link)
+      expect(said(await status(link))).toContain("developer mode is enabled")
+      // the variable still decides when it is set
+      const off = await runRdd([script, "svc", "status"], { home, env: { ...env, RDD_DEVELOPER_MODE: "0" }, bin: process.execPath })
+      expect(said(off)).not.toContain("developer mode is enabled")
+      const help = await runRdd([script, "--help"], { home, env: { ...env, RDD_LOG_LEVEL: "info" }, bin: process.execPath })
+      expect(help.stdout).toMatch(/^ {2}limavm \(alias lima\)/m)
+    } finally {
+      cleanup()
+    }
+  })
+
+  it("help lists the developer commands (ctl, limavm, yq) only in developer mode; hidden, they still run", async () => {
+    const { home, cleanup } = tempHome("rdd-devhelp-")
+    try {
+      const plain = await runRdd(["--help"], { home, env: { RDD_LOG_LEVEL: undefined } })
+      expect(plain.code).toBe(0)
+      expect(plain.stderr).toBe("")
+      expect(plain.stdout).not.toMatch(/^ {2,4}(ctl|limavm|lima|yq)\b/m)
+      expect(plain.stdout.replace(/\s+/g, " ")).toContain("Developer commands (ctl, limavm, yq) run but are not listed; RDD_DEVELOPER_MODE=1 lists them.")
+      expect(plain.stdout).toMatch(/^ {2}svc \(alias service\)/m)
+      expect(plain.stdout.split("\n").length).toBeLessThan(55)
+      const own = await runRdd(["limavm", "--help"], { home })
+      expect(own.code).toBe(0)
+      expect(own.stdout).toMatch(/^ {2}rdd limavm COMMAND/m)
+      const dev = await runRdd(["--help"], { home, env: { RDD_DEVELOPER_MODE: "1", RDD_LOG_LEVEL: "info" } })
+      expect(dev.stdout).toMatch(/^ {2}ctl +\S/m)
+      expect(dev.stdout).toMatch(/^ {2}limavm \(alias lima\) +\S/m)
+      expect(dev.stdout).toMatch(/^ {2}yq +\S/m)
+      expect(dev.stdout).not.toContain("Developer commands")
+    } finally {
+      cleanup()
+    }
+  })
+})
+
+describe("the log level reaches the daemon as klog -v (issue 14 item 4)", () => {
+  it("--log-level=debug svc create saves -v 2, and a later svc start that asks for no level logs at debug; a start's own level is for that run only", async () => {
+    const i = instance()
+    expect((await i.rdd(["--log-level=debug", "svc", "create"])).code).toBe(0)
+    const argsFile = path.join(i.dir, "args.json")
+    const saved = fs.readFileSync(argsFile, "utf8")
+    expect((JSON.parse(saved) as Array<string>).slice(-2)).toEqual(["-v", "2"])
+    // no --log-level, no RDD_LOG_LEVEL: the saved level applies
+    const start = await i.rdd(["svc", "start"], { env: { RDD_LOG_LEVEL: "" } })
+    expect(start.code, start.stderr).toBe(0)
+    const debugLine = `level=debug msg="instance \\"${i.name}\\": directory`
+    expect((await i.rdd(["svc", "log"])).stdout).toContain(debugLine)
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+    // an explicit level is passed for this run (after the saved one, so it wins) and not saved
+    const trace = await i.rdd(["--log-level=trace", "svc", "start"], { env: { RDD_LOG_LEVEL: "" } })
+    expect(trace.code, trace.stderr).toBe(0)
+    const [pid] = i.pids()
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "")
+    expect(argv.slice(-4)).toEqual(["-v", "2", "-v", "4"])
+    expect(fs.readFileSync(argsFile, "utf8")).toBe(saved)
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+    // an explicit info start: -v 0, the daemon's own default (info here), no debug lines
+    expect((await i.rdd(["svc", "start"])).code).toBe(0)
+    expect((await i.rdd(["svc", "log"])).stdout).not.toContain("level=debug")
+    expect((await i.rdd(["svc", "stop"])).code).toBe(0)
+  })
+})
+
+describe("rdd yq and the yq multicall name (issue 14 item 7)", () => {
+  it("eval by default, files and stdin, -n, -o json, -I, --version; errors are yq's Error line and exit 1", async () => {
+    const { home, cleanup } = tempHome("rdd-yq-")
+    try {
+      const file = path.join(home, "in.yaml")
+      fs.writeFileSync(file, "a:\n  b: [1, 2]\n  c: hello\nitems:\n  - {name: x, v: 1}\n  - {name: y, v: 2}\n")
+      const yq = (args: ReadonlyArray<string>, input?: string) => runRdd(["yq", ...args], { home, ...(input === undefined ? {} : { input }) })
+      const field = await yq([".a.c", file])
+      expect(field.code, field.stderr).toBe(0)
+      expect(field.stdout).toBe("hello\n")
+      expect(field.stderr).toBe("")
+      expect((await yq(["eval", `.items[] | select(.name == "y") | .v`, file])).stdout).toBe("2\n")
+      expect((await yq(["-o", "json", "-I", "0", ".a"], "a: {b: [1, 2]}\n")).stdout).toBe(`{"b":[1,2]}\n`)
+      expect((await yq(["-n", ".foo=42"])).stdout).toBe("foo: 42\n")
+      expect((await yq(["-I4", ".a.b = 3"], "a: {x: 1}\n")).stdout).toBe("a:\n    x: 1\n    b: 3\n")
+      expect((await yq([file])).stdout).toContain("items:\n  - name: x\n")
+      const version = await yq(["--version"])
+      expect(version.stdout).toBe("yq (https://github.com/mikefarah/yq/) version v4.53.2\n")
+      const bad = await yq([".a["], "a: 1\n")
+      expect(bad.code).toBe(1)
+      expect(bad.stdout).toBe("")
+      expect(bad.stderr).toMatch(/^Error: bad expression: /)
+      const invalid = await yq(["."], "a: [\n")
+      expect(invalid.code).toBe(1)
+      expect(invalid.stderr).toMatch(/^Error: bad file '-': /)
+      const missing = await yq([".", path.join(home, "nope.yaml")])
+      expect(missing.code).toBe(1)
+      expect(missing.stderr).toContain("no such file or directory")
+    } finally {
+      cleanup()
+    }
+  })
+
+  it("a link named yq (or yq.anything) is rdd yq, --version included; another name is rdd", async () => {
+    const { home, cleanup } = tempHome("rdd-yq-link-")
+    try {
+      for (const name of ["yq", "yq.rdd"]) {
+        const link = path.join(home, name)
+        fs.symlinkSync(rddBin, link)
+        const v = await runRdd([link, "--version"], { home, bin: process.execPath })
+        expect(v.stdout).toBe("yq (https://github.com/mikefarah/yq/) version v4.53.2\n")
+        const q = await runRdd([link, "-n", "-o", "json", ".a.b = \"x\""], { home, bin: process.execPath })
+        expect(q.code, q.stderr).toBe(0)
+        expect(JSON.parse(q.stdout)).toEqual({ a: { b: "x" } })
+      }
+      const other = path.join(home, "yqlike")
+      fs.symlinkSync(rddBin, other)
+      const v = await runRdd([other, "--version"], { home, bin: process.execPath })
+      expect(v.stdout).toMatch(/^v\d+\.\d+\.\d+ \(commit /)
+    } finally {
+      cleanup()
+    }
   })
 })

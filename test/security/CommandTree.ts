@@ -68,7 +68,9 @@ export const usageLine = (help: string): string =>
 
 /** Every command of `rdd`: the paths from the root help, the flags from each command's help. */
 export const discover = async (home: string): Promise<ReadonlyArray<CommandInfo>> => {
-  const r = await runRdd(["--help"], { home })
+  // developer mode lists the developer commands (ctl, limavm, yq) too
+  const env = { RDD_DEVELOPER_MODE: "true", RDD_LOG_LEVEL: "info" }
+  const r = await runRdd(["--help"], { home, env })
   if (r.code !== 0) throw new Error(`rdd --help exited ${r.code}: ${r.stderr}`)
   const text = stripAnsi(r.stdout)
   const section = /^Commands:\n((?: {2}.*\n)+)/m.exec(text)?.[1] ?? ""
@@ -84,7 +86,7 @@ export const discover = async (home: string): Promise<ReadonlyArray<CommandInfo>
       // a pass-through command hands --help to kubectl (and `ctl` would start a control plane
       // first): its usage is its name and kubectl's words
       if (PassThroughCommands.has(path[0]!)) return { path, flags: [], args: [{ name: "ARGS", optional: false, repeated: true }], usage: path.join(" "), isGroup }
-      const h = await runRdd([...path, "--help"], { home })
+      const h = await runRdd([...path, "--help"], { home, env })
       if (h.code !== 0) throw new Error(`rdd ${path.join(" ")} --help exited ${h.code}: ${h.stderr}`)
       return { ...parseUsage(usageLine(stripAnsi(h.stdout))), isGroup }
     }))

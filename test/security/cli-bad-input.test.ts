@@ -89,8 +89,11 @@ const invalidValues = (f: Flag): ReadonlyArray<string> => {
   return [] // free text: only a missing value is certainly wrong
 }
 
-/** `rdd kubectl` and `rdd ctl` hand everything after their name to kubectl: it is kubectl's to reject. */
-const passesThrough = (cmd: CommandInfo): boolean => cmd.path[0] === "kubectl" || cmd.path[0] === "ctl"
+/**
+ * `rdd kubectl` and `rdd ctl` hand everything after their name to kubectl: it is kubectl's to reject;
+ * `rdd yq`'s words are yq's, rejected as yq does (exit 1, its `Error:` line; test/unit/yq.test.ts).
+ */
+const passesThrough = (cmd: CommandInfo): boolean => cmd.path[0] === "kubectl" || cmd.path[0] === "ctl" || cmd.path[0] === "yq"
 const hasRepeatedArg = (cmd: CommandInfo): boolean => cmd.args.some((a) => a.repeated)
 
 const casesFor = (cmd: CommandInfo): ReadonlyArray<Case> => {

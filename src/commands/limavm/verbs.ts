@@ -65,6 +65,9 @@ export const create = Command.make(
     ),
     namespace: Options.text("namespace").pipe(Options.withAlias("n"), Options.withDefault("default"), Options.withDescription("Namespace of the LimaVM")),
     start: Options.boolean("start").pipe(Options.withDescription("Start the VM once created (and wait for it unless --wait=false)")),
+    dryRun: Options.boolean("dry-run").pipe(
+      Options.withDescription("Check the create with the API server (admission, template validation) without creating anything")
+    ),
     wait,
     timeout: timeout(Timeouts.LongWaitText, "How long to wait for the VM to be running (with --start)"),
     output: output(["text", "json"] as const, "text")
@@ -74,6 +77,6 @@ export const create = Command.make(
       "limavm create",
       o.output,
       Effect.flatMap(Deadline.start(o.timeout), (deadline) =>
-        LimaVmOps.create({ namespace: o.namespace, name: o.name, template: o.template, start: o.start, wait: o.wait, deadline }))
+        LimaVmOps.create({ namespace: o.namespace, name: o.name, template: o.template, start: o.start, wait: o.wait, dryRun: o.dryRun, deadline }))
     )
 ).pipe(Command.withDescription("Create a new LimaVM from a template ConfigMap or file"), Command.provide(KubeClientLive.layer))

@@ -12,6 +12,8 @@ import * as Option from "effect/Option"
 import * as ControllerSpec from "../../domain/ControllerSpec.js"
 import { restoreEmpty } from "./serveArgs.js"
 import { InstanceDir } from "../../services/InstanceDir.js"
+import { Invocation } from "../../services/Invocation.js"
+import * as Verbosity from "../../domain/Verbosity.js"
 import { reporting, type Result } from "../../services/Outcome.js"
 import type { Settings } from "../../services/ControlPlane.js"
 
@@ -55,6 +57,9 @@ export const settings = (o: { readonly controllers: Option.Option<string>; reado
   controllers: o.controllers,
   securePort: o.securePort
 })
+
+/** `-v` for this run only: when the command line asked for a level (the saved one applies otherwise). */
+export const sessionVerbosity = Invocation.pipe(Effect.map((inv) => Verbosity.session(inv)))
 
 /** Runs a lifecycle program, printing its outcome record on stdout with `--output json`. */
 export const runReporting = <E, R>(command: string, output: "text" | "json", self: Effect.Effect<Result, E, R>) =>

@@ -1,5 +1,5 @@
 /**
- * `rdd --instance <suffix> svc serve [--controllers=SPEC] [--secure-port=N]`: runs
+ * `rdd --instance <suffix> svc serve [--controllers=SPEC] [--secure-port=N] [-v N]`: runs
  * the daemon in the foreground (SPEC 2.7). Internal: `svc start` and autostart
  * spawn it detached. Repeated flags: the last occurrence wins (the spawner
  * appends session flags after the saved ones). The server, SQLite and TLS code
@@ -39,7 +39,22 @@ const securePort = Options.text("secure-port").pipe(
   })
 )
 
-export const serve = Command.make("serve", { controllers, securePort }, (o) =>
+/** klog's `-v` (also `--v`): the log level `svc create` saved or a start asked for (domain/Verbosity.ts). */
+const verbosity = Options.text("v").pipe(
+  Options.repeated,
+  Options.withDescription("klog verbosity: 2 logs at debug, 4 at trace; 0 keeps the default level"),
+  Options.mapEffect((values) => {
+    const raw = last(values)
+    if (raw === undefined) return Effect.succeed(undefined)
+    return /^[0-9]{1,3}$/.test(raw)
+      ? Effect.succeed(Number(raw))
+      : Effect.fail(ValidationError.invalidValue(HelpDoc.p(`invalid value ${JSON.stringify(raw)} for -v: expected a number`)))
+  })
+)
+
+// (parsed here so a bad value is a usage error; cli.ts sets the daemon's level from it
+// before any line is logged, see ServeArgs.verbosity)
+export const serve = Command.make("serve", { controllers, securePort, verbosity }, (o) =>
   Effect.flatMap(
     Effect.promise(() => import("../../controlplane/serve.js")),
     (daemon) => daemon.serve({ controllers: o.controllers, securePort: o.securePort })

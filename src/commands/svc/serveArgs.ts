@@ -6,7 +6,7 @@
  * next flag for it), so the empty value travels as `EmptyValue` and the option
  * turns it back into "" (`restoreEmpty`).
  *
- * `svc serve` takes repeated `--controllers` / `--secure-port` (the spawner appends
+ * `svc serve` takes repeated `--controllers` / `--secure-port` / `-v` (the spawner appends
  * session flags after the saved ones; the last occurrence wins). @effect/cli's
  * repeated options only accept the `--flag value` form, so for `svc serve` the
  * `--flag=value` form is split before parsing.
@@ -56,9 +56,27 @@ export const normalize = (argv: ReadonlyArray<string>): ReadonlyArray<string> =>
   const args = markEmpty(argv)
   if (!isServe(args)) return args
   return args.flatMap((a) => {
+    // klog spells its verbosity -v, --v, -v=N and --v=N
+    if (a === "--v") return ["-v"]
     const eq = a.indexOf("=")
     if (eq < 0) return [a]
     const flag = a.slice(0, eq)
+    if (flag === "-v" || flag === "--v") return ["-v", a.slice(eq + 1)]
     return repeatedFlags.includes(flag) ? [flag, a.slice(eq + 1)] : [a]
   })
+}
+
+/**
+ * `svc serve`'s klog `-v` (the last one wins; domain/Verbosity.ts), read before
+ * @effect/cli parses so that the daemon's logger has its level from the first line.
+ */
+export const verbosity = (argv: ReadonlyArray<string>): number | undefined => {
+  const args = normalize(argv)
+  if (!isServe(args)) return undefined
+  let found: number | undefined
+  args.forEach((a, i) => {
+    const next = args[i + 1]
+    if (a === "-v" && next !== undefined && /^[0-9]{1,3}$/.test(next)) found = Number(next)
+  })
+  return found
 }

@@ -7,7 +7,7 @@ import * as Timeouts from "../../domain/Timeouts.js"
 import * as KubeClientLive from "../../layers/KubeClientLive.js"
 import * as ControlPlane from "../../services/ControlPlane.js"
 import { output, timeout, wait } from "../options.js"
-import { controllers, runReporting, securePort, settings } from "./lifecycle.js"
+import { controllers, runReporting, securePort, sessionVerbosity, settings } from "./lifecycle.js"
 
 export const start = Command.make(
   "start",
@@ -23,7 +23,8 @@ export const start = Command.make(
       "svc start",
       o.output,
       Effect.flatMap(Deadline.start(o.wait ? o.timeout : Duration.decode(Timeouts.StartWait)), (deadline) =>
-        ControlPlane.start({ wait: o.wait, deadline, settings: settings(o) }))
+        Effect.flatMap(sessionVerbosity, (verbosity) =>
+          ControlPlane.start({ wait: o.wait, deadline, settings: { ...settings(o), ...verbosity } })))
     )
 ).pipe(
   Command.withDescription("Start the control plane (creating it if needed) and wait until it is ready"),

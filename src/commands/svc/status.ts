@@ -1,7 +1,6 @@
 /** `rdd svc status [-o text|json]` (SPEC 2.5): three forced info lines, always exit 0. */
 import * as Command from "@effect/cli/Command"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -9,6 +8,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as DeveloperMode from "../../domain/DeveloperMode.js"
+import { Invocation } from "../../services/Invocation.js"
 import * as Instance from "../../domain/Instance.js"
 import { findDaemon } from "../../services/Daemon.js"
 import { InstanceDir } from "../../services/InstanceDir.js"
@@ -53,12 +53,12 @@ export const status = Command.make("status", { output: output(["text", "json"] a
     }
     // forced: these lines show at any --log-level, as the Go tool's do (the judgement
     // behind them shows at debug)
-    const developer = yield* Config.string(DeveloperMode.Variable).pipe(Config.option, Effect.orElseSucceed(() => Option.none<string>()))
+    const { developerMode } = yield* Invocation
     yield* Effect.all([
       Effect.logInfo(`${name} control plane has been created: ${created}`),
       Effect.logInfo(`${name} control plane has been started: ${Option.isSome(daemon)}`),
       Effect.logInfo(`${name} control plane PID is: ${pid}`),
-      DeveloperMode.fromValue(Option.getOrUndefined(developer)) ? Effect.logInfo(DeveloperMode.EnabledMessage) : Effect.void
+      developerMode ? Effect.logInfo(DeveloperMode.EnabledMessage) : Effect.void
     ]).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
   })).pipe(
     Command.withDescription("Show whether the control plane is created and running")
