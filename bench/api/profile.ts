@@ -11,14 +11,16 @@
  *   npx tsx bench/api/profile.ts watch [events]    creates with 100 watchers open
  *   npx tsx bench/api/profile.ts summary <file.cpuprofile> [top]
  *
- * The profile stays in bench/results/profiles/ (git-ignored).
+ * The profile stays in bench/results/profiles/ (git-ignored). With RDD_PROFILE=0
+ * the daemon runs without the profiler and only its CPU time per request
+ * (/proc/<pid>/stat) is printed: the before/after figure of a change.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect } from "effect"
 import * as esbuild from "esbuild"
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import * as path from "node:path"
-import { repoRoot, tempHome, uniqueSuffix } from "../Proc.js"
+import { cpuMs, repoRoot, tempHome, uniqueSuffix } from "../Proc.js"
 import { nowMs } from "./Client.js"
 import { startDaemon } from "./Daemon.js"
 import { cmPath, configMap, ensureNamespace, sequential, watchDelivery } from "./kernels.js"
@@ -127,6 +129,9 @@ const profileBuild = Effect.promise(async () => {
     return dir
   })
 
+/** RDD_PROFILE=0: no profiler, only the daemon's CPU per request (before/after comparisons) */
+const profiled = process.env["RDD_PROFILE"] !== "0"
+
 const load = (kind: string, count: number) =>
   Effect.scoped(Effect.gen(function*() {
     const build = yield* profileBuild
@@ -135,7 +140,7 @@ const load = (kind: string, count: number) =>
     const before = new Set(readdirSync(out))
     const home = yield* tempHome("rdd-bench-profile-")
     yield* Effect.scoped(Effect.gen(function*() {
-      const daemon = yield* startDaemon({ home, suffix: uniqueSuffix("prof"), bin: path.join(build, "rdd.mjs"), nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${out}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`] })
+      const daemon = yield* startDaemon({ home, suffix: uniqueSuffix("prof"), bin: path.join(build, "rdd.mjs"), nodeArgs: profiled ? ["--cpu-prof", `--cpu-prof-dir=${out}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`] : [] })
       const c = daemon.client
       const run = <A>(f: () => Promise<A>) => Effect.promise(f)
       yield* run(() => ensureNamespace(c, "p"))
@@ -143,6 +148,7 @@ const load = (kind: string, count: number) =>
       yield* run(() => sequential(1_000, (i) => c.request("POST", cmPath("p"), configMap("p", `warm-${i}`)), "warm-up", [201]))
       yield* run(() => sequential(1_000, (i) => c.request("GET", cmPath("p", `warm-${i}`)), "warm-up", [200]))
       const t0 = nowMs()
+      const cpu0 = cpuMs(daemon.pid)
       if (kind === "create") yield* run(() => sequential(count, (i) => c.request("POST", cmPath("p"), configMap("p", `cm-${i}`)), "create", [201]))
       else if (kind === "get") yield* run(() => sequential(count, (i) => c.request("GET", cmPath("p", `warm-${i % 1_000}`)), "get", [200]))
       else if (kind === "watch") {
@@ -151,8 +157,9 @@ const load = (kind: string, count: number) =>
         const sorted = [...d.latencies].sort((a, b) => a - b)
         process.stderr.write(`watch p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)} ms, p99 ${sorted[Math.floor(sorted.length * 0.99)]?.toFixed(2)} ms\n`)
       } else throw new Error(`unknown load ${kind}`)
-      process.stderr.write(`${kind}: ${count} in ${(nowMs() - t0).toFixed(0)} ms (${((count * 1000) / (nowMs() - t0)).toFixed(0)}/s, profiler on)\n`)
+      process.stderr.write(`${kind}: ${count} in ${(nowMs() - t0).toFixed(0)} ms (${((count * 1000) / (nowMs() - t0)).toFixed(0)}/s, profiler ${profiled ? "on" : "off"}), daemon CPU ${((cpuMs(daemon.pid) - cpu0) * 1000 / count).toFixed(0)} µs per request\n`)
     }))
+    if (!profiled) return
     const made = readdirSync(out).filter((f) => !before.has(f) && f.endsWith(".cpuprofile"))
     if (made.length === 0) throw new Error("the daemon wrote no profile")
     for (const f of made) process.stdout.write(`${path.join(out, f)}\n${summarise(path.join(out, f))}\n`)

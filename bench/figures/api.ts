@@ -15,13 +15,13 @@
  */
 import { Effect, Either } from "effect"
 import { type Figure, measured, unavailable } from "../Figure.js"
-import { findServingTls, startBareServer, startFloorServer } from "../api/BareServer.js"
+import { type BareServer, findServingTls, startBareServer, startFloorServer } from "../api/BareServer.js"
 import { type Client, makeClient, nowMs } from "../api/Client.js"
 import { type Daemon, dbSize, mb, serveAvailable, settledRss, startDaemon } from "../api/Daemon.js"
 import { cmPath, configMap, ensureNamespace, populate, sequential, watchDelivery } from "../api/kernels.js"
 import { openSqliteBaseline, storeSynchronous } from "../api/sqliteBaseline.js"
-import { tempHome, uniqueSuffix } from "../Proc.js"
-import { median, pairedRatio, perSecond, slope, summarize } from "../stats.js"
+import { cpuMs, tempHome, uniqueSuffix } from "../Proc.js"
+import { median, pairedRatio, perSecond, round, slope, summarize } from "../stats.js"
 
 export interface ApiOptions {
   readonly rounds: number
@@ -59,25 +59,35 @@ interface ThroughputResult {
   readonly bareGets: ReadonlyArray<number>
   readonly floorCreates: ReadonlyArray<number>
   readonly floorGets: ReadonlyArray<number>
+  /** CPU ms used by each server over all its timed loops: [daemon, floor] per kind */
+  readonly cpu: { creates: [number, number]; gets: [number, number] }
   readonly createLatencies: Array<number>
   readonly getLatencies: Array<number>
   readonly synchronous: string
 }
 
 /** Creates and gets against their baselines, interleaved per round. */
-const throughput = (daemon: Daemon, bare: Client | undefined, floor: Client | undefined, options: ApiOptions) =>
+const throughput = (daemon: Daemon, bare: Client | undefined, floor: BareServer | undefined, options: ApiOptions) =>
   Effect.gen(function*() {
     const sqlite = openSqliteBaseline(daemon.home)
     yield* Effect.addFinalizer(() => Effect.sync(() => sqlite.close()))
     const body = JSON.stringify(configMap("bench", "cm-00000000"))
     const c = daemon.client
-    const r: ThroughputResult = { creates: [], sqlite: [], bareCreates: [], gets: [], bareGets: [], floorCreates: [], floorGets: [], createLatencies: [], getLatencies: [], synchronous: sqlite.synchronous }
+    const r: ThroughputResult = { creates: [], sqlite: [], bareCreates: [], gets: [], bareGets: [], floorCreates: [], floorGets: [], cpu: { creates: [0, 0], gets: [0, 0] }, createLatencies: [], getLatencies: [], synchronous: sqlite.synchronous }
     const push = (xs: ReadonlyArray<number>, x: number) => (xs as Array<number>).push(x)
     let created = 0
+    /** runs a timed loop and adds the CPU time `pid` used meanwhile to `into[side]` */
+    const cpu = <A, E>(pid: number, into: [number, number], side: 0 | 1, loop: Effect.Effect<A, E>) =>
+      Effect.gen(function*() {
+        const before = cpuMs(pid)
+        const a = yield* loop
+        into[side] += cpuMs(pid) - before
+        return a
+      })
     for (let round = 0; round < options.rounds; round++) {
       const first = created
       const daemonCreates = () =>
-        run(() => sequential(options.batch, (i) => c.request("POST", cmPath("bench"), configMap("bench", `cm-${first + i}`)), "create", [201]))
+        cpu(daemon.pid, r.cpu.creates, 0, run(() => sequential(options.batch, (i) => c.request("POST", cmPath("bench"), configMap("bench", `cm-${first + i}`)), "create", [201])))
           .pipe(Effect.tap((t) => Effect.sync(() => {
             push(r.creates, perSecond(options.batch, t.ms))
             r.createLatencies.push(...t.latencies)
@@ -91,12 +101,12 @@ const throughput = (daemon: Daemon, bare: Client | undefined, floor: Client | un
           }
           // the same requests as the daemon's (names included), so both sides send the same bytes
           if (floor !== undefined) {
-            const t = yield* run(() => sequential(options.batch, (i) => floor.request("POST", cmPath("bench"), configMap("bench", `cm-${first + i}`)), "floor create", [201]))
+            const t = yield* cpu(floor.pid, r.cpu.creates, 1, run(() => sequential(options.batch, (i) => floor.client.request("POST", cmPath("bench"), configMap("bench", `cm-${first + i}`)), "floor create", [201])))
             push(r.floorCreates, perSecond(options.batch, t.ms))
           }
         })
       const daemonGets = () =>
-        run(() => sequential(options.batch, (i) => c.request("GET", cmPath("bench", `cm-${(first + i * 7919) % (first + options.batch)}`)), "get", [200]))
+        cpu(daemon.pid, r.cpu.gets, 0, run(() => sequential(options.batch, (i) => c.request("GET", cmPath("bench", `cm-${(first + i * 7919) % (first + options.batch)}`)), "get", [200])))
           .pipe(Effect.tap((t) => Effect.sync(() => {
             push(r.gets, perSecond(options.batch, t.ms))
             r.getLatencies.push(...t.latencies)
@@ -108,9 +118,9 @@ const throughput = (daemon: Daemon, bare: Client | undefined, floor: Client | un
             push(r.bareGets, perSecond(options.batch, t.ms))
           }
           if (floor !== undefined) {
-            const t = yield* run(() =>
-              sequential(options.batch, (i) => floor.request("GET", cmPath("bench", `cm-${(first + i * 7919) % (first + options.batch)}`)), "floor get", [200])
-            )
+            const t = yield* cpu(floor.pid, r.cpu.gets, 1, run(() =>
+              sequential(options.batch, (i) => floor.client.request("GET", cmPath("bench", `cm-${(first + i * 7919) % (first + options.batch)}`)), "floor get", [200])
+            ))
             push(r.floorGets, perSecond(options.batch, t.ms))
           }
         })
@@ -165,12 +175,12 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
     const bareNote = Either.isLeft(tls) ? ` (bare https baseline unavailable: ${tls.left})` : ""
     const synchronous = storeSynchronous()
     const floor = Either.isRight(tls)
-      ? yield* startFloorServer(daemon.endpoint, tls.right, `${home}/floor.sqlite3`, synchronous).pipe(Effect.map((b) => b.client))
+      ? yield* startFloorServer(daemon.endpoint, tls.right, `${home}/floor.sqlite3`, synchronous)
       : undefined
     if (floor !== undefined) {
       // the daemon's warm-up, on the floor: the same count of creates and gets
-      yield* run(() => sequential(Warm, (i) => floor.request("POST", cmPath("bench-churn"), configMap("bench-churn", `warm-${i}`)), "floor warm-up create", [201]))
-      yield* run(() => sequential(Warm, (i) => floor.request("GET", cmPath("bench-churn", `warm-${i}`)), "floor warm-up get", [200]))
+      yield* run(() => sequential(Warm, (i) => floor.client.request("POST", cmPath("bench-churn"), configMap("bench-churn", `warm-${i}`)), "floor warm-up create", [201]))
+      yield* run(() => sequential(Warm, (i) => floor.client.request("GET", cmPath("bench-churn", `warm-${i}`)), "floor warm-up get", [200]))
     }
 
     // Creates and gets.
@@ -207,7 +217,8 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
         baseline: { name: "floor: https + insert", value: median(t.floorCreates) },
         ratio: pairedRatio(t.creates, t.floorCreates),
         samples: summarize(t.floorCreates),
-        note: `${options.rounds} rounds × ${options.batch} creates; ${floorNote}`
+        note: `${options.rounds} rounds × ${options.batch} creates; ${floorNote}`,
+        detail: cpuDetail(t.cpu.creates, options.rounds * options.batch)
       }))
       figures.push(measured({
         ...Specs.getsFloor,
@@ -215,7 +226,8 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
         baseline: { name: "floor: https + select", value: median(t.floorGets) },
         ratio: pairedRatio(t.gets, t.floorGets),
         samples: summarize(t.floorGets),
-        note: `${options.rounds} rounds × ${options.batch} gets; ${floorNote}`
+        note: `${options.rounds} rounds × ${options.batch} gets; ${floorNote}`,
+        detail: cpuDetail(t.cpu.gets, options.rounds * options.batch)
       }))
     }
 
@@ -231,6 +243,17 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
     figures.push(yield* churnFigure(daemon, options))
     return figures
   }))
+
+/**
+ * Server CPU per request, daemon and floor (/proc/<pid>/stat, 10 ms ticks over
+ * all rounds): on a loaded machine wall-time rates swing with the neighbours,
+ * CPU per request much less, so floor ÷ daemon CPU is the steadier fraction.
+ */
+const cpuDetail = ([daemonMs, floorMs]: [number, number], requests: number) => ({
+  daemonCpuUsPerRequest: round((daemonMs * 1000) / requests),
+  floorCpuUsPerRequest: round((floorMs * 1000) / requests),
+  floorShareOfDaemonCpu: daemonMs > 0 ? round(floorMs / daemonMs) : null
+})
 
 /** p99 delivery latency with `options.watchers` watches open (kernels.watchDelivery). */
 const watchFigure = (daemon: Daemon, options: ApiOptions) =>
