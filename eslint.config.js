@@ -17,7 +17,7 @@ const srcBarrels = [
 const restrictImports = (patterns, paths = srcBarrels) => ["error", { paths, patterns }]
 
 export default tseslint.config(
-  { ignores: ["bin/**", "node_modules/**", "dist/**", ".cache/**"] },
+  { ignores: ["bin/**", "node_modules/**", "dist/**", ".cache/**", "bench/results/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

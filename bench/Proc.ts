@@ -107,6 +107,24 @@ export const rssBytes = (pid: number): number | undefined => {
   }
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in ms, from
+ * /proc/<pid>/stat (clock ticks, 10 ms each). Unlike wall time it hardly
+ * depends on what else the machine runs, so per-request CPU of two servers is
+ * a ratio that survives a loaded machine.
+ */
+export const cpuMs = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    // the fields after the command name, which is in parentheses and may contain spaces
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ClockTicks
+  } catch {
+    return Number.NaN
+  }
+}
+const ClockTicks = 100
+
 const tracked = new Set<number>()
 
 /** Remembers a pid the bench is responsible for until `stopPid` confirms it is gone. */

@@ -1,6 +1,6 @@
 /**
- * Starts the request-overhead baseline (bare-server.ts) as its own process
- * with the daemon's TLS material, waits for the port it prints, and stops it
+ * Starts the request-overhead baseline (bare-server.ts) and the API's floor
+ * (floor-server.ts), each as its own process with the daemon's TLS material, waits for the port it prints, and stops it
  * by pid when the scope closes. Its client shares the daemon's CA, token and
  * keep-alive settings, so both sides of a ratio pay the same client costs.
  */
@@ -26,13 +26,43 @@ export const startBareServer = (
   tls: TlsFiles,
   fixedBytes: number
 ): Effect.Effect<BareServer, Error, Scope.Scope> =>
+  startTlsServer("bare https server", "bare-server.ts", daemon, {
+    BARE_KEY: tls.key,
+    BARE_CERT: tls.cert,
+    BARE_FIXED_BYTES: String(fixedBytes)
+  })
+
+/**
+ * Starts the API's floor (floor-server.ts): the same TLS material, a SQLite
+ * file `db` with the store's `synchronous` mode, the same client settings.
+ */
+export const startFloorServer = (
+  daemon: Endpoint,
+  tls: TlsFiles,
+  db: string,
+  synchronous: string
+): Effect.Effect<BareServer, Error, Scope.Scope> =>
+  startTlsServer("floor server", "floor-server.ts", daemon, {
+    FLOOR_KEY: tls.key,
+    FLOOR_CERT: tls.cert,
+    FLOOR_DB: db,
+    FLOOR_SYNCHRONOUS: synchronous
+  })
+
+/** Spawns one of the bench's HTTPS servers, waits for the port it prints and gives a client like the daemon's. */
+const startTlsServer = (
+  what: string,
+  script: string,
+  daemon: Endpoint,
+  env: Readonly<Record<string, string>>
+): Effect.Effect<BareServer, Error, Scope.Scope> =>
   Effect.gen(function*() {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bench", "api", "bare-server.ts")], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bench", "api", script)], {
       cwd: repoRoot,
-      env: { ...process.env, BARE_KEY: tls.key, BARE_CERT: tls.cert, BARE_FIXED_BYTES: String(fixedBytes) },
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
-    if (child.pid === undefined) return yield* Effect.fail(new Error("could not spawn the bare https server"))
+    if (child.pid === undefined) return yield* Effect.fail(new Error(`could not spawn the ${what}`))
     yield* ownPid(child.pid, 5_000)
     const port = yield* Effect.async<number, Error>((resume) => {
       let out = ""
@@ -43,8 +73,8 @@ export const startBareServer = (
         if (nl >= 0) resume(Effect.succeed((JSON.parse(out.slice(0, nl)) as { port: number }).port))
       })
       child.stderr.on("data", (d: Buffer) => (err += d.toString()))
-      child.once("exit", (code) => resume(Effect.fail(new Error(`the bare https server exited (${code}): ${err.trim().slice(-300)}`))))
-    }).pipe(Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error("the bare https server did not listen within 30 s") }))
+      child.once("exit", (code) => resume(Effect.fail(new Error(`the ${what} exited (${code}): ${err.trim().slice(-300)}`))))
+    }).pipe(Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error(`the ${what} did not listen within 30 s`) }))
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => makeClient({ ...daemon, port })),
       (c) => Effect.sync(() => c.close())

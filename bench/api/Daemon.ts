@@ -67,6 +67,10 @@ export interface StartOptions {
   readonly suffix: string
   readonly args?: ReadonlyArray<string>
   readonly readyWithinMs?: number
+  /** flags for node before the bundle, e.g. --cpu-prof (bench/api/profile.ts) */
+  readonly nodeArgs?: ReadonlyArray<string>
+  /** the CLI to run instead of the bench's snapshot of bin/rdd.mjs */
+  readonly bin?: string
 }
 
 /** Spawns the daemon and waits for readiness; the scope stops it by pid (SIGINT, then SIGKILL). */
@@ -79,7 +83,7 @@ export const startDaemon = (options: StartOptions): Effect.Effect<Daemon, Error,
     const pid = yield* Effect.sync(() => {
       const fd = openSync(logFile, "a")
       try {
-        const child = spawn(process.execPath, [rddBin, "--instance", options.suffix, "svc", "serve", ...(options.args ?? [])], {
+        const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.bin ?? rddBin, "--instance", options.suffix, "svc", "serve", ...(options.args ?? [])], {
           env: rddEnv(options.home),
           stdio: ["ignore", fd, fd],
           // its own process group, as `svc start` does: a Ctrl-C on the bench reaches only the
