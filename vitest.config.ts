@@ -3,7 +3,7 @@ import LongestFirstSequencer from "./test/support/sequencer.js"
 
 /** End-to-end files that boot QEMU guests (minutes each): `npm run test:guests`. */
 const guests = [
-  "test/e2e/app-engine.test.ts",
+  "test/e2e/app-*.test.ts",
   "test/e2e/limavm*.test.ts",
   "test/e2e/qemu-driver.test.ts",
   "test/e2e/tiny-ssh-guest.test.ts"
