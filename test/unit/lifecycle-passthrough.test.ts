@@ -2,6 +2,7 @@
 import { Exit } from "effect"
 import { describe, expect, it } from "vitest"
 import { passThroughArgv } from "../../src/cli.js"
+import { commandLine } from "../../src/Multicall.js"
 import { ChildExit } from "../../src/domain/Errors.js"
 import { exitCodeFor, exitCodeOf } from "../../src/domain/ExitCode.js"
 
@@ -18,7 +19,7 @@ describe("passThroughArgv", () => {
     [argv("/usr/local/bin/kubectl", "get", "pods", "--all-namespaces"), ["kubectl", "--", "get", "pods", "--all-namespaces"]],
     [argv("/usr/local/bin/kubectl.exe", "version"), ["kubectl", "--", "version"]],
     [argv("/usr/local/bin/kubectllike", "version"), ["version"]]
-  ])("%j → %j", (input, expected) => expect(passThroughArgv(input)).toEqual(expected))
+  ])("%j → %j", (input, expected) => expect(passThroughArgv(commandLine(input))).toEqual(expected))
 })
 
 describe("a pass-through child's exit code", () => {
