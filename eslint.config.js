@@ -36,5 +36,20 @@ export default tseslint.config(
   { files: ["src/main.ts", "scripts/**", "test/**", "bench/**"], rules: { "no-restricted-syntax": "off" } },
   { files: ["src/**"], rules: { "no-restricted-imports": restrictImports([]) } },
   { files: ["src/domain/**"], rules: { "no-restricted-imports": restrictImports(["node:*", "../services/*", "../layers/*", "../commands/*", "../controlplane/*"]) } },
-  { files: ["src/commands/**"], rules: { "no-restricted-imports": restrictImports(["node:*"]) } }
+  // Which implementation runs is decided by the wiring (src/layers/CliLive.ts, DaemonLive.ts):
+  // commands ask for services and never pick one themselves.
+  { files: ["src/commands/**"], rules: { "no-restricted-imports": restrictImports(["node:*", "**/layers/**", "**/controlplane/**"]) } },
+  // The environment is configuration: read once by the wiring (src/layers/DaemonConfig.ts).
+  {
+    files: ["src/commands/**", "src/services/**", "src/controlplane/**"],
+    rules: {
+      "no-restricted-syntax": ["error", {
+        selector: "CallExpression[callee.object.name='process'][callee.property.name='exit']",
+        message: "Only src/main.ts decides the exit code (SPEC 1.1)."
+      }, {
+        selector: "MemberExpression[object.name='process'][property.name='env']",
+        message: "Read the environment in the wiring's configuration (src/layers/DaemonConfig.ts) or take it from a service."
+      }]
+    }
+  }
 )

@@ -3,40 +3,32 @@
  * the exit code. `runMain`'s teardown is the only place that ends the process,
  * with the code from `exitCodeOf`.
  */
-import * as CliConfig from "@effect/cli/CliConfig"
 import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Command from "@effect/cli/Command"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as nodePath from "node:path"
+import * as CommandLine from "./domain/CommandLine.js"
 import * as DeveloperMode from "./domain/DeveloperMode.js"
-import { Invocation } from "./services/Invocation.js"
 import { Failure, UsageError } from "./domain/Errors.js"
 import { classify, exitCodeOf } from "./domain/ExitCode.js"
 import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Verbosity from "./domain/Verbosity.js"
 import * as Version from "./domain/Version.js"
-import { commandWords, lifecycleVerb, root } from "./commands/root.js"
+import { commandWords, root } from "./commands/root.js"
 import * as Usage from "./commands/usage.js"
 import * as Help from "./commands/help.js"
 import * as ServeArgs from "./commands/svc/serveArgs.js"
-import * as Logging from "./layers/Logging.js"
+import * as CliLive from "./layers/CliLive.js"
 import { recordOf } from "./services/Outcome.js"
-import * as NodeInstanceDir from "./layers/NodeInstanceDir.js"
 import { InstanceDir } from "./services/InstanceDir.js"
-import * as NodeProcessManager from "./layers/NodeProcessManager.js"
 
 /** @effect/cli prints usage errors itself; rdd prints its own single line instead. */
 const muteConsoleErrors = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -52,7 +44,7 @@ const toUsageError = (tree: { readonly descriptor: unknown }, rest: ReadonlyArra
  * on exit, success or failure), so a script that parses stdout gets exit 2 in it.
  */
 const refuseUsage = (rest: ReadonlyArray<string>, instance: string, startedAt: number) => {
-  const verb = lifecycleVerb(commandWords(rest))
+  const verb = CommandLine.lifecycleVerb(commandWords(rest))
   const json = verb !== undefined && Usage.wantsJson(rest)
   return (e: UsageError): Effect.Effect<never, UsageError> =>
     json
@@ -77,22 +69,26 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
     }
   })
 
+/** A global flag whose value is the next word (`--instance x`). */
+const takesValue = (token: string): boolean => {
+  const f = CommandLine.globalFlagOf(token)
+  return f !== undefined && f.value === undefined
+}
+
 /**
- * Multicall: invoked through a symlink named `kubectl` or `yq` (basename cut at the
- * first dot), rdd runs `rdd kubectl ...` / `rdd yq ...`. Pass-through commands get a `--` after their
- * name, so @effect/cli hands every later word to them untouched.
+ * Pass-through commands get a `--` after their name, so @effect/cli hands every
+ * later word to them untouched. `args` are the words after `rdd` (main.ts has
+ * already turned a `kubectl` multicall into `kubectl ...`).
  */
-export const passThroughArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const invokedAs = (argv[1] ?? "").split("/").pop()?.split(".")[0]
-  const args = invokedAs === "kubectl" || invokedAs === "yq" ? [invokedAs, ...argv.slice(2)] : argv.slice(2)
+export const passThroughArgv = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const at = args.findIndex((a) => !a.startsWith("-"))
   let skip = at
   // the first non-flag word may be the value of a global flag (`--instance x ctl ...`)
-  while (skip > 0 && /^--(instance|log[-_]level|log[-_]format)$/.test(args[skip - 1]!)) {
+  while (skip > 0 && takesValue(args[skip - 1]!)) {
     const next = args.slice(skip + 1).findIndex((a) => !a.startsWith("-"))
     skip = next < 0 ? -1 : skip + 1 + next
   }
-  if (skip < 0 || !GlobalArgs.PassThroughCommands.has(args[skip]!)) return args
+  if (skip < 0 || !CommandLine.PassThroughCommands.has(args[skip]!)) return args
   // `run` sees its words as typed, a leading `--` included (it drops it itself: `rdd run -- --help`)
   if (args[skip + 1] === "--" && args[skip] !== "run") return args
   return [...args.slice(0, skip + 1), "--", ...args.slice(skip + 1)]
@@ -130,9 +126,10 @@ const inCheckout = (script: string | undefined) => (): boolean => {
   }
 }
 
-export const run = (argv: ReadonlyArray<string>): void => {
+/** Runs the command line `args` (the words after `rdd`); the process ends with its exit code. */
+export const run = (args: ReadonlyArray<string>): void => {
   const startedAt = Date.now()
-  const parsed = GlobalArgs.parse(passThroughArgv(argv), process.env, inCheckout(argv[1]))
+  const parsed = GlobalArgs.parse(passThroughArgv(args), process.env, inCheckout(process.argv[1]))
   // NO_COLOR (any non-empty value, no-color.org) asks for the plain lines a pipe gets
   const isTTY = process.stderr.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""
   if (Either.isLeft(parsed)) {
@@ -141,30 +138,24 @@ export const run = (argv: ReadonlyArray<string>): void => {
     process.exitCode = 2
     return
   }
-  const args = ServeArgs.settingsFlagsAfterCommand(parsed.right.rest)
+  const words = ServeArgs.settingsFlagsAfterCommand(parsed.right.rest)
   // the daemon logs at the level its saved or session `-v` asks for (0: its own default)
-  const v = ServeArgs.verbosity(args)
+  const v = ServeArgs.verbosity(words)
   const daemonLevel = v === undefined ? undefined : Verbosity.levelOf(v)
-  const g = { ...parsed.right, rest: args, logLevel: daemonLevel ?? parsed.right.logLevel }
+  const g = { ...parsed.right, rest: words, logLevel: daemonLevel ?? parsed.right.logLevel }
   // `--version[=VALUE]` is the root's own flag: it answers at once, whatever follows (as in the Go tool)
   const versionText = g.rest[0] === undefined ? undefined : Version.forFlag(g.rest[0], { nodeVersion: process.version, platform: process.platform, arch: process.arch })
   if (versionText !== undefined) {
     process.stdout.write(`${versionText}\n`)
     return
   }
-  const platform = process.platform === "darwin" ? "darwin" : "linux"
-  // What @effect/cli needs (FileSystem, Path, Terminal) and no more: NodeContext
-  // would also build a command executor and worker support at every start.
-  const base = Layer.mergeAll(
-    NodeFileSystem.layer,
-    NodePath.layer,
-    NodeTerminal.layer,
-    Logging.layer({ level: g.logLevel, format: g.logFormat, isTTY }),
-    NodeInstanceDir.layer(g.instance, { home: os.homedir(), platform, logRoot: process.env["RDD_LOG_ROOT"] }),
-    NodeProcessManager.layer,
-    CliConfig.layer({ showBuiltIns: false }),
-    Layer.succeed(Invocation, { logLevel: g.logLevel, logLevelExplicit: g.logLevelExplicit, developerMode: g.developerMode })
-  )
+  const live = CliLive.layer({
+    instance: g.instance,
+    logLevel: g.logLevel,
+    logFormat: g.logFormat,
+    isTTY,
+    invocation: { logLevel: g.logLevel, logLevelExplicit: g.logLevelExplicit, developerMode: g.developerMode }
+  })
   // `rdd set --help` lists the properties of the installed App CRD: read before the tree is built
   const setHelp = g.rest[0] === "set"
     ? Effect.flatMap(Effect.promise(() => import("./commands/set.js")), (m) =>
@@ -188,7 +179,7 @@ export const run = (argv: ReadonlyArray<string>): void => {
     })).pipe(
     Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
     Effect.tapErrorCause(report),
-    Effect.provide(base)
+    Effect.provide(live)
   )
   // A failure is reported once, by `report`. The main fiber ends with the program's
   // Exit as its value rather than failing, or Effect would log "Fiber terminated with

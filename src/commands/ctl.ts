@@ -5,10 +5,7 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Deadline from "../domain/Deadline.js"
-import * as KubeClientLive from "../layers/KubeClientLive.js"
-import * as NodeKubectl from "../layers/NodeKubectl.js"
 import { ensureRunning } from "../services/Autostart.js"
 import { InstanceDir } from "../services/InstanceDir.js"
 import { Kubectl } from "../services/Kubectl.js"
@@ -25,6 +22,5 @@ export const ctl = Command.make("ctl", { args: passThroughArgs }, ({ args }) =>
     yield* ensureRunning(yield* Deadline.forever)
     yield* runKubectl(args, { KUBECONFIG: dir.paths.config })
   })).pipe(
-    Command.withDescription("Run kubectl against this instance's control plane, starting it if needed"),
-    Command.provide(Layer.merge(KubeClientLive.layer, NodeKubectl.layer))
+    Command.withDescription("Run kubectl against this instance's control plane, starting it if needed")
   )

@@ -8,25 +8,12 @@
  * Pure: works on the descriptor nodes of the tree root.ts builds.
  */
 import * as HelpDoc from "@effect/cli/HelpDoc"
+import { Aliases, canonical, GlobalFlags, globalFlagsUsage } from "../domain/CommandLine.js"
 import { type Node, nodeChildren, nodeName, nodeOptions } from "./usage.js"
 
 /** Alias spellings (full path) of a canonical command (full path), listed beside it, never as a tree. */
-export const Aliases: ReadonlyArray<readonly [alias: string, canonical: string]> = [
-  ["service", "svc"],
-  ["lima", "limavm"],
-  ["svc logs", "svc log"],
-  ["limavm log", "limavm logs"]
-]
 
-const canonicalOf = (path: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  for (const w of path) {
-    const joined = [...out, w].join(" ")
-    const hit = Aliases.find(([a]) => a === joined)
-    out.splice(0, out.length, ...(hit === undefined ? [...out, w] : hit[1].split(" ")))
-  }
-  return out
-}
+const canonicalOf = canonical
 
 /** Every other spelling of a canonical path (`svc log` -> `svc logs`, `service log`, `service logs`). */
 const spellingsOf = (path: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -163,10 +150,8 @@ const argUsage = (g: Arg): string => `${g.optional ? `[<${g.name}>]` : `<${g.nam
 const paragraphs = (description: string, width: number): Array<string> =>
   description.split("\n").flatMap((l) => wrap(l, width))
 
-const GlobalFlags: ReadonlyArray<readonly [string, string]> = [
-  ["--instance NAME", "The instance rancher-desktop-NAME (env RDD_INSTANCE; default 2)"],
-  ["--log-level LEVEL", "trace, debug, info, warning, error, fatal or panic (env RDD_LOG_LEVEL; default info)"],
-  ["--log-format text|json", "Format of the log lines on stderr (default text)"],
+const GlobalFlagRows: ReadonlyArray<readonly [string, string]> = [
+  ...GlobalFlags.map((f) => [`--${f.name} ${f.value}`, f.description] as const),
   ["-h, --help", "Show help for rdd or a command"],
   ["--version", "Print the version of rdd"]
 ]
@@ -184,7 +169,7 @@ export const render = (root: Node, path: ReadonlyArray<string>, width: number, h
   const children = nodeChildren(node).filter((c) => !isAlias([...path, nodeName(c)]))
   const lines: Array<string> = [...paragraphs(describeNode(node), width), ""]
   if (path.length === 0) {
-    lines.push("Usage:", "  rdd [--instance NAME] [--log-level LEVEL] [--log-format text|json] COMMAND [flags]", "")
+    lines.push("Usage:", `  rdd ${globalFlagsUsage(true)} COMMAND [flags]`, "")
     const rows: Array<readonly [string, string]> = []
     const left = children.filter((c) => hidden.has(nodeName(c)))
     for (const c of children.filter((c) => !hidden.has(nodeName(c)))) {
@@ -202,7 +187,7 @@ export const render = (root: Node, path: ReadonlyArray<string>, width: number, h
       const names = left.map(nodeName).filter((n) => !isAlias([n]))
       lines.push(...wrap(`Developer commands (${names.join(", ")}) run but are not listed; RDD_DEVELOPER_MODE=1 lists them.`, width), "")
     }
-    lines.push("Global flags (before the command):", ...columns(GlobalFlags.map(([l, r]) => [`  ${l}`, r]), width), "")
+    lines.push("Global flags (before the command):", ...columns(GlobalFlagRows.map(([l, r]) => [`  ${l}`, r]), width), "")
     lines.push(`Run "rdd COMMAND --help" for a command's flags and arguments.`)
     return lines.join("\n")
   }
@@ -221,7 +206,7 @@ export const render = (root: Node, path: ReadonlyArray<string>, width: number, h
   }
   const others = spellingsOf(canonical)
   if (others.length > 0) lines.push("", "Aliases:", ...others.map((o) => `  rdd ${o}`))
-  lines.push("", `Global flags: --instance NAME, --log-level LEVEL, --log-format text|json (see "rdd --help").`)
+  lines.push("", `Global flags: ${globalFlagsUsage(false)} (see "rdd --help").`)
   return lines.join("\n")
 }
 

@@ -7,7 +7,6 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
 import { ChildExit } from "../domain/Errors.js"
-import * as NodeKubectl from "../layers/NodeKubectl.js"
 import { Kubectl } from "../services/Kubectl.js"
 
 /** Everything after the command name, untouched (cli.ts inserts `--` so @effect/cli parses none of it). */
@@ -20,6 +19,5 @@ export const runKubectl = (args: ReadonlyArray<string>, env?: Readonly<Record<st
   )
 
 export const kubectl = Command.make("kubectl", { args: passThroughArgs }, ({ args }) => runKubectl(args)).pipe(
-  Command.withDescription("Run kubectl with the given arguments (the real kubectl from RDD_KUBECTL or PATH)"),
-  Command.provide(NodeKubectl.layer)
+  Command.withDescription("Run kubectl with the given arguments (the real kubectl from RDD_KUBECTL or PATH)")
 )

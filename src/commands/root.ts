@@ -11,9 +11,15 @@ import type * as CliApp from "@effect/cli/CliApp"
 import type * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import type * as Option from "effect/Option"
+import type { GuestShell } from "../services/GuestShell.js"
 import type { InstanceDir } from "../services/InstanceDir.js"
+import type { KubeClient } from "../services/KubeClient.js"
+import type { Kubectl } from "../services/Kubectl.js"
 import type { ProcessManager } from "../services/ProcessManager.js"
 import type { Progress } from "../services/Progress.js"
+import type { RunChild } from "../services/RunChild.js"
+import type { Editor } from "../services/Editor.js"
+import type { Serve } from "../services/Serve.js"
 
 export interface TreeContext {
   readonly nodeVersion: string
@@ -21,8 +27,22 @@ export interface TreeContext {
   readonly setHelp: Option.Option<string>
 }
 
-/** What cli.ts provides to every command; a command needing more provides it itself. */
-export type CommandEnv = CliApp.CliApp.Environment | CliConfig.CliConfig | InstanceDir | ProcessManager | Progress
+/**
+ * Every service a command may use, provided by the CLI's wiring (layers/CliLive.ts):
+ * a command names the services it needs and never chooses their implementation.
+ */
+export type CommandEnv =
+  | CliApp.CliApp.Environment
+  | CliConfig.CliConfig
+  | InstanceDir
+  | ProcessManager
+  | Progress
+  | KubeClient
+  | Kubectl
+  | GuestShell
+  | RunChild
+  | Serve
+  | Editor
 
 // Names, errors and parsed values differ per command and are checked in each module.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -73,25 +93,6 @@ const isLeaf = (e: Entry): e is Leaf => "load" in e
 export const commandWords = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const end = args.findIndex((a) => a.startsWith("-"))
   return end < 0 ? args : args.slice(0, end)
-}
-
-/**
- * The lifecycle verbs (SPEC 1.3), by the name their `--output json` record gives
- * them. Each verb's handler prints its record; this list is for the usage errors
- * found before any handler runs, so that those print one record too.
- */
-const LifecycleVerbs: ReadonlySet<string> = new Set([
-  "svc create", "svc start", "svc stop", "svc delete",
-  "limavm create", "limavm start", "limavm stop", "limavm restart", "limavm delete",
-  "set", "start", "stop"
-])
-
-/** The lifecycle verb the command words name (`service` is `svc`), if they name one. */
-export const lifecycleVerb = (words: ReadonlyArray<string>): string | undefined => {
-  const [first, second] = words.map((w) => (w === "service" ? "svc" : w))
-  if (first === undefined) return undefined
-  if (second !== undefined && LifecycleVerbs.has(`${first} ${second}`)) return `${first} ${second}`
-  return LifecycleVerbs.has(first) ? first : undefined
 }
 
 /** Builds the part of the tree the command words reach (all of a group they stop at). */

@@ -4,7 +4,7 @@
  * does not exist and the command is kubectl or helm), then runs the command as a
  * child with the instance's PATH, DOCKER_CONTEXT and KUBECONFIG, sharing rdd's
  * stdio, and exits with its status. cli.ts hands every word after `run` over
- * untouched (GlobalArgs.PassThroughCommands).
+ * untouched (CommandLine.PassThroughCommands).
  */
 import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
@@ -15,8 +15,7 @@ import * as Deadline from "../domain/Deadline.js"
 import { ChildExit, UsageError } from "../domain/Errors.js"
 import * as RunCommand from "../domain/RunCommand.js"
 import * as Timeouts from "../domain/Timeouts.js"
-import * as KubeClientLive from "../layers/KubeClientLive.js"
-import { runChild } from "../layers/NodeRunChild.js"
+import { RunChild } from "../services/RunChild.js"
 import * as AppSettings from "../services/AppSettings.js"
 import * as AppTemplate from "../services/AppTemplate.js"
 import { ensureRunning } from "../services/Autostart.js"
@@ -34,7 +33,7 @@ const startApp = (command: string) =>
       { path: "running", raw: "true" }
     ]
     yield* AppSettings.set(assignments, { dryRun: false, wait: true, appTemplate }, deadline)
-  }).pipe(Effect.provide(KubeClientLive.layer))
+  })
 
 export const run = Command.make("run", { args: passThroughArgs }, ({ args }) =>
   Effect.gen(function*() {
@@ -43,7 +42,8 @@ export const run = Command.make("run", { args: passThroughArgs }, ({ args }) =>
     if (request._tag === "Usage") return yield* new UsageError({ message: request.message })
     yield* startApp(request.command)
     const dir = yield* InstanceDir
-    const env = RunCommand.childEnv(process.env, { suffix: dir.instance.suffix, shortDir: dir.paths.short_dir })
-    const code = yield* runChild(request.command, request.args, env)
+    const child = yield* RunChild
+    const env = RunCommand.childEnv(child.inherited, { suffix: dir.instance.suffix, shortDir: dir.paths.short_dir })
+    const code = yield* child.run(request.command, request.args, env)
     if (code !== 0) return yield* new ChildExit({ code, message: `${request.command} exited with code ${code}` })
   })).pipe(Command.withDescription("Run a command with the instance's PATH, DOCKER_CONTEXT and KUBECONFIG, after starting the app"))

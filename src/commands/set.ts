@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
 import * as Timeouts from "../domain/Timeouts.js"
-import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as AppSettings from "../services/AppSettings.js"
 import * as AppTemplate from "../services/AppTemplate.js"
 import { ensureRunning } from "../services/Autostart.js"
@@ -58,8 +57,7 @@ const make = (help: Option.Option<string>) =>
         })
       )
   ).pipe(
-    Command.withDescription(Option.match(help, { onNone: () => description, onSome: (table) => `${description}\n\n${table}` })),
-    Command.provide(KubeClientLive.layer)
+    Command.withDescription(Option.match(help, { onNone: () => description, onSome: (table) => `${description}\n\n${table}` }))
   )
 
 export const set = make(Option.none())
@@ -84,7 +82,6 @@ export const helpTableFor = (width: number) =>
     if (Option.isNone(yield* findDaemon)) return yield* builtIn
     const deadline = yield* Deadline.start(Duration.decode(Timeouts.HelpRead))
     return yield* AppSettings.helpTable(deadline, width).pipe(
-      Effect.provide(KubeClientLive.layer),
       Effect.map(Option.some),
       Effect.orElse(() => builtIn)
     )

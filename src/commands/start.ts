@@ -5,7 +5,6 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as AppSettings from "../services/AppSettings.js"
 import * as AppTemplate from "../services/AppTemplate.js"
 import { ensureRunning } from "../services/Autostart.js"
@@ -28,6 +27,5 @@ export const start = Command.make(
       })
     )
 ).pipe(
-  Command.withDescription("Start the app (rdd set running=true): creates it if needed and waits until its VM runs"),
-  Command.provide(KubeClientLive.layer)
+  Command.withDescription("Start the app (rdd set running=true): creates it if needed and waits until its VM runs")
 )

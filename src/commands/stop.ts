@@ -5,7 +5,6 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
-import * as KubeClientLive from "../layers/KubeClientLive.js"
 import * as AppSettings from "../services/AppSettings.js"
 import { ensureRunning } from "../services/Autostart.js"
 import { output, wait } from "./options.js"
@@ -26,6 +25,5 @@ export const stop = Command.make(
       })
     )
 ).pipe(
-  Command.withDescription("Stop the app (rdd set running=false) and wait until its VM has stopped; never creates the app"),
-  Command.provide(KubeClientLive.layer)
+  Command.withDescription("Stop the app (rdd set running=false) and wait until its VM has stopped; never creates the app")
 )

@@ -12,7 +12,7 @@ import { ChildExit } from "../domain/Errors.js"
 import * as YqCommand from "../domain/yq/Command.js"
 import { evaluate, EvalError } from "../domain/yq/Evaluate.js"
 import { parse, ParseError } from "../domain/yq/Expression.js"
-import { readStdin, writeStderr, writeStdout } from "../layers/NodeStdio.js"
+import { readStdin, writeStderr, writeStdout } from "./stdio.js"
 import * as Args from "@effect/cli/Args"
 
 class YqFailure {

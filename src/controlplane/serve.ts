@@ -37,12 +37,13 @@ import * as RunRecord from "../domain/RunRecord.js"
 import { writeFileAtomicSync } from "../layers/NodeInstanceDir.js"
 import { InstanceDir } from "../services/InstanceDir.js"
 import { KubeClient } from "../services/KubeClient.js"
+import type { ServeOptions } from "../services/Serve.js"
 import * as Admission from "./apiserver/Admission.js"
 import * as Http from "./apiserver/Http.js"
 import * as Registry from "./apiserver/Registry.js"
 import { Api, make as makeApi } from "./apiserver/Resources.js"
 import * as Config from "./controllers/Config.js"
-import { type Controller, Daemon } from "./controllers/Controller.js"
+import { admissionOf, type Controller, Daemon, type Started } from "./controllers/Controller.js"
 import * as Controllers from "./controllers/index.js"
 import * as Discovery from "./controllers/Discovery.js"
 import * as Shutdown from "./controllers/Shutdown.js"
@@ -53,12 +54,6 @@ import { Store } from "./storage/Store.js"
 import * as StoreModule from "./storage/Store.js"
 import * as Tls from "./Tls.js"
 
-export interface ServeOptions {
-  /** the --controllers spec (last occurrence) */
-  readonly controllers: string
-  /** the --secure-port (last occurrence); default 6443 + index */
-  readonly securePort: number | undefined
-}
 
 const fail = (message: string, cause?: unknown) => new Failure({ message, ...(cause === undefined ? {} : { cause }) })
 
@@ -97,7 +92,7 @@ const installCrd = (crd: KubeObject) =>
     yield* Effect.logInfo(`installed CRD ${ref.name}`)
   })
 
-export const serve = (o: ServeOptions) =>
+export const serve = (o: ServeOptions, services: Controllers.ControllerServices) =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
     const paths = dir.paths
@@ -206,9 +201,10 @@ export const serve = (o: ServeOptions) =>
     // (6) kubeconfig, only now that the port is bound
     writeFileAtomicSync(paths.config, Kubeconfig.render(dir.instance.name, port, tls.caPem, tokens), 0o600)
 
+    const selectable = Controllers.selectable(services)
     const selected: Array<Controller> = []
     for (const n of selection.right) {
-      const c = Controllers.Selectable[n]
+      const c = selectable[n]
       if (c === undefined) yield* Effect.logWarning(`controller ${n} is not available in this build; skipped`)
       else selected.push(c)
     }
@@ -234,21 +230,21 @@ export const serve = (o: ServeOptions) =>
       for (const crd of c.crds ?? []) {
         yield* withControllerEnv(installCrd(crd)).pipe(Effect.mapError((e) => fail(`cannot install CRD for ${c.name}: ${e.message}`, e)))
       }
-      for (const plugin of c.admission ?? []) {
+      for (const plugin of admissionOf(c, { kube: client, daemon })) {
         const unregister = admission.register(plugin)
         yield* Effect.addFinalizer(() => Effect.sync(unregister))
       }
     }
-    const all: ReadonlyArray<{ readonly name: string; readonly run: Effect.Effect<void, never, KubeClient | Daemon | Api | Scope.Scope>; readonly controller?: Controller }> = [
-      ...Controllers.Builtin.map((c) => ({ name: c.name, run: c.run })),
-      ...selected.map((c) => ({ name: c.name, run: c.run, controller: c }))
+    const all: ReadonlyArray<{ readonly name: string; readonly run: Effect.Effect<void | Started, never, KubeClient | Daemon | Api | Scope.Scope> }> = [
+      ...Controllers.Builtin,
+      ...selected
     ]
     for (const c of all) {
       const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
       yield* Effect.addFinalizer(() => Effect.zipRight(Scope.close(scope, Exit.void), Effect.logInfo(`controller ${c.name} stopped`)))
-      yield* withControllerEnv(Scope.extend(c.run, scope))
-      if (c.controller !== undefined) {
-        yield* withControllerEnv(Scope.extend(Shutdown.register(c.controller), scope)).pipe(
+      const started = yield* withControllerEnv(Scope.extend(c.run, scope))
+      if (started?.onShutdown !== undefined) {
+        yield* withControllerEnv(Scope.extend(Shutdown.register(c, started.onShutdown), scope)).pipe(
           Effect.mapError((e) => fail(`cannot register ${c.name} for shutdown notification: ${e.message}`, e))
         )
       }

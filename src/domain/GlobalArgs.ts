@@ -7,6 +7,7 @@
  * This is also where @effect/cli's own `--log-level` built-in is kept out of the way.
  */
 import * as Either from "effect/Either"
+import { globalFlagOf, PassThroughCommands, type GlobalFlag } from "./CommandLine.js"
 import * as DeveloperMode from "./DeveloperMode.js"
 import * as Instance from "./Instance.js"
 import * as LogFormat from "./LogFormat.js"
@@ -22,15 +23,7 @@ export interface GlobalArgs {
   readonly rest: ReadonlyArray<string>
 }
 
-export const PassThroughCommands: ReadonlySet<string> = new Set(["kubectl", "ctl", "run", "yq"])
-
-type Flag = "instance" | "log-level" | "log-format"
-const flagName = (token: string): { readonly flag: Flag; readonly value?: string } | undefined => {
-  const m = /^--(instance|log[-_]level|log[-_]format)(?:=(.*))?$/s.exec(token)
-  if (m === null) return undefined
-  const flag = m[1]!.replace("_", "-") as Flag
-  return m[2] === undefined ? { flag } : { flag, value: m[2] }
-}
+type Flag = GlobalFlag["name"]
 
 export const parse = (
   argv: ReadonlyArray<string>,
@@ -49,7 +42,7 @@ export const parse = (
       rest.push(token)
       continue
     }
-    const f = flagName(token)
+    const f = globalFlagOf(token)
     if (f === undefined || (f.flag === "instance" && seenCommand)) {
       if (f !== undefined) {
         return Either.left(`--instance must come before the subcommand, e.g. "rdd --instance ${f.value ?? "NAME"} ${argv.filter((a) => !a.startsWith("--instance")).join(" ")}"`)

@@ -16,7 +16,6 @@ import { execFile, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { InstanceDir } from "../services/InstanceDir.js"
 import { ProcessManager, type ProcessManagerShape } from "../services/ProcessManager.js"
 import {
   CreateFailed,
@@ -268,18 +267,5 @@ export const available = (limactl: string): Effect.Effect<boolean> =>
     execFile(limactl, ["--version"], { timeout: 10_000 }, (err) => resume(Effect.succeed(err === null)))
   })
 
-export const limactlBinary = (): string => {
-  const v = process.env["RDD_LIMACTL"]
-  return v !== undefined && v !== "" ? v : "limactl"
-}
-
-/** The lima driver for the current instance: LIMA_HOME = `<lima_home>` from InstanceDir. */
-export const layer = Layer.effect(
-  VmDriver,
-  Effect.gen(function*() {
-    const dir = yield* InstanceDir
-    return yield* make({ limaHome: dir.paths.lima_home, limactl: limactlBinary() })
-  })
-)
-
-
+/** The lima driver as a layer (LIMA_HOME = `options.limaHome`). */
+export const layer = (options: LimactlDriverOptions): Layer.Layer<VmDriver, never, ProcessManager> => Layer.effect(VmDriver, make(options))

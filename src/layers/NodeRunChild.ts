@@ -4,10 +4,12 @@
  * cannot be started is `run <cmd>: <os error>`. Interrupting the fiber ends the child.
  */
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { spawn } from "node:child_process"
 import { Failure } from "../domain/Errors.js"
+import { RunChild } from "../services/RunChild.js"
 
-export const runChild = (command: string, args: ReadonlyArray<string>, env: Record<string, string>): Effect.Effect<number, Failure> =>
+const runChild = (command: string, args: ReadonlyArray<string>, env: Record<string, string>): Effect.Effect<number, Failure> =>
   Effect.async<number, Failure>((resume) => {
     const child = spawn(command, args, { stdio: "inherit", env })
     child.once("error", (e) => resume(Effect.fail(new Failure({ message: `run ${command}: ${e.message}`, cause: e }))))
@@ -16,3 +18,5 @@ export const runChild = (command: string, args: ReadonlyArray<string>, env: Reco
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
     })
   })
+
+export const layer = Layer.succeed(RunChild, { inherited: process.env, run: runChild })

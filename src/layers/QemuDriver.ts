@@ -23,7 +23,6 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import * as os from "node:os"
 import * as LimaTemplate from "../domain/LimaTemplate.js"
-import { InstanceDir } from "../services/InstanceDir.js"
 import { ProcessManager, type ProcessManagerShape } from "../services/ProcessManager.js"
 import {
   CreateFailed,
@@ -491,21 +490,5 @@ export const make = (options: QemuDriverOptions) =>
     return driver
   })
 
-const cacheDir = (): string => {
-  const xdg = process.env["XDG_CACHE_HOME"]
-  return `${xdg !== undefined && xdg !== "" ? xdg : `${os.homedir()}/.cache`}/rdd`
-}
-
-/** The qemu driver for the current instance: `<lima_home>` from InstanceDir. */
-export const layer = Layer.scoped(
-  VmDriver,
-  Effect.gen(function*() {
-    const dir = yield* InstanceDir
-    return yield* make({
-      limaHome: dir.paths.lima_home,
-      home: os.homedir(),
-      accelOverride: process.env["RDD_QEMU_ACCEL"],
-      cacheDir: cacheDir()
-    })
-  })
-)
+/** The qemu driver as a layer: its agents and per-VM fibers end with the layer's scope. */
+export const layer = (options: QemuDriverOptions): Layer.Layer<VmDriver, never, ProcessManager> => Layer.scoped(VmDriver, make(options))

@@ -6,7 +6,7 @@
  * own help gives its usage line, e.g.
  * `rdd svc start [--wait] [--timeout duration] [-o, --output text|json] <NAME>`.
  */
-import { PassThroughCommands } from "../../src/domain/GlobalArgs.js"
+import { PassThroughCommands } from "../../src/domain/CommandLine.js"
 import { runRdd } from "../support/rdd.js"
 
 export interface Flag {

@@ -12,9 +12,9 @@ describe("rdd run (pure part)", () => {
     assert.deepStrictEqual(RunCommand.parse(["docker", "--context", "x", "-v"]), { _tag: "Run", command: "docker", args: ["--context", "x", "-v"] })
   })
   it("cli.ts hands run its words as typed, a user's -- included", () => {
-    assert.deepStrictEqual(passThroughArgv(["node", "rdd", "run", "--help"]), ["run", "--", "--help"])
-    assert.deepStrictEqual(passThroughArgv(["node", "rdd", "run", "--", "--help"]), ["run", "--", "--", "--help"])
-    assert.deepStrictEqual(passThroughArgv(["node", "rdd", "--instance", "x", "run", "sh", "--log-level", "y"]), ["--instance", "x", "run", "--", "sh", "--log-level", "y"])
+    assert.deepStrictEqual(passThroughArgv(["run", "--help"]), ["run", "--", "--help"])
+    assert.deepStrictEqual(passThroughArgv(["run", "--", "--help"]), ["run", "--", "--", "--help"])
+    assert.deepStrictEqual(passThroughArgv(["--instance", "x", "run", "sh", "--log-level", "y"]), ["--instance", "x", "run", "--", "sh", "--log-level", "y"])
   })
   it("kubectl and helm (any directory, .exe) enable Kubernetes; others do not", () => {
     for (const c of ["kubectl", "/usr/bin/helm", "kubectl.exe", "C:\\bin\\helm.exe"]) assert.isTrue(RunCommand.needsKubernetes(c), c)

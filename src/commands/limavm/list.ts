@@ -18,8 +18,7 @@ import { Core } from "../../domain/KubeObject.js"
 import * as LimaTemplate from "../../domain/LimaTemplate.js"
 import * as LimaVm from "../../domain/LimaVm.js"
 import * as Timeouts from "../../domain/Timeouts.js"
-import * as KubeClientLive from "../../layers/KubeClientLive.js"
-import { vmFiles } from "../../layers/qemu/QemuArgs.js"
+import { vmFiles } from "../../domain/limavm/VmFiles.js"
 import { ensureRunning } from "../../services/Autostart.js"
 import { findDaemon } from "../../services/Daemon.js"
 import * as DaemonLog from "../../services/DaemonLog.js"
@@ -56,7 +55,7 @@ export const list = Command.make("list", { output: output(["table", "json"] as c
     if (o.output === "json") return yield* Console.log(JSON.stringify(sorted, null, 2))
     if (sorted.length === 0) return yield* Effect.logInfo("No LimaVMs found")
     yield* Console.log(Rows.table(sorted))
-  })).pipe(Command.withDescription("List LimaVMs in every namespace"), Command.provide(KubeClientLive.layer))
+  })).pipe(Command.withDescription("List LimaVMs in every namespace"))
 
 /**
  * Whether a LimaVM of this name exists, for a VM without a console log: asked of
@@ -69,7 +68,6 @@ const vmExists = (name: string, vmDir: string) =>
     if (Option.isNone(yield* findDaemon)) return yield* dir.exists(vmDir)
     return yield* Effect.flatMap(KubeClient, (kube) => kube.list(LimaVm.LimaVmType)).pipe(
       Effect.map((l) => l.items.some((o) => o.metadata.name === name)),
-      Effect.provide(KubeClientLive.layer),
       Effect.orElse(() => dir.exists(vmDir))
     )
   })

@@ -8,14 +8,11 @@ import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Deadline from "../../domain/Deadline.js"
 import { ChildExit, Failure, NotFound } from "../../domain/Errors.js"
 import * as LimaVm from "../../domain/LimaVm.js"
 import * as Timeouts from "../../domain/Timeouts.js"
-import * as KubeClientLive from "../../layers/KubeClientLive.js"
-import * as NodeGuestShell from "../../layers/NodeGuestShell.js"
 import { ensureRunning } from "../../services/Autostart.js"
 import { GuestShell } from "../../services/GuestShell.js"
 import * as LimaVmOps from "../../services/LimaVmOps.js"
@@ -46,6 +43,5 @@ export const shell = Command.make("shell", {
       }))
     if (code !== 0) return yield* new ChildExit({ code, message: `the command in ${q(o.name)} exited with code ${code}` })
   })).pipe(
-    Command.withDescription("Open a shell in a running LimaVM, or run a command there (after --)"),
-    Command.provide(Layer.merge(KubeClientLive.layer, NodeGuestShell.layer))
+    Command.withDescription("Open a shell in a running LimaVM, or run a command there (after --)")
   )

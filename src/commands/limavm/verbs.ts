@@ -10,7 +10,6 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Deadline from "../../domain/Deadline.js"
 import * as Timeouts from "../../domain/Timeouts.js"
-import * as KubeClientLive from "../../layers/KubeClientLive.js"
 import * as LimaVmOps from "../../services/LimaVmOps.js"
 import { output, timeout, wait } from "../options.js"
 import { runReporting } from "../svc/lifecycle.js"
@@ -24,7 +23,7 @@ const common = (what: string) => ({
 })
 
 const verb = (
-  command: string,
+  command: "start" | "stop" | "restart",
   what: string,
   description: string,
   program: (o: LimaVmOps.VerbOptions) => ReturnType<typeof LimaVmOps.start>
@@ -34,7 +33,7 @@ const verb = (
       `limavm ${command}`,
       o.output,
       Effect.flatMap(Deadline.start(o.timeout), (deadline) => program({ name: o.name, wait: o.wait, deadline }))
-    )).pipe(Command.withDescription(description), Command.provide(KubeClientLive.layer))
+    )).pipe(Command.withDescription(description))
 
 export const start = verb("start", "to be running", "Start a LimaVM and wait until its guest has booted", LimaVmOps.start)
 export const stop = verb("stop", "to stop", "Stop a LimaVM (ACPI power-down, then harder) and wait until it has stopped", LimaVmOps.stop)
@@ -54,7 +53,7 @@ export const remove = Command.make(
       Effect.flatMap(Deadline.start(o.timeout), (deadline) =>
         LimaVmOps.remove({ name: o.name, wait: o.wait, deadline, ignoreNotFound: o.ignoreNotFound }))
     )
-).pipe(Command.withDescription("Delete a LimaVM, its VM and its template ConfigMaps"), Command.provide(KubeClientLive.layer))
+).pipe(Command.withDescription("Delete a LimaVM, its VM and its template ConfigMaps"))
 
 export const create = Command.make(
   "create",
@@ -79,4 +78,4 @@ export const create = Command.make(
       Effect.flatMap(Deadline.start(o.timeout), (deadline) =>
         LimaVmOps.create({ namespace: o.namespace, name: o.name, template: o.template, start: o.start, wait: o.wait, dryRun: o.dryRun, deadline }))
     )
-).pipe(Command.withDescription("Create a new LimaVM from a template ConfigMap or file"), Command.provide(KubeClientLive.layer))
+).pipe(Command.withDescription("Create a new LimaVM from a template ConfigMap or file"))

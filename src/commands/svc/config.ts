@@ -6,7 +6,6 @@ import * as Option from "effect/Option"
 import * as Deadline from "../../domain/Deadline.js"
 import { Failure } from "../../domain/Errors.js"
 import * as Timeouts from "../../domain/Timeouts.js"
-import * as KubeClientLive from "../../layers/KubeClientLive.js"
 import { ensureRunning } from "../../services/Autostart.js"
 import { InstanceDir } from "../../services/InstanceDir.js"
 import { timeout } from "../options.js"
@@ -25,6 +24,5 @@ export const config = Command.make(
       yield* Console.log(text.value.replace(/\n$/, ""))
     })
 ).pipe(
-  Command.withDescription("Print the control plane's kubeconfig (starting the control plane if needed)"),
-  Command.provide(KubeClientLive.layer)
+  Command.withDescription("Print the control plane's kubeconfig (starting the control plane if needed)")
 )

@@ -9,6 +9,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import type { LifecycleVerb } from "../../domain/CommandLine.js"
 import * as ControllerSpec from "../../domain/ControllerSpec.js"
 import { restoreEmpty } from "./serveArgs.js"
 import { InstanceDir } from "../../services/InstanceDir.js"
@@ -19,38 +20,52 @@ import type { Settings } from "../../services/ControlPlane.js"
 
 const invalid = (text: string) => ValidationError.invalidValue(HelpDoc.p(text))
 
-export const controllers = Options.text("controllers").pipe(
+// --controllers and --secure-port, read by `svc start` (and `svc create`) and by the
+// daemon it spawns (`svc serve`): one name, description and check for both.
+const controllersFlag = Options.text("controllers").pipe(
   Options.withPseudoName("SPEC"),
-  Options.withDescription("Controllers to run: comma-separated names or API groups, * for all, a leading - excludes (builtin controllers always run)"),
-  Options.optional,
-  Options.mapEffect((o) =>
-    Option.match(o, {
-      onNone: () => Effect.succeed(Option.none<string>()),
-      onSome: (given) => {
-        const spec = restoreEmpty(given)
-        return Either.match(ControllerSpec.parse(spec), {
-          onLeft: (m) => Effect.fail(invalid(m)),
-          onRight: () => Effect.succeed(Option.some(spec))
-        })
-      }
-    }))
+  Options.withDescription("Controllers to run: comma-separated names or API groups, * for all, a leading - excludes (builtin controllers always run)")
+)
+const securePortFlag = Options.text("secure-port").pipe(
+  Options.withPseudoName("N"),
+  Options.withDescription("API server port on 127.0.0.1 (default 6443 + instance index; a taken port falls back to a free one)")
 )
 
+const checkControllers = (given: string): Effect.Effect<string, ValidationError.ValidationError> => {
+  const spec = restoreEmpty(given)
+  return Either.match(ControllerSpec.parse(spec), { onLeft: (m) => Effect.fail(invalid(m)), onRight: () => Effect.succeed(spec) })
+}
+
 /** Parsed here rather than with Options.integer, whose error ("'x' is not a integer") does not name the flag. */
-export const securePort = Options.text("secure-port").pipe(
-  Options.withPseudoName("N"),
-  Options.withDescription("API server port on 127.0.0.1 (default 6443 + instance index; a taken port falls back to a free one)"),
-  Options.optional,
-  Options.mapEffect((o) =>
-    Option.match(o, {
-      onNone: () => Effect.succeed(Option.none<number>()),
-      onSome: (raw) => {
-        const p = /^[0-9]{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
-        return p >= 1 && p <= 65535
-          ? Effect.succeed(Option.some(p))
-          : Effect.fail(invalid(`invalid value ${JSON.stringify(raw)} for --secure-port: expected a port number 1..65535`))
-      }
-    }))
+const checkPort = (raw: string): Effect.Effect<number, ValidationError.ValidationError> => {
+  const p = /^[0-9]{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN
+  return p >= 1 && p <= 65535
+    ? Effect.succeed(p)
+    : Effect.fail(invalid(`invalid value ${JSON.stringify(raw)} for --secure-port: expected a port number 1..65535`))
+}
+
+const optional = <A>(check: (raw: string) => Effect.Effect<A, ValidationError.ValidationError>) => (o: Option.Option<string>) =>
+  Option.match(o, { onNone: () => Effect.succeed(Option.none<A>()), onSome: (raw) => Effect.map(check(raw), Option.some) })
+
+export const controllers = controllersFlag.pipe(Options.optional, Options.mapEffect(optional(checkControllers)))
+export const securePort = securePortFlag.pipe(Options.optional, Options.mapEffect(optional(checkPort)))
+
+const last = <A>(values: ReadonlyArray<A>): A | undefined => values[values.length - 1]
+
+/**
+ * `svc serve`'s form: repeated, the last occurrence wins (the spawner appends the
+ * session's flags after the saved ones); no --controllers means every controller.
+ */
+export const serveControllers = controllersFlag.pipe(
+  Options.repeated,
+  Options.mapEffect((values) => checkControllers(last(values) ?? ControllerSpec.DefaultSpec))
+)
+export const serveSecurePort = securePortFlag.pipe(
+  Options.repeated,
+  Options.mapEffect((values) => {
+    const raw = last(values)
+    return raw === undefined ? Effect.succeed(undefined) : checkPort(raw)
+  })
 )
 
 export const settings = (o: { readonly controllers: Option.Option<string>; readonly securePort: Option.Option<number> }): Settings => ({
@@ -62,5 +77,5 @@ export const settings = (o: { readonly controllers: Option.Option<string>; reado
 export const sessionVerbosity = Invocation.pipe(Effect.map((inv) => Verbosity.session(inv)))
 
 /** Runs a lifecycle program, printing its outcome record on stdout with `--output json`. */
-export const runReporting = <E, R>(command: string, output: "text" | "json", self: Effect.Effect<Result, E, R>) =>
+export const runReporting = <E, R>(command: LifecycleVerb, output: "text" | "json", self: Effect.Effect<Result, E, R>) =>
   Effect.flatMap(InstanceDir, (dir) => reporting(command, dir.instance.name, output === "json")(self))

@@ -11,6 +11,8 @@
  * repeated options only accept the `--flag value` form, so for `svc serve` the
  * `--flag=value` form is split before parsing.
  */
+import { namesServe } from "../../domain/CommandLine.js"
+
 const repeatedFlags = ["--controllers", "--secure-port"]
 
 /**
@@ -40,9 +42,6 @@ const EmptyValue = "\u0000empty"
 
 export const restoreEmpty = (value: string): string => (value === EmptyValue ? "" : value)
 
-const isServe = (args: ReadonlyArray<string>): boolean =>
-  args.some((a, i) => (a === "svc" || a === "service") && args[i + 1] === "serve")
-
 const markEmpty = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const end = args.indexOf("--")
   return args.flatMap((a, i) => {
@@ -54,7 +53,7 @@ const markEmpty = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
 
 export const normalize = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
   const args = markEmpty(argv)
-  if (!isServe(args)) return args
+  if (!namesServe(args)) return args
   return args.flatMap((a) => {
     // klog spells its verbosity -v, --v, -v=N and --v=N
     if (a === "--v") return ["-v"]
@@ -72,7 +71,7 @@ export const normalize = (argv: ReadonlyArray<string>): ReadonlyArray<string> =>
  */
 export const verbosity = (argv: ReadonlyArray<string>): number | undefined => {
   const args = normalize(argv)
-  if (!isServe(args)) return undefined
+  if (!namesServe(args)) return undefined
   let found: number | undefined
   args.forEach((a, i) => {
     const next = args[i + 1]

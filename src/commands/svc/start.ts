@@ -4,7 +4,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Deadline from "../../domain/Deadline.js"
 import * as Timeouts from "../../domain/Timeouts.js"
-import * as KubeClientLive from "../../layers/KubeClientLive.js"
 import * as ControlPlane from "../../services/ControlPlane.js"
 import { output, timeout, wait } from "../options.js"
 import { controllers, runReporting, securePort, sessionVerbosity, settings } from "./lifecycle.js"
@@ -27,6 +26,5 @@ export const start = Command.make(
           ControlPlane.start({ wait: o.wait, deadline, settings: { ...settings(o), ...verbosity } })))
     )
 ).pipe(
-  Command.withDescription("Start the control plane (creating it if needed) and wait until it is ready"),
-  Command.provide(KubeClientLive.layer)
+  Command.withDescription("Start the control plane (creating it if needed) and wait until it is ready")
 )

@@ -32,10 +32,9 @@ export const status = Command.make("status", { output: output(["text", "json"] a
         onNone: () => Effect.succeed(false),
         onSome: (r) =>
           Effect.flatMap(
-            Effect.promise(() => Promise.all([import("../../services/Readiness.js"), import("../../layers/KubeClientLive.js")])),
-            ([Readiness, KubeClientLive]) =>
+            Effect.promise(() => import("../../services/Readiness.js")),
+            (Readiness) =>
               Readiness.isReadyNow(r).pipe(
-                Effect.provide(KubeClientLive.layer),
                 Effect.timeoutTo({ duration: ProbeBound, onSuccess: (ok) => ok, onTimeout: () => false })
               )
           )

@@ -5,9 +5,12 @@
  * export const limavm: Controller = {
  *   name: "limavm",                       // as in --controllers and the discovery ConfigMap
  *   crds: [limaVmCrd],                    // CustomResourceDefinition objects, installed through the API
- *   admission: [limaVmAdmission],         // Admission.AdmissionPlugin values (mutate/validate per type)
- *   onShutdown: stopAllVms,               // optional: registers for shutdown notification (SPEC 3.6)
- *   run: Effect.gen(function*() { ... })  // scoped: fork fibers (FiberMap per object) and return
+ *   admission: [limaVmAdmission],         // Admission.AdmissionPlugin values (mutate/validate per type),
+ *                                         // or a function of the daemon's client and paths
+ *   run: Effect.gen(function*() {         // scoped: fork fibers (FiberMap per object) and return,
+ *     ...                                 // optionally with the hook that registers for shutdown
+ *     return { onShutdown: stopAllVms }   // notification (SPEC 3.6)
+ *   })
  * }
  * ```
  *
@@ -20,7 +23,7 @@
  * `Effect.forkScoped` / a `FiberMap` keyed by object; the scope is closed at
  * shutdown, in reverse start order, after the drain.
  *
- * Shutdown notification: a controller with `onShutdown` gets a ConfigMap
+ * Shutdown notification: a controller whose `run` returned an `onShutdown` gets a ConfigMap
  * `rdd-system/shutdown-<name>` labelled `shutdown.rancherdesktop.io/notification=true`.
  * On the first SIGINT/SIGTERM the daemon annotates it
  * `shutdown.rancherdesktop.io/shutdown=pending`; the framework then runs
@@ -34,7 +37,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { KubeObject } from "../../domain/KubeObject.js"
-import type { KubeClient } from "../../services/KubeClient.js"
+import type { KubeClient, KubeClientShape } from "../../services/KubeClient.js"
 import type { AdmissionPlugin } from "../apiserver/Admission.js"
 import type { Api } from "../apiserver/Resources.js"
 
@@ -54,15 +57,28 @@ export class Daemon extends Context.Tag("rdd/controlplane/Daemon")<Daemon, Daemo
 
 export type ControllerEnv = KubeClient | Daemon | Scope.Scope
 
+/** What admission plugins that read the API (or the daemon's paths) are made with. */
+export interface AdmissionEnv {
+  readonly kube: KubeClientShape
+  readonly daemon: DaemonInfo
+}
+
+/** What a running controller may hand back to the framework. */
+export interface Started {
+  /** cleanup run on the first shutdown signal, while the API still serves (bounded by the 45s drain cap) */
+  readonly onShutdown?: Effect.Effect<void, never, KubeClient | Daemon>
+}
+
 export interface Controller {
   readonly name: string
   readonly crds?: ReadonlyArray<KubeObject>
-  readonly admission?: ReadonlyArray<AdmissionPlugin>
-  /** cleanup run on the first shutdown signal, while the API still serves (bounded by the 45s drain cap) */
-  readonly onShutdown?: Effect.Effect<void, never, KubeClient | Daemon>
+  readonly admission?: ReadonlyArray<AdmissionPlugin> | ((env: AdmissionEnv) => ReadonlyArray<AdmissionPlugin>)
   /** starts the controller's work in the given scope and returns once it is running */
-  readonly run: Effect.Effect<void, never, ControllerEnv>
+  readonly run: Effect.Effect<void | Started, never, ControllerEnv>
 }
+
+export const admissionOf = (controller: Controller, env: AdmissionEnv): ReadonlyArray<AdmissionPlugin> =>
+  typeof controller.admission === "function" ? controller.admission(env) : controller.admission ?? []
 
 /** A builtin controller that also uses the internal API (all resource types). */
 export interface BuiltinController extends Omit<Controller, "run"> {

@@ -34,10 +34,8 @@ const annotation = (o: KubeObject): string | undefined => o.metadata.annotations
  * Registers a controller's notification ConfigMap and forks the fiber that runs
  * its cleanup when the ConfigMap turns `pending`, then marks it `complete`.
  */
-export const register = (controller: Controller) =>
+export const register = (controller: Pick<Controller, "name">, onShutdown: Effect.Effect<void, never, KubeClient | Daemon>) =>
   Effect.gen(function*() {
-    const onShutdown = controller.onShutdown
-    if (onShutdown === undefined) return
     const client = yield* KubeClient
     const name = `shutdown-${controller.name}`
     const ref = { type: Core.configmaps, namespace: SystemNamespace, name }

@@ -11,7 +11,7 @@ import * as http from "node:http"
 import type { ContainerEngine } from "../../../domain/App.js"
 import type { Probe } from "../../../domain/app/EngineReady.js"
 import * as GuestAccess from "../../../layers/qemu/GuestAccess.js"
-import { vmFiles } from "../../../layers/qemu/QemuArgs.js"
+import { vmFiles } from "../../../domain/limavm/VmFiles.js"
 import * as Ssh from "../../../layers/qemu/Ssh.js"
 
 export interface ProbeTarget {
