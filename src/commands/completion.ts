@@ -6,17 +6,28 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 
 const Shells = ["bash", "zsh", "fish"] as const
+type Shell = typeof Shells[number]
+
+// (not Args.choice: its error lists the choices without naming the word it refused)
+const shellArg = Args.text({ name: "SHELL" }).pipe(
+  Args.withDescription("bash, zsh or fish"),
+  Args.mapEffect((s) =>
+    (Shells as ReadonlyArray<string>).includes(s)
+      ? Effect.succeed(s as Shell)
+      : Effect.fail(HelpDoc.p(`unknown shell ${JSON.stringify(s)}: expected bash, zsh or fish`)))
+)
 
 // Any command tree: only its shape is read.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const completion = (wholeTree: () => Promise<Command.Command<"rdd", any, any, any>>) =>
   Command.make(
     "completion",
-    { shell: Args.choice(Shells.map((s) => [s, s] as const)).pipe(Args.withDescription("bash, zsh or fish")) },
+    { shell: shellArg },
     ({ shell }) =>
       Effect.flatMap(Effect.promise(wholeTree), (tree) =>
         Effect.flatMap(

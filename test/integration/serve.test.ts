@@ -127,20 +127,24 @@ describe("svc serve", () => {
         stdio: "ignore"
       }))
     const exits = children.map((c) => new Promise<number | null>((resolve) => c.once("exit", resolve)))
+    // the verdict is nine losers exiting: no clock decides it (under load ten Node start-ups
+    // took 30 s here), only a generous bound against a hang
+    const exited: Array<number | null> = []
+    const nineLost = new Promise<void>((resolve) =>
+      exits.forEach((e) => void e.then((code) => {
+        exited.push(code)
+        if (exited.length === 9) resolve()
+      })))
     try {
-      const settled = await Promise.race([
-        Promise.all(exits.map((e) => Promise.race([e, new Promise<"running">((r) => setTimeout(() => r("running"), 8_000))]))),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no verdict")), 20_000))
-      ])
-      expect(settled.filter((c) => c === "running")).toHaveLength(1)
-      expect(settled.filter((c) => c === 1)).toHaveLength(9)
+      await Promise.race([nineLost, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no verdict: ${exited.length} of 10 exited`)), 150_000))])
+      expect(exited).toEqual(Array.from({ length: 9 }, () => 1))
       const pid = Number(fs.readFileSync(path.join(home, ".local/share", `rancher-desktop-${suffix}`, "rdd.pid"), "utf8"))
       expect(children.find((c) => c.pid === pid)?.exitCode).toBeNull()
     } finally {
       for (const c of children) if (c.exitCode === null) c.kill("SIGINT")
       await Promise.all(exits)
     }
-  }, 40_000)
+  }, 200_000)
 
   it("falls back to a free port when the desired one is taken", async () => {
     const blocker = net.createServer()
