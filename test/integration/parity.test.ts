@@ -159,7 +159,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`], { bin: "bash" })
     expect((await runRdd(["completion", "fish"])).stdout).toContain("complete -c rdd")
     const bad = await runRdd(["completion", "tcsh"])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("bash, zsh, fish")
+    expect(bad.stderr).toContain('unknown shell \\"tcsh\\": expected bash, zsh or fish')
   })
 })
 
