@@ -3,8 +3,8 @@
  * copy of this checkout (no bin/, as in a fresh clone, so prepack must build
  * the bundle), `npm install -g` of the tarball into an empty prefix, and then
  * the installed `rdd` — not the checkout's — runs `--version`, starts a
- * control plane on the package's own better-sqlite3, answers `ctl get ns`, and
- * deletes it.
+ * control plane on the package's own better-sqlite3, answers `ctl get ns`, runs
+ * the tiny test guest as a LimaVM, takes `rdd set`, and deletes it all.
  *
  * better-sqlite3 is a runtime dependency and installs from the npm registry
  * (the local npm cache with --prefer-offline); its native part would be
@@ -119,6 +119,18 @@ describe("the npm package", () => {
     const ns = await i.rdd(["ctl", "get", "ns", "-o", "name"], { timeoutMs: 120_000 })
     expect(ns.code, ns.stderr).toBe(0)
     expect(ns.stdout).toContain("namespace/rdd-system")
+    // a VM from the installed package: the tiny test guest under the qemu driver
+    const guest = await run("bash", [path.join(repo, "scripts", "test-image.sh")], { cwd: repo, env: cleanEnv(), timeoutMs: 300_000 })
+    expect(guest.code, guest.stderr).toBe(0)
+    const vm = await i.rdd(["limavm", "create", "pkg", guest.stdout.trim(), "--start", "--timeout=3m"], { timeoutMs: 200_000 })
+    expect(vm.code, vm.stderr).toBe(0)
+    const running = await i.rdd(["ctl", "get", "limavm", "pkg", "-o", "jsonpath={.status.conditions[?(@.type==\"Running\")].status}"], { timeoutMs: 60_000 })
+    expect(running.stdout, running.stderr).toBe("True")
+    const gone = await i.rdd(["limavm", "delete", "pkg", "--timeout=2m"], { timeoutMs: 150_000 })
+    expect(gone.code, gone.stderr).toBe(0)
+    // and `rdd set` on an App whose VM is the same guest (created, not started)
+    const set = await i.rdd(["set", "running=false"], { timeoutMs: 120_000, env: { RDD_APP_TEMPLATE: guest.stdout.trim() } })
+    expect(set.code, set.stderr).toBe(0)
     const del = await i.rdd(["svc", "delete"], { timeoutMs: 180_000 })
     expect(del.code, del.stderr).toBe(0)
     expect(i.pids()).toEqual([])
