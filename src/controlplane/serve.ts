@@ -1,101 +1,56 @@
 /**
- * `rdd svc serve`: the daemon (SPEC 2.7). Startup order: (1) the instance lock,
- * (2) run record and pid file, (3) the store, (4) TLS, (5) listen (fallback to an
- * OS-chosen port if the desired one is taken: the server binds once, no
- * probe-close-rebind), (6) kubeconfig, (7) the `rdd-system` namespace,
- * (8) the discovery ConfigMap, (9) CRDs of the selected controllers, (10) the
- * controllers, (11) the ready annotation — last, so "ready" means everything runs.
+ * `rdd svc serve`: the daemon (SPEC 2.7), a composition of layers built in this
+ * order, each step logged:
  *
- * Every resource is acquired in one Scope, so shutdown is scope finalisation in
- * reverse order: controllers stop, the discovery entry is removed, the server
- * closes, the store is checkpointed and closed, the pid file, run record and
- * kubeconfig are removed, the lock is released. The first SIGINT/SIGTERM starts
- * that after the shutdown-notification drain (capped at 45s); a second signal
- * exits at once with code 1 (SQLite's WAL keeps the store consistent).
+ * 1. `DaemonRun`: the instance lock, then the run record and the pid file;
+ * 2. `Engine`: the store, the request path, the in-process KubeClient;
+ * 3. `Listener`: TLS, listen (the desired port, else an OS-chosen one), the port
+ *    in the run record, then the kubeconfig;
+ * 4. `Controllers`: the `rdd-system` namespace, the discovery ConfigMap, CRDs
+ *    and admission of the selected controllers, the controllers;
+ *
+ * then the discovery ConfigMap's ready annotation — last, so "ready" means
+ * everything runs. Signals are taken over before any of it.
+ *
+ * Shutdown is the layers' release in reverse order: controllers stop, the
+ * discovery entry is removed, the server closes, the store is checkpointed and
+ * closed, the pid file, run record and kubeconfig are removed, the lock is
+ * released. The first SIGINT/SIGTERM starts that after the shutdown-notification
+ * drain (capped at 45s); a second signal exits at once with code 1 (SQLite's WAL
+ * keeps the store consistent).
  */
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
-import { randomUUID } from "node:crypto"
-import * as fs from "node:fs"
-import * as https from "node:https"
-import type { AddressInfo } from "node:net"
 import * as v8 from "node:v8"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
 import { Failure } from "../domain/Errors.js"
 import * as Instance from "../domain/Instance.js"
-import type { KubeObject } from "../domain/KubeObject.js"
-import { Core } from "../domain/KubeObject.js"
-import * as RunRecord from "../domain/RunRecord.js"
-import { writeFileAtomicSync } from "../layers/NodeInstanceDir.js"
 import { InstanceDir } from "../services/InstanceDir.js"
-import { KubeClient } from "../services/KubeClient.js"
 import type { ServeOptions } from "../services/Serve.js"
-import * as Admission from "./apiserver/Admission.js"
-import * as Http from "./apiserver/Http.js"
-import * as Registry from "./apiserver/Registry.js"
-import { Api, make as makeApi } from "./apiserver/Resources.js"
-import * as Config from "./controllers/Config.js"
-import { admissionOf, type Controller, Daemon, type Started } from "./controllers/Controller.js"
-import * as Controllers from "./controllers/index.js"
+import type { ControllerServices } from "./controllers/index.js"
 import * as Discovery from "./controllers/Discovery.js"
 import * as Shutdown from "./controllers/Shutdown.js"
-import * as InProcessKubeClient from "./InProcessKubeClient.js"
-import * as Kubeconfig from "./Kubeconfig.js"
-import * as Lock from "./Lock.js"
-import { Store } from "./storage/Store.js"
-import * as StoreModule from "./storage/Store.js"
-import * as Tls from "./Tls.js"
-
+import * as Controllers from "./Controllers.js"
+import * as DaemonRun from "./DaemonRun.js"
+import * as Engine from "./Engine.js"
+import * as Listener from "./Listener.js"
 
 const fail = (message: string, cause?: unknown) => new Failure({ message, ...(cause === undefined ? {} : { cause }) })
 
-/** Keeps the CRD-defined resource types in the registry in step with stored CRDs. */
-const trackCrds = (store: StoreModule.StoreShape, registry: Registry.Registry) => {
-  const crds = { group: "apiextensions.k8s.io", resource: "customresourcedefinitions" }
-  for (const crd of store.list(crds)) registry.registerCrd(crd.metadata.name ?? "", Registry.fromCrd(crd))
-  return store.subscribe((e) => {
-    if (e.collection !== StoreModule.collectionKey(crds)) return
-    if (e.type === "DELETED") registry.unregisterCrd(e.name)
-    else registry.registerCrd(e.name, Registry.fromCrd(e.object))
-  })
-}
+/** The whole daemon as one layer: each step is built on the ones before it. */
+export const layer = (o: ServeOptions, controllers: ReadonlyArray<string>, services: ControllerServices, db: string) =>
+  Controllers.layer(controllers, services).pipe(
+    Layer.provideMerge(Listener.layer),
+    Layer.provideMerge(Engine.layer({ filename: db })),
+    Layer.provideMerge(DaemonRun.layer(o))
+  )
 
-const listen = (server: https.Server, port: number) =>
-  Effect.async<number, NodeJS.ErrnoException>((resume) => {
-    const onError = (e: NodeJS.ErrnoException) => resume(Effect.fail(e))
-    server.once("error", onError)
-    server.listen(port, "127.0.0.1", () => {
-      server.removeListener("error", onError)
-      resume(Effect.succeed((server.address() as AddressInfo).port))
-    })
-  })
-
-/** Installs CRDs through the normal API path: create, or update the spec when it differs. */
-const installCrd = (crd: KubeObject) =>
-  Effect.gen(function*() {
-    const client = yield* KubeClient
-    const ref = { type: Core.crds, name: crd.metadata.name ?? "" }
-    const existing = yield* client.get(ref)
-    if (Option.isNone(existing)) {
-      yield* client.create(Core.crds, crd)
-    } else {
-      yield* client.update(ref, { ...existing.value, spec: crd["spec"], metadata: { ...existing.value.metadata, labels: crd.metadata.labels ?? {} } })
-    }
-    yield* Effect.logInfo(`installed CRD ${ref.name}`)
-  })
-
-export const serve = (o: ServeOptions, services: Controllers.ControllerServices) =>
+export const serve = (o: ServeOptions, services: ControllerServices) =>
   Effect.gen(function*() {
     const dir = yield* InstanceDir
-    const paths = dir.paths
     const name = Instance.quoted(dir.instance)
     const selection = ControllerSpec.parse(o.controllers)
     if (Either.isLeft(selection)) return yield* Effect.fail(fail(selection.left))
@@ -110,160 +65,21 @@ export const serve = (o: ServeOptions, services: Controllers.ControllerServices)
     const signalled = installSignalHandlers((sig) => Deferred.unsafeDone(shutdown, Exit.succeed(sig)))
     yield* Effect.addFinalizer(() => Effect.sync(signalled.detach))
 
-    // (1) the lock
-    yield* dir.ensureDir(paths.dir, 0o700)
-    yield* Lock.acquire(paths.lock_file).pipe(Effect.catchAll((e) =>
-      e instanceof Lock.LockHeld
-        ? Effect.zipRight(Effect.logError(`${name} control plane is already running`), Effect.fail(fail(`${name} control plane is already running`)))
-        : Effect.fail(fail(e.message, e))
-    ))
-    yield* Effect.logInfo(`starting ${name} control plane (pid ${process.pid})`)
+    yield* Effect.gen(function*() {
+      yield* Discovery.markReady.pipe(Effect.mapError((e) => fail(`cannot mark the control plane ready: ${e.message}`, e)))
+      yield* Effect.logInfo(`${name} control plane is ready`)
+      // what `svc logs` readers look for first: where the API is and how to reach it
+      const listener = yield* Listener.Listener
+      yield* Effect.logInfo(`API server serving on https://127.0.0.1:${listener.port} (kubeconfig ${dir.paths.config})`)
 
-    // (2) run record and pid file; removed again on the way out
-    const startId = randomUUID()
-    const desiredPort = o.securePort ?? dir.instance.defaultPort
-    const startedAt = new Date().toISOString()
-    const record = (port?: number) =>
-      RunRecord.encode({
-        pid: process.pid,
-        startId,
-        controllers: o.controllers,
-        desiredPort,
-        ...(port === undefined ? {} : { port }),
-        startedAt
-      })
-    yield* Effect.acquireRelease(
-      Effect.try({
-        try: () => {
-          writeFileAtomicSync(paths.run_file, record(), 0o600)
-          writeFileAtomicSync(paths.pid_file, String(process.pid), 0o600)
-        },
-        catch: (e) => fail(`cannot write the pid file: ${(e as Error).message}`, e)
-      }),
-      () => Effect.sync(() => {
-        for (const f of [paths.config, paths.pid_file, paths.run_file]) fs.rmSync(f, { force: true })
-      })
-    )
-
-    // (3) the store
-    yield* Effect.logInfo(`opening store ${paths.db}`)
-    const storeContext = yield* Layer.build(StoreModule.layer().pipe(Layer.provide(SqliteClient.layer({ filename: paths.db })))).pipe(
-      Effect.mapError((e) => fail(`cannot open the store ${paths.db}: ${String(e)}`, e))
-    )
-    const store = Context.get(storeContext, Store)
-    yield* Effect.addFinalizer(() => Effect.zipRight(store.checkpoint, Effect.logInfo("store checkpointed")))
-    const registry = Registry.make()
-    const untrack = trackCrds(store, registry)
-    yield* Effect.addFinalizer(() => Effect.sync(untrack))
-    const admission = Admission.make()
-    const api = makeApi(store, registry, admission)
-    const client = InProcessKubeClient.make(api)
-
-    // (4) TLS
-    const tls = yield* Tls.ensure(paths.tls_dir)
-
-    // (5) listen
-    const tokens: Kubeconfig.Tokens = { admin: randomUUID(), user: randomUUID() }
-    let accepting = true
-    let port = desiredPort
-    const runtime = yield* Effect.runtime<never>()
-    const handler = Http.makeHandler({
-      api,
-      tokens: new Map([[tokens.admin, "system-admin"], [tokens.user, "user"]]),
-      runtime,
-      address: () => `127.0.0.1:${port}`,
-      ready: () => accepting
-    })
-    const server = https.createServer({ key: tls.keyPem, cert: tls.certPem, keepAliveTimeout: 60_000 }, handler)
-    server.on("checkContinue", Http.makeCheckContinue(handler))
-    server.headersTimeout = 60_000
-    server.requestTimeout = 0
-    port = yield* listen(server, desiredPort).pipe(
-      Effect.catchAll((e) =>
-        e.code === "EADDRINUSE"
-          ? Effect.zipRight(
-            Effect.logWarning(`port ${desiredPort} is in use; listening on a free port instead`),
-            listen(server, 0)
-          )
-          : Effect.fail(e)
-      ),
-      Effect.mapError((e) => fail(`cannot listen on 127.0.0.1:${desiredPort}: ${e.message}`, e))
-    )
-    yield* Effect.addFinalizer(() =>
-      Effect.async<void>((resume) => {
-        server.close(() => resume(Effect.void))
-        server.closeAllConnections()
-      }).pipe(Effect.zipRight(Effect.logInfo("API server stopped")))
-    )
-    yield* Effect.logInfo(`API server listening on https://127.0.0.1:${port}`)
-    writeFileAtomicSync(paths.run_file, record(port), 0o600)
-
-    // (6) kubeconfig, only now that the port is bound
-    writeFileAtomicSync(paths.config, Kubeconfig.render(dir.instance.name, port, tls.caPem, tokens), 0o600)
-
-    const selectable = Controllers.selectable(services)
-    const selected: Array<Controller> = []
-    for (const n of selection.right) {
-      const c = selectable[n]
-      if (c === undefined) yield* Effect.logWarning(`controller ${n} is not available in this build; skipped`)
-      else selected.push(c)
-    }
-    const enabled = selected.map((c) => c.name)
-
-    const daemon = { instance: dir.instance.name, startId, paths }
-    const controllerContext = Context.make(KubeClient, client).pipe(Context.add(Daemon, daemon), Context.add(Api, api))
-    const withControllerEnv = <A, E>(effect: Effect.Effect<A, E, KubeClient | Daemon | Api>) => Effect.provide(effect, controllerContext)
-
-    // (7) namespace, (8) discovery and config ConfigMaps, stale notifications
-    yield* withControllerEnv(Effect.gen(function*() {
-      yield* Discovery.ensureNamespace
-      yield* Discovery.recreate({ enabledControllers: enabled, startTime: startedAt.replace(/\.\d{3}Z$/, "Z"), startId })
-      yield* Config.publish({ instance: dir.instance.name, controllers: o.controllers, enabledControllers: enabled, desiredPort, port, startId, pid: process.pid })
-      yield* Shutdown.deleteStale
-    })).pipe(Effect.mapError((e) => fail(`cannot initialise the control plane: ${e.message}`, e)))
-    yield* Effect.addFinalizer(() =>
-      withControllerEnv(Discovery.unregister).pipe(Effect.catchAll((e) => Effect.logWarning(`cannot remove the discovery entry: ${e.message}`)))
-    )
-
-    // (9) CRDs and admission of selected controllers, (10) builtin then selected controllers
-    for (const c of selected) {
-      for (const crd of c.crds ?? []) {
-        yield* withControllerEnv(installCrd(crd)).pipe(Effect.mapError((e) => fail(`cannot install CRD for ${c.name}: ${e.message}`, e)))
-      }
-      for (const plugin of admissionOf(c, { kube: client, daemon })) {
-        const unregister = admission.register(plugin)
-        yield* Effect.addFinalizer(() => Effect.sync(unregister))
-      }
-    }
-    const all: ReadonlyArray<{ readonly name: string; readonly run: Effect.Effect<void | Started, never, KubeClient | Daemon | Api | Scope.Scope> }> = [
-      ...Controllers.Builtin,
-      ...selected
-    ]
-    for (const c of all) {
-      const scope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-      yield* Effect.addFinalizer(() => Effect.zipRight(Scope.close(scope, Exit.void), Effect.logInfo(`controller ${c.name} stopped`)))
-      const started = yield* withControllerEnv(Scope.extend(c.run, scope))
-      if (started?.onShutdown !== undefined) {
-        yield* withControllerEnv(Scope.extend(Shutdown.register(c, started.onShutdown), scope)).pipe(
-          Effect.mapError((e) => fail(`cannot register ${c.name} for shutdown notification: ${e.message}`, e))
-        )
-      }
-      yield* Effect.logInfo(`controller ${c.name} started`)
-    }
-
-    // (11) ready
-    yield* withControllerEnv(Discovery.markReady).pipe(Effect.mapError((e) => fail(`cannot mark the control plane ready: ${e.message}`, e)))
-    yield* Effect.logInfo(`${name} control plane is ready`)
-    // what `svc logs` readers look for first: where the API is and how to reach it
-    yield* Effect.logInfo(`API server serving on https://127.0.0.1:${port} (kubeconfig ${paths.config})`)
-
-    const signal = yield* Deferred.await(shutdown)
-    yield* Effect.logInfo(`received ${signal}: shutting down ${name} control plane`)
-    yield* withControllerEnv(Shutdown.drain).pipe(
-      Effect.timeoutFail({ duration: Shutdown.DrainCap, onTimeout: () => fail("drain cap reached") }),
-      Effect.catchAll((e) => Effect.logWarning(`shutdown drain incomplete: ${e.message}`))
-    )
-    accepting = false
+      const signal = yield* Deferred.await(shutdown)
+      yield* Effect.logInfo(`received ${signal}: shutting down ${name} control plane`)
+      yield* Shutdown.drain.pipe(
+        Effect.timeoutFail({ duration: Shutdown.DrainCap, onTimeout: () => fail("drain cap reached") }),
+        Effect.catchAll((e) => Effect.logWarning(`shutdown drain incomplete: ${e.message}`))
+      )
+      yield* listener.stopAccepting
+    }).pipe(Effect.provide(layer(o, selection.right, services, dir.paths.db)))
   }).pipe(Effect.scoped, Effect.zipLeft(Effect.logInfo("control plane stopped")))
 
 /**

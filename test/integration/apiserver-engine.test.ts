@@ -3,7 +3,6 @@
  * Gone, watch resume without loss or duplicates, selector transitions, admission
  * denials in the webhook form, dry runs, optimistic concurrency, generation.
  */
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as fs from "node:fs"
@@ -11,21 +10,24 @@ import * as os from "node:os"
 import * as path from "node:path"
 import type { KubeObject } from "../../src/domain/KubeObject.js"
 import * as Admission from "../../src/controlplane/apiserver/Admission.js"
-import * as Registry from "../../src/controlplane/apiserver/Registry.js"
-import { make as makeApi } from "../../src/controlplane/apiserver/Resources.js"
+import { Api } from "../../src/controlplane/apiserver/Resources.js"
 import * as Watch from "../../src/controlplane/apiserver/Watch.js"
-import * as StoreModule from "../../src/controlplane/storage/Store.js"
+import * as Engine from "../../src/controlplane/Engine.js"
+import type * as StoreModule from "../../src/controlplane/storage/Store.js"
 
-const storeLayer = (window?: StoreModule.HistoryWindow) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-engine-"))
-  return StoreModule.layer(window).pipe(Layer.provide(SqliteClient.layer({ filename: path.join(dir, "rdd.sqlite3") })))
-}
+/** The daemon's own engine layer on a temporary file, removed with the test's scope. */
+const storeLayer = (window?: StoreModule.HistoryWindow) =>
+  Layer.unwrapScoped(Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "rdd-engine-"))),
+      (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+    ),
+    (dir) => Layer.orDie(Engine.layer({ filename: path.join(dir, "rdd.sqlite3"), ...(window === undefined ? {} : { window }) }))
+  ))
 
 const setup = Effect.gen(function*() {
-  const store = yield* StoreModule.Store
-  const registry = Registry.make()
-  const admission = Admission.make()
-  const api = makeApi(store, registry, admission)
+  const api = yield* Api
+  const { store, registry, admission } = api
   const ns = registry.find("", "v1", "namespaces")!
   const cm = registry.find("", "v1", "configmaps")!
   yield* api.create(ns, "", { metadata: { name: "t" } }, {})
@@ -150,9 +152,7 @@ describe("API engine", () => {
         metadata: { name: "things.t.io" },
         spec: { group: "t.io", scope: "Namespaced", names: { plural: "things", kind: "Thing" }, versions: [{ name: "v1", served: true, storage: true }] }
       }, {})
-      // serve.ts keeps the registry in step with stored CRDs; do it by hand here
-      const stored = store.get(crds, "", "things.t.io")!
-      registry.registerCrd("things.t.io", Registry.fromCrd(stored))
+      // the engine keeps the registry in step with stored CRDs
       const things = registry.find("t.io", "v1", "things")!
       yield* api.create(things, "t", { metadata: { name: "a" } }, {})
       const w = collect()

@@ -51,9 +51,19 @@ export const appObject = (spec: Record<string, unknown>, generation = 1, conditi
   status: { conditions }
 })
 
-export const make = (options: Options = {}): Effect.Effect<AppApi, never, Scope.Scope> =>
+/**
+ * `engine`: where the API runs; by default a fresh one (with the App CRD unless
+ * `crdInstalled` is false), or a file's shared one (`Engine.perFile()`, which has it).
+ */
+export const make = (
+  options: Options = {},
+  engine: Effect.Effect<Engine.Engine, never, Scope.Scope> = Engine.make({
+    crds: options.crdInstalled === false ? [LimaVmCrd.crd] : [LimaVmCrd.crd, AppCrd.crd]
+  })
+): Effect.Effect<AppApi, never, Scope.Scope> => Effect.flatMap(engine, (engine) => on(engine, options))
+
+const on = (engine: Engine.Engine, options: Options): Effect.Effect<AppApi> =>
   Effect.gen(function*() {
-    const engine = yield* Engine.make({ crds: options.crdInstalled === false ? [LimaVmCrd.crd] : [LimaVmCrd.crd, AppCrd.crd] })
     if (options.app !== undefined) yield* engine.seed(App.AppType, options.app)
     if (options.limaVm !== undefined) yield* engine.seed(LimaVm.LimaVmType, options.limaVm)
     const deny = options.admit

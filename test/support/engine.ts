@@ -1,25 +1,24 @@
 /**
- * The real API engine for tests that need API behaviour: the store on a
- * temporary SQLite file, the registry, the admission chain and the request path
- * (Resources.ts), behind the in-process KubeClient, exactly as the daemon
- * assembles them. Generation, dry run, patches, finalizers, status
+ * The real API engine for tests that need API behaviour: the daemon's own
+ * `Engine` layer (src/controlplane/Engine.ts: the store, the registry following
+ * stored CRDs, the admission chain, Resources.ts, the in-process KubeClient) on
+ * a temporary SQLite file. Generation, dry run, patches, finalizers, status
  * subresources, CRD schemas and admission are the server's own, so a test
  * cannot pass on a rule a fake got wrong. The `default` namespace and the
  * LimaVM and App CRDs exist from the start, as in a started daemon.
  *
  * For a test that needs only one or two answers, stub the client instead
- * (test/support/stub.ts).
+ * (test/fakes/FakeKubeClient.ts).
  */
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import { Context, Effect, Layer, type Scope } from "effect"
+import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
+import { afterAll, beforeAll } from "vitest"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as Admission from "../../src/controlplane/apiserver/Admission.js"
-import * as Registry from "../../src/controlplane/apiserver/Registry.js"
-import { make as makeApi, type ApiShape } from "../../src/controlplane/apiserver/Resources.js"
+import type * as Admission from "../../src/controlplane/apiserver/Admission.js"
+import { Api, type ApiShape } from "../../src/controlplane/apiserver/Resources.js"
 import * as Discovery from "../../src/controlplane/controllers/Discovery.js"
-import * as InProcessKubeClient from "../../src/controlplane/InProcessKubeClient.js"
+import * as DaemonEngine from "../../src/controlplane/Engine.js"
 import * as Store from "../../src/controlplane/storage/Store.js"
 import * as AppCrd from "../../src/domain/app/Crd.js"
 import { Core, type KubeObject, type ResourceType } from "../../src/domain/KubeObject.js"
@@ -48,6 +47,11 @@ export interface Engine {
    * starts from; every later request goes through the API's rules.
    */
   readonly seed: (type: ResourceType, object: KubeObject) => Effect.Effect<KubeObject>
+  /**
+   * Back to the state right after setup: objects written since are deleted, setup
+   * objects changed since are restored, admission plugins dropped (see `perFile`).
+   */
+  readonly reset: Effect.Effect<void>
 }
 
 export interface Options {
@@ -61,32 +65,25 @@ export interface Options {
  */
 const scratch = fs.existsSync("/dev/shm") ? "/dev/shm" : os.tmpdir()
 
-const crdsCollection = { group: "apiextensions.k8s.io", resource: "customresourcedefinitions" }
-
 export const make = (options: Options = {}): Effect.Effect<Engine, never, Scope.Scope> =>
   Effect.gen(function*() {
     const dir = yield* Effect.acquireRelease(
       Effect.sync(() => fs.mkdtempSync(path.join(scratch, "rdd-engine-"))),
       (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
     )
-    const context = yield* Layer.build(
-      Store.layer().pipe(Layer.provide(SqliteClient.layer({ filename: path.join(dir, "rdd.sqlite3") })))
-    ).pipe(Effect.orDie)
+    // the daemon's own engine layer: store, request path, in-process client
+    const context = yield* Layer.build(DaemonEngine.layer({ filename: path.join(dir, "rdd.sqlite3") })).pipe(Effect.orDie)
     const store = Context.get(context, Store.Store)
-    const registry = Registry.make()
-    // the registry follows the stored CRDs, as in the daemon
-    const untrack = store.subscribe((e) => {
-      if (e.collection !== Store.collectionKey(crdsCollection)) return
-      if (e.type === "DELETED") registry.unregisterCrd(e.name)
-      else registry.registerCrd(e.name, Registry.fromCrd(e.object))
-    })
-    yield* Effect.addFinalizer(() => Effect.sync(untrack))
+    const api = Context.get(context, Api)
+    const client = Context.get(context, KubeClient)
     let writes = 0
-    const unsubscribe = store.subscribe(() => void writes++)
+    // every object written, by key, so that `reset` knows what to put back
+    const touched = new Map<string, { readonly collection: string; readonly namespace: string; readonly name: string }>()
+    const unsubscribe = store.subscribe((e) => {
+      writes++
+      touched.set(`${e.collection}|${e.namespace}|${e.name}`, e)
+    })
     yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
-    const admission = Admission.make()
-    const api = makeApi(store, registry, admission)
-    const client = InProcessKubeClient.make(api)
     const namespace = (name: string) =>
       client.create(Core.namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name } }).pipe(
         Effect.catchTag("AlreadyExists", () => Effect.void),
@@ -97,7 +94,27 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Scope.
     yield* Discovery.ensureNamespace.pipe(Effect.provideService(KubeClient, client), Effect.orDie)
     const registered: Array<() => void> = []
     for (const crd of options.crds ?? [LimaVmCrd.crd, AppCrd.crd]) yield* client.create(Core.crds, crd).pipe(Effect.orDie)
-    const setup = writes
+    let setup = writes
+    const collectionOf = (key: string): Store.Collection => {
+      const slash = key.indexOf("/")
+      return { group: key.slice(0, slash), resource: key.slice(slash + 1) }
+    }
+    const initial = new Map([...touched].map(([key, t]) => [key, store.get(collectionOf(t.collection), t.namespace, t.name)]))
+    touched.clear()
+    const reset = Effect.gen(function*() {
+      const ops: Array<Store.WriteOp> = []
+      for (const [key, t] of touched) {
+        const collection = collectionOf(t.collection)
+        const now = store.get(collection, t.namespace, t.name)
+        const then = initial.get(key)
+        if (then !== undefined) ops.push({ type: now === undefined ? "ADDED" : "MODIFIED", collection, namespace: t.namespace, name: t.name, object: then })
+        else if (now !== undefined) ops.push({ type: "DELETED", collection, namespace: t.namespace, name: t.name, object: now })
+      }
+      if (ops.length > 0) yield* store.withWriteLock(store.commit(ops)).pipe(Effect.orDie)
+      touched.clear()
+      for (const unregister of registered.splice(0)) unregister()
+      setup = writes
+    })
     const find = (type: ResourceType, namespace: string | undefined, name: string) =>
       store.get({ group: type.group, resource: type.resource }, type.namespaced ? namespace ?? "default" : "", name)
     return {
@@ -106,7 +123,7 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Scope.
       api,
       store,
       admit: (...plugins) => {
-        for (const p of plugins) registered.push(admission.register(p))
+        for (const p of plugins) registered.push(api.admission.register(p))
       },
       dropAdmission: () => {
         for (const unregister of registered.splice(0)) unregister()
@@ -122,6 +139,29 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Scope.
           namespace: type.namespaced ? object.metadata.namespace ?? "default" : "",
           name: object.metadata.name ?? "",
           object
-        }])).pipe(Effect.map((stored) => stored[0]!), Effect.orDie)
+        }])).pipe(Effect.map((stored) => stored[0]!), Effect.orDie),
+      reset
     }
   })
+
+/**
+ * One engine for a whole test file, for properties that would otherwise build
+ * one per run: built before the file's first test (on the live runtime, so that
+ * no run's TestClock owns it), reset to its setup state each time a run asks for
+ * it, closed after the file.
+ */
+export const perFile = (options: Options = {}): Effect.Effect<Engine> => {
+  let built: { readonly engine: Engine; readonly scope: Scope.CloseableScope } | undefined
+  beforeAll(async () => {
+    const scope = await Effect.runPromise(Scope.make())
+    // quiet, as in a test: the release logs ("store checkpointed") inherit this
+    const quiet = Logger.remove(Logger.defaultLogger)
+    built = { scope, engine: await Effect.runPromise(Scope.extend(make(options), scope).pipe(Effect.provide(quiet))) }
+  })
+  afterAll(async () => {
+    if (built !== undefined) await Effect.runPromise(Scope.close(built.scope, Exit.void))
+  })
+  return Effect.suspend(() =>
+    built === undefined ? Effect.dieMessage("Engine.perFile: the engine is built in beforeAll") : Effect.as(built.engine.reset, built.engine)
+  )
+}

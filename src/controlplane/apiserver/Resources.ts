@@ -11,11 +11,10 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import type { KubeObject, ObjectMeta } from "../../domain/KubeObject.js"
 import type { Json } from "../../domain/k8s/Json.js"
 import * as Status from "../../domain/k8s/Status.js"
-import { type EventType, Store, type StoreShape, type WriteOp } from "../storage/Store.js"
+import type { EventType, StoreShape, WriteOp } from "../storage/Store.js"
 import type { AdmissionChain, Operation } from "./Admission.js"
 import * as ApiError from "./ApiError.js"
 import * as Meta from "./Meta.js"
@@ -377,7 +376,4 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
   // views (events.k8s.io Events) run these same verbs on the resource they show
   return Views.wrap({ registry, admission, store, get, list, create, update, patch, delete: del, deleteCollection })
 }
-
-export const layer = (registry: Registry.Registry, admission: AdmissionChain) =>
-  Layer.effect(Api, Effect.map(Store, (store) => make(store, registry, admission)))
 
