@@ -18,11 +18,10 @@ export const repoRoot = path.resolve(import.meta.dirname, "..")
 export let rddBin = path.join(repoRoot, "bin", "rdd.mjs")
 
 /**
- * Copies the build the bin shim names (bin/rdd.mjs → bin/builds/<id>/) to a
+ * Copies the build (the bin/rdd.mjs shim and the bin/builds/<id> it names) to a
  * private directory inside the repository (so the external better-sqlite3 still
- * resolves from node_modules) and points `rddBin` at a shim there for the scope:
- * a rebuild during a long bench run swaps the shim and eventually prunes old
- * builds, which must not change what the daemons and timings run.
+ * resolves from node_modules) and points `rddBin` at it for the scope: a rebuild
+ * during a long bench run (which drops old builds) cannot break the daemons or timings.
  */
 export const snapshotBuild = Effect.acquireRelease(
   Effect.sync(() => {
@@ -30,11 +29,11 @@ export const snapshotBuild = Effect.acquireRelease(
     const shim = existsSync(path.join(source, "rdd.mjs")) ? readFileSync(path.join(source, "rdd.mjs"), "utf8") : ""
     const build = /import "\.\/(builds\/[^/"]+)\/main\.js"/.exec(shim)?.[1]
     if (build === undefined || !existsSync(path.join(source, build, "main.js"))) {
-      throw new Error("bin/rdd.mjs names no build: run `npm run build` first")
+      throw new Error("bin/rdd.mjs names no build in bin/builds/: run `npm run build` first")
     }
     const dir = mkdtempSync(path.join(repoRoot, "bench", "results", ".bin-"))
-    cpSync(path.join(source, build), path.join(dir, "build"), { recursive: true })
-    writeFileSync(path.join(dir, "rdd.mjs"), "#!/usr/bin/env node\nimport \"./build/main.js\"\n", { mode: 0o755 })
+    writeFileSync(path.join(dir, "rdd.mjs"), shim)
+    cpSync(path.join(source, build), path.join(dir, build), { recursive: true })
     rddBin = path.join(dir, "rdd.mjs")
     return dir
   }),

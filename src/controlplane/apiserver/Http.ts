@@ -115,11 +115,20 @@ const writeOptions = (q: URLSearchParams, user: string): WriteOptions => {
   }
 }
 
-/** A watch line; the object's JSON comes from the store's cache (one serialisation for all watchers). */
-const eventLine = (type: string, object: unknown): string =>
-  typeof object === "object" && object !== null
-    ? `{"type":${JSON.stringify(type)},"object":${serialized(object)}}\n`
-    : `${JSON.stringify({ type, object })}\n`
+/**
+ * A watch line. An event reaches every watcher with the same stored object, so
+ * its line is encoded once (the object's JSON from the store's cache, the bytes
+ * kept with the object) and the same Buffer is written to all of them.
+ */
+const lines = new WeakMap<object, { readonly type: string; readonly line: Buffer }>()
+const eventLine = (type: string, object: unknown): Buffer => {
+  if (typeof object !== "object" || object === null) return Buffer.from(`${JSON.stringify({ type, object })}\n`)
+  const cached = lines.get(object)
+  if (cached !== undefined && cached.type === type) return cached.line
+  const line = Buffer.from(`{"type":${JSON.stringify(type)},"object":${serialized(object)}}\n`)
+  lines.set(object, { type, line })
+  return line
+}
 
 /** A List as JSON text, reusing each item's cached serialisation (LIST of 10,000 objects). */
 const listText = (info: ResourceInfo, r: ListResult): string => {
@@ -137,21 +146,36 @@ const sendList = (res: http.ServerResponse, info: ResourceInfo, r: ListResult) =
 
 export const makeHandler = (o: HttpOptions) => {
   const { api } = o
+  const fork = Runtime.runFork(o.runtime)
+  const settle = <A>(res: http.ServerResponse, exit: Exit.Exit<A, ApiError.ApiError>, onSuccess: (a: A) => void) => {
+    if (Exit.isSuccess(exit)) {
+      onSuccess(exit.value)
+      return
+    }
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure)) {
+      sendError(res, failure.value)
+      return
+    }
+    Runtime.runSync(o.runtime)(Effect.logError(`request failed: ${Cause.pretty(exit.cause)}`))
+    if (!res.headersSent) sendError(res, ApiError.internal("unexpected failure"))
+    else res.destroy()
+  }
+  /**
+   * Runs a request's effect on the daemon's runtime. Most requests finish
+   * synchronously (a GET is a map lookup, a create one SQLite statement): an
+   * effect that is already an Exit is answered inline, and a forked fiber that
+   * completed while starting is answered at once; only a fiber that suspends
+   * (admission calling out, a lock held) is observed. No promise or microtask
+   * hop per request.
+   */
   const run = <A>(res: http.ServerResponse, effect: Effect.Effect<A, ApiError.ApiError>, onSuccess: (a: A) => void) => {
-    Runtime.runPromiseExit(o.runtime)(effect).then((exit) => {
-      if (Exit.isSuccess(exit)) {
-        onSuccess(exit.value)
-        return
-      }
-      const failure = Cause.failureOption(exit.cause)
-      if (Option.isSome(failure)) {
-        sendError(res, failure.value)
-        return
-      }
-      Runtime.runSync(o.runtime)(Effect.logError(`request failed: ${Cause.pretty(exit.cause)}`))
-      if (!res.headersSent) sendError(res, ApiError.internal("unexpected failure"))
-      else res.destroy()
-    }).catch(() => res.destroy())
+    const answer = (exit: Exit.Exit<A, ApiError.ApiError>) => guard(res, () => settle(res, exit, onSuccess))
+    if (Exit.isExit(effect)) return answer(effect as Exit.Exit<A, ApiError.ApiError>)
+    const fiber = fork(effect)
+    const done = fiber.unsafePoll()
+    if (done !== null) return answer(done)
+    fiber.addObserver(answer)
   }
 
   /** A synchronous bug in a handler answers 500 instead of crashing the daemon. */
