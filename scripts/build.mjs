@@ -54,9 +54,30 @@ await esbuild.build({
   logLevel: "warning"
 })
 
-// The bin is a tiny shim so that `npx rdd`, a symlink named kubectl, and the
-// daemon re-exec all resolve to the same file.
-fs.writeFileSync(`bin/rdd.mjs.${id}`, `#!/usr/bin/env node\nimport "./builds/${id}/main.js"\n`, { mode: 0o755 })
+// The bin is a small shim (src/shim.ts, one module: it answers `--version` itself)
+// so that `npx rdd`, a symlink named kubectl, and the daemon re-exec all resolve
+// to the same file; it names its build's main.js.
+const main = `./builds/${id}/main.js`
+await esbuild.build({
+  entryPoints: ["src/shim.ts"],
+  outfile: `bin/rdd.mjs.${id}`,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  legalComments: "none",
+  external: ["./builds/*"],
+  define: {
+    "process.env.RDD_BUILD_MAIN": JSON.stringify(main),
+    "process.env.RDD_BUILD_VERSION": JSON.stringify(`v${version}`),
+    "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit),
+    "process.env.RDD_BUILD_DATE": JSON.stringify(buildDate)
+  },
+  banner: { js: "#!/usr/bin/env node" },
+  logLevel: "warning"
+})
+fs.chmodSync(`bin/rdd.mjs.${id}`, 0o755)
 fs.renameSync(`bin/rdd.mjs.${id}`, "bin/rdd.mjs")
 // what npm pack takes from bin/builds/: the shim's build only
 fs.writeFileSync(`bin/builds/.npmignore.${id}`, `# written by scripts/build.mjs: the package holds the build bin/rdd.mjs names\n/*\n!/${id}/\n`)
