@@ -1,7 +1,9 @@
 /**
- * Wiring of the command line: global flags, layers, usage errors, reporting and
- * the exit code. `runMain`'s teardown is the only place that ends the process,
- * with the code from `exitCodeOf`.
+ * Wiring of the command line: global flags, layers, reporting and the exit code.
+ * A plain `svc status`, `svc paths` or `ctl` runs its handler directly
+ * (domain/DirectCommand.ts); every other command line goes through @effect/cli
+ * (parsedCommandLine.ts, loaded only then). `runMain`'s teardown is the only place
+ * that ends the process, with the code from `exitCodeOf`.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
