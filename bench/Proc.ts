@@ -8,7 +8,7 @@
  * their scope.
  */
 import { spawnSync } from "node:child_process"
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { Effect } from "effect"
@@ -18,22 +18,22 @@ export const repoRoot = path.resolve(import.meta.dirname, "..")
 export let rddBin = path.join(repoRoot, "bin", "rdd.mjs")
 
 /**
- * Copies the build (the bin/rdd.mjs shim and the bin/builds/<id> it names) to a
- * private directory inside the repository (so the external better-sqlite3 still
- * resolves from node_modules) and points `rddBin` at it for the scope: a rebuild
- * during a long bench run (which drops old builds) cannot break the daemons or timings.
+ * Copies the build (bin/rdd.mjs and the bin/builds/<id> it names) to a private
+ * directory inside the repository (so the external better-sqlite3 still resolves
+ * from node_modules) and points `rddBin` at it for the scope: a rebuild during a
+ * long bench run cannot break the daemons or timings.
  */
 export const snapshotBuild = Effect.acquireRelease(
   Effect.sync(() => {
     const source = path.join(repoRoot, "bin")
     const shim = existsSync(path.join(source, "rdd.mjs")) ? readFileSync(path.join(source, "rdd.mjs"), "utf8") : ""
-    const build = /import "\.\/(builds\/[^/"]+)\/main\.js"/.exec(shim)?.[1]
-    if (build === undefined || !existsSync(path.join(source, build, "main.js"))) {
-      throw new Error("bin/rdd.mjs names no build in bin/builds/: run `npm run build` first")
+    const build = /\.\/builds\/([^/"]+)\/main\.js/.exec(shim)?.[1]
+    if (build === undefined || !existsSync(path.join(source, "builds", build, "main.js"))) {
+      throw new Error("bin/rdd.mjs names no build in bin/builds: run `npm run build` first")
     }
     const dir = mkdtempSync(path.join(repoRoot, "bench", "results", ".bin-"))
-    writeFileSync(path.join(dir, "rdd.mjs"), shim)
-    cpSync(path.join(source, build), path.join(dir, build), { recursive: true })
+    cpSync(path.join(source, "rdd.mjs"), path.join(dir, "rdd.mjs"))
+    cpSync(path.join(source, "builds", build), path.join(dir, "builds", build), { recursive: true })
     rddBin = path.join(dir, "rdd.mjs")
     return dir
   }),

@@ -15,6 +15,7 @@
 import * as esbuild from "esbuild"
 import { execSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as path from "node:path"
 
 // `npm pack` runs prepack and then prepare: prepack has just built, so the
 // second build is skipped (`npm ci` and a git install still build in prepare).
@@ -31,6 +32,37 @@ const buildDate = (() => {
 })()
 const version = JSON.parse(fs.readFileSync("package.json", "utf8")).version
 
+/**
+ * Every module loaded by a dynamic import of ours is made to import src/cli.ts too
+ * (cli.ts has always run by then: main.ts loads it first). esbuild puts a module in
+ * a chunk per set of entry points that reach it, so without this the modules every
+ * command loads are spread over some twenty chunks, cut by which lazy command also
+ * uses them; with it they are all reached by every entry and form one chunk. Node
+ * then resolves, reads and links a few files at start-up instead of some twenty
+ * (measured side by side: the same code as one file loads in about 0.2x `node -e 0`
+ * less). The import adds no code: cli.ts only defines functions.
+ */
+const cliPath = path.resolve("src/cli.ts")
+const lazyTargets = new Set()
+for (const file of fs.readdirSync("src", { recursive: true })) {
+  if (!String(file).endsWith(".ts")) continue
+  const from = path.join("src", String(file))
+  for (const m of fs.readFileSync(from, "utf8").matchAll(/import\("(\.[^"]+)\.js"\)/g)) {
+    lazyTargets.add(path.resolve(path.dirname(from), `${m[1]}.ts`))
+  }
+}
+lazyTargets.delete(cliPath)
+const oneStartupChunk = {
+  name: "one-start-up-chunk",
+  setup(build) {
+    build.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
+      if (!lazyTargets.has(args.path)) return undefined
+      const text = fs.readFileSync(args.path, "utf8")
+      return { contents: `${text}\nimport ${JSON.stringify(cliPath)}\n`, loader: "ts" }
+    })
+  }
+}
+
 const id = `${Date.now()}-${process.pid}`
 const outdir = `bin/builds/${id}`
 await esbuild.build({
@@ -45,6 +77,7 @@ await esbuild.build({
   sourcemap: false,
   legalComments: "none",
   external: ["better-sqlite3"],
+  plugins: [oneStartupChunk],
   define: {
     "process.env.RDD_BUILD_VERSION": JSON.stringify(`v${version}`),
     "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit),
@@ -54,9 +87,30 @@ await esbuild.build({
   logLevel: "warning"
 })
 
-// The bin is a tiny shim so that `npx rdd`, a symlink named kubectl, and the
-// daemon re-exec all resolve to the same file.
-fs.writeFileSync(`bin/rdd.mjs.${id}`, `#!/usr/bin/env node\nimport "./builds/${id}/main.js"\n`, { mode: 0o755 })
+// The bin is a small shim (src/shim.ts, one module: it answers `--version` itself)
+// so that `npx rdd`, a symlink named kubectl, and the daemon re-exec all resolve
+// to the same file; it names its build's main.js.
+const main = `./builds/${id}/main.js`
+await esbuild.build({
+  entryPoints: ["src/shim.ts"],
+  outfile: `bin/rdd.mjs.${id}`,
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  minify: true,
+  legalComments: "none",
+  external: ["./builds/*"],
+  define: {
+    "process.env.RDD_BUILD_MAIN": JSON.stringify(main),
+    "process.env.RDD_BUILD_VERSION": JSON.stringify(`v${version}`),
+    "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit),
+    "process.env.RDD_BUILD_DATE": JSON.stringify(buildDate)
+  },
+  banner: { js: "#!/usr/bin/env node" },
+  logLevel: "warning"
+})
+fs.chmodSync(`bin/rdd.mjs.${id}`, 0o755)
 fs.renameSync(`bin/rdd.mjs.${id}`, "bin/rdd.mjs")
 // what npm pack takes from bin/builds/: the shim's build only
 fs.writeFileSync(`bin/builds/.npmignore.${id}`, `# written by scripts/build.mjs: the package holds the build bin/rdd.mjs names\n/*\n!/${id}/\n`)

@@ -1,56 +1,32 @@
 /**
- * Wiring of the command line: global flags, layers, usage errors, reporting and
- * the exit code. `runMain`'s teardown is the only place that ends the process,
- * with the code from `exitCodeOf`.
+ * Wiring of the command line: global flags, layers, reporting and the exit code.
+ * A plain `svc status`, `svc paths` or `ctl` runs its handler directly
+ * (domain/DirectCommand.ts); every other command line goes through @effect/cli
+ * (parsedCommandLine.ts, loaded only then). `runMain`'s teardown is the only place
+ * that ends the process, with the code from `exitCodeOf`.
  */
-import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import * as Command from "@effect/cli/Command"
 import * as fs from "node:fs"
 import * as nodePath from "node:path"
 import * as CommandLine from "./domain/CommandLine.js"
 import * as DeveloperMode from "./domain/DeveloperMode.js"
-import { Failure, UsageError } from "./domain/Errors.js"
+import * as DirectCommand from "./domain/DirectCommand.js"
+import { Failure } from "./domain/Errors.js"
 import { classify, exitCodeOf } from "./domain/ExitCode.js"
 import * as GlobalArgs from "./domain/GlobalArgs.js"
 import * as LogFormat from "./domain/LogFormat.js"
 import * as Verbosity from "./domain/Verbosity.js"
 import * as Version from "./domain/Version.js"
-import { commandWords, root } from "./commands/root.js"
-import * as Usage from "./commands/usage.js"
-import * as Help from "./commands/help.js"
+import * as PathsShow from "./commands/svc/paths-show.js"
 import * as ServeArgs from "./commands/svc/serveArgs.js"
-import * as CliLive from "./layers/CliLive.js"
-import { recordOf } from "./services/Outcome.js"
+import * as StatusShow from "./commands/svc/status-show.js"
+import * as CliBase from "./layers/CliBase.js"
 import { InstanceDir } from "./services/InstanceDir.js"
-
-/** @effect/cli prints usage errors itself; rdd prints its own single line instead. */
-const muteConsoleErrors = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Console.consoleWith((console) => Effect.withConsole(self, { ...console, error: () => Effect.void }))
-
-const toUsageError = (tree: { readonly descriptor: unknown }, rest: ReadonlyArray<string>, refuse: (e: UsageError) => Effect.Effect<never, UsageError>) =>
-<A, E, R>(self: Effect.Effect<A, E | ValidationError.ValidationError, R>) =>
-  Effect.catchIf(self, ValidationError.isValidationError, (e) => refuse(new UsageError({ message: Usage.explain(tree, rest, e) })))
-
-/**
- * Fails with a usage error found before the command's handler ran. A lifecycle
- * verb asked for `--output json` still prints its one outcome record (SPEC 1.3:
- * on exit, success or failure), so a script that parses stdout gets exit 2 in it.
- */
-const refuseUsage = (rest: ReadonlyArray<string>, instance: string, startedAt: number) => {
-  const verb = CommandLine.lifecycleVerb(commandWords(rest))
-  const json = verb !== undefined && Usage.wantsJson(rest)
-  return (e: UsageError): Effect.Effect<never, UsageError> =>
-    json
-      ? Effect.zipRight(Console.log(JSON.stringify(recordOf(verb, instance, Date.now() - startedAt, Exit.fail(e)))), Effect.fail(e))
-      : Effect.fail(e)
-}
 
 /** One line on stderr for a failed command, at the level the Go tool used. */
 const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
@@ -95,22 +71,6 @@ export const passThroughArgv = (args: ReadonlyArray<string>): ReadonlyArray<stri
 }
 
 /**
- * rdd's own help (commands/help.ts) when the command line asks for it or names a
- * group without a subcommand, unless a
- * word names no command (that stays a usage error). Plain text; at most 99
- * columns, fewer on a narrower terminal.
- */
-const helpFor = (tree: Usage.Node, rest: ReadonlyArray<string>, developerMode: boolean): string | undefined => {
-  const { node, path, stop } = Usage.locate(tree, rest)
-  const isGroup = Usage.nodeChildren(node).length > 0
-  // a group named without a subcommand (`rdd svc`) shows its help, as kubectl does
-  if (!Help.wants(Usage.parsedPart(rest), rest) && !(isGroup && stop === undefined)) return undefined
-  if (stop !== undefined && !stop.startsWith("-") && isGroup) return undefined
-  const hidden = developerMode ? new Set<string>() : DeveloperMode.DeveloperCommands
-  return Help.render(tree, path.slice(1), Math.min(100, process.stdout.columns ?? 100) - 1, hidden)
-}
-
-/**
  * Whether the script runs from a source checkout (developer mode's fallback rule,
  * domain/DeveloperMode.ts): the markers beside the directory of the script as
  * resolved (a `kubectl` symlink counts where it points, as the Go tool's
@@ -123,6 +83,26 @@ const inCheckout = (script: string | undefined) => (): boolean => {
     return DeveloperMode.CheckoutMarkers.every((m) => fs.existsSync(nodePath.join(bin, m)))
   } catch {
     return false
+  }
+}
+
+/** The rest of the CLI's wiring (layers/CliLive.ts), loaded for the commands that need it. */
+const withLive = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Effect.promise(() => import("./layers/CliLive.js")), (m) => Effect.provide(self, m.layer))
+
+/**
+ * A plain command line (domain/DirectCommand.ts) runs its handler without
+ * @effect/cli, and with only the layers it uses: `svc status` and `svc paths`
+ * need nothing beyond CliBase (SPEC 6: start-up time).
+ */
+const directProgram = (d: DirectCommand.Direct) => {
+  switch (d.command) {
+    case "svc status":
+      return d.output === "json" ? withLive(StatusShow.json) : StatusShow.text
+    case "svc paths":
+      return PathsShow.show({ key: Option.fromNullable(d.key), output: d.output })
+    case "ctl":
+      return withLive(Effect.flatMap(Effect.promise(() => import("./commands/ctl-run.js")), (m) => m.kubectlOnInstance(d.args)))
   }
 }
 
@@ -149,34 +129,22 @@ export const run = (args: ReadonlyArray<string>): void => {
     process.stdout.write(`${versionText}\n`)
     return
   }
-  const live = CliLive.layer({
+  const live = CliBase.layer({
     instance: g.instance,
     logLevel: g.logLevel,
     logFormat: g.logFormat,
     isTTY,
     invocation: { logLevel: g.logLevel, logLevelExplicit: g.logLevelExplicit, developerMode: g.developerMode }
   })
-  // `rdd set --help` lists the properties of the installed App CRD: read before the tree is built
-  const setHelp = g.rest[0] === "set"
-    ? Effect.flatMap(Effect.promise(() => import("./commands/set.js")), (m) =>
-      m.wantsSetHelp(g.rest) ? m.helpTableFor(process.stdout.columns ?? 80) : Effect.succeedNone)
-    : Effect.succeedNone
-  const refuse = refuseUsage(g.rest, g.instance.name, startedAt)
-  // checked before anything runs: `rdd set --timeout= x=y` must not autostart first
-  const emptyValue = Usage.emptyFlagValue(g.rest)
-  const checked = emptyValue === undefined ? setHelp : refuse(new UsageError({ message: emptyValue }))
   // --log-level=debug: which instance and which files this command works on, first
   const announce = Effect.flatMap(InstanceDir, (d) =>
     Effect.logDebug(`instance ${JSON.stringify(d.instance.name)}: directory ${d.paths.dir}, logs ${d.paths.log_dir}`))
-  const program = Effect.flatMap(Effect.zipRight(announce, checked), (table) =>
-    Effect.flatMap(Effect.promise(() => root(commandWords(g.rest), { nodeVersion: process.version, setHelp: table })), (tree) => {
-      const help = helpFor(tree.descriptor as unknown as Usage.Node, g.rest, g.developerMode)
-      if (help !== undefined) return Console.log(help)
-      const badFlag = Usage.unknownFlag(tree, g.rest) ?? Usage.badBooleanValue(tree, g.rest)
-      if (badFlag !== undefined) return refuse(new UsageError({ message: badFlag }))
-      const cli = Command.run(tree, { name: "rdd", version: Version.describe(process.version) })
-      return cli(["node", "rdd", ...ServeArgs.normalize(g.rest)]).pipe(muteConsoleErrors, toUsageError(tree, g.rest, refuse))
-    })).pipe(
+  const direct = DirectCommand.match(g.rest)
+  const command = direct === undefined
+    ? Effect.flatMap(Effect.promise(() => import("./parsedCommandLine.js")), (m) =>
+      m.program(g.rest, { instance: g.instance.name, developerMode: g.developerMode, startedAt }))
+    : directProgram(direct)
+  const program = Effect.zipRight(announce, command).pipe(
     Effect.catchAllDefect((d) => Effect.fail(new Failure({ message: `internal error: ${String(d)}`, cause: d }))),
     Effect.tapErrorCause(report),
     Effect.provide(live)

@@ -13,7 +13,7 @@ import { isAlive, rddBin, rddEnv, stopPid, tempHome, timeRun, track, uniqueSuffi
 import { pairedRatio, summarize } from "../stats.js"
 
 export const Specs = {
-  ctl: { id: "cli.ctl-get-ns", title: "rdd ctl get ns (ready control plane)", unit: "ms", goal: { on: "ratio", op: "<=", limit: 3 } }
+  ctl: { id: "cli.ctl-get-ns", title: "rdd ctl get ns (ready control plane)", unit: "ms", goal: { on: "ratio", op: "<=", limit: 2.5 } }
 } as const
 
 export const ctl = (options: { readonly rounds: number; readonly warmup: number }): Effect.Effect<ReadonlyArray<Figure>> =>

@@ -16,8 +16,8 @@ export interface StartupOptions {
 }
 
 export const Specs = {
-  version: { id: "cli.version", title: "rdd --version", unit: "ms", goal: { on: "ratio", op: "<=", limit: 2.5 } },
-  status: { id: "cli.svc-status", title: "rdd svc status", unit: "ms", goal: { on: "ratio", op: "<=", limit: 3 } }
+  version: { id: "cli.version", title: "rdd --version", unit: "ms", goal: { on: "ratio", op: "<=", limit: 1.15 } },
+  status: { id: "cli.svc-status", title: "rdd svc status", unit: "ms", goal: { on: "ratio", op: "<=", limit: 2 } }
 } as const
 
 export const startup = (options: StartupOptions): Effect.Effect<ReadonlyArray<Figure>> =>

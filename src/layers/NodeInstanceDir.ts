@@ -5,13 +5,13 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { randomBytes } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Failure } from "../domain/Errors.js"
 import * as Instance from "../domain/Instance.js"
 import * as RunRecord from "../domain/RunRecord.js"
 import { InstanceDir, type InstanceDirShape } from "../services/InstanceDir.js"
+import * as NodeBuiltins from "./NodeBuiltins.js"
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
@@ -22,7 +22,7 @@ const errorText = (e: unknown): string => (e instanceof Error ? e.message : Stri
  */
 export const writeFileAtomicSync = (file: string, content: string, mode: number, options: { readonly exclusive?: boolean } = {}): boolean => {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`
+  const tmp = `${file}.${process.pid}.${NodeBuiltins.crypto().randomBytes(4).toString("hex")}.tmp`
   const fd = fs.openSync(tmp, "wx", mode)
   try {
     fs.writeSync(fd, content)

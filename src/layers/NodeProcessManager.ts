@@ -7,11 +7,11 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { execFileSync, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { Failure } from "../domain/Errors.js"
 import { ProcessManager, type ProcessManagerShape, type SignalKind } from "../services/ProcessManager.js"
 import { pollUntil } from "../services/Wait.js"
+import * as NodeBuiltins from "./NodeBuiltins.js"
 
 const signals: Record<SignalKind, NodeJS.Signals> = {
   graceful: "SIGINT",
@@ -52,7 +52,7 @@ const argvOf = (pid: number): ReadonlyArray<string> | undefined => {
   }
   try {
     // macOS: no /proc; `ps` prints the command line with spaces (good enough for the identity check).
-    const out = execFileSync("ps", ["-o", "command=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
+    const out = NodeBuiltins.childProcess().execFileSync("ps", ["-o", "command=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
     return out.trim() === "" ? undefined : out.trim().split(/\s+/)
   } catch {
     return undefined
@@ -77,7 +77,7 @@ export const make: ProcessManagerShape = {
           resume(Effect.fail(new Failure({ message: `cannot open daemon log file: ${(e as Error).message}`, cause: e })))
           return
         }
-        const child = spawn(process.execPath, [...entryPoint(), ...request.args], {
+        const child = NodeBuiltins.childProcess().spawn(process.execPath, [...entryPoint(), ...request.args], {
           detached: true,
           stdio: ["ignore", out, err],
           env: { ...process.env, ...request.env }

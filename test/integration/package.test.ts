@@ -82,7 +82,7 @@ describe("the npm package", () => {
     // exactly what runs: the shim, the one build it names, the docs, and npm's own files
     expect(files.filter((f) => !/^(LICENSE|README\.md|package\.json|bin\/rdd\.mjs|bin\/builds\/[^/]+\/[^/]+\.js|docs\/[^/]+\.md)$/.test(f))).toEqual([])
     const shim = fs.readFileSync(path.join(src, "bin", "rdd.mjs"), "utf8")
-    const build = /^import "\.\/builds\/([^/"]+)\/main\.js"$/m.exec(shim)?.[1]
+    const build = /import\("\.\/builds\/([^/"]+)\/main\.js"\)/.exec(shim)?.[1]
     expect(build, shim).toBeDefined()
     expect(new Set(files.flatMap((f) => /^bin\/builds\/([^/]+)\//.exec(f)?.[1] ?? []))).toEqual(new Set([build]))
     expect(files).toContain(`bin/builds/${build}/main.js`)
