@@ -82,3 +82,12 @@ export const lifecycleVerb = (words: ReadonlyArray<string>): LifecycleVerb | und
 /** Whether a command line (words anywhere in it) runs the daemon: `svc serve` or `service serve`. */
 export const namesServe = (argv: ReadonlyArray<string>): boolean =>
   argv.some((a, i) => canonical([a])[0] === "svc" && argv[i + 1] === "serve")
+
+/**
+ * The `-o` formats of the commands that also run without @effect/cli
+ * (DirectCommand.ts), defined once for both paths; the first is the default.
+ */
+export const OutputFormats = {
+  svcStatus: ["text", "json"],
+  svcPaths: ["table", "json", "shell"]
+} as const

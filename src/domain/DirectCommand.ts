@@ -10,12 +10,12 @@
  * subcommand — is `undefined` and goes through @effect/cli as before, so usage
  * errors and help stay exactly what they were.
  */
-import { canonical } from "./CommandLine.js"
+import { canonical, OutputFormats } from "./CommandLine.js"
 import { type PathKey, PathKeys } from "./Instance.js"
 
 export type Direct =
-  | { readonly command: "svc status"; readonly output: "text" | "json" }
-  | { readonly command: "svc paths"; readonly key: PathKey | undefined; readonly output: "table" | "json" | "shell" }
+  | { readonly command: "svc status"; readonly output: (typeof OutputFormats.svcStatus)[number] }
+  | { readonly command: "svc paths"; readonly key: PathKey | undefined; readonly output: (typeof OutputFormats.svcPaths)[number] }
   | { readonly command: "ctl"; readonly args: ReadonlyArray<string> }
 
 /** `ctl wait-condition` is rdd's own subcommand of ctl (commands/ctl-wait-condition.ts). */
@@ -53,15 +53,15 @@ export const match = (rest: ReadonlyArray<string>): Direct | undefined => {
   const [group, verb] = canonical(rest.slice(0, 1))[0] === "svc" ? ["svc", rest[1]] : [undefined, undefined]
   if (group === undefined) return undefined
   if (verb === "status") {
-    const s = splitOutput(rest.slice(2), ["text", "json"] as const)
-    return s === undefined || s.others.length > 0 ? undefined : { command: "svc status", output: s.output ?? "text" }
+    const s = splitOutput(rest.slice(2), OutputFormats.svcStatus)
+    return s === undefined || s.others.length > 0 ? undefined : { command: "svc status", output: s.output ?? OutputFormats.svcStatus[0] }
   }
   if (verb === "paths") {
-    const s = splitOutput(rest.slice(2), ["table", "json", "shell"] as const)
+    const s = splitOutput(rest.slice(2), OutputFormats.svcPaths)
     if (s === undefined || s.others.length > 1) return undefined
     const key = s.others[0]
     if (key !== undefined && !(PathKeys as ReadonlyArray<string>).includes(key)) return undefined
-    return { command: "svc paths", key: key as PathKey | undefined, output: s.output ?? "table" }
+    return { command: "svc paths", key: key as PathKey | undefined, output: s.output ?? OutputFormats.svcPaths[0] }
   }
   return undefined
 }

@@ -4,6 +4,7 @@ import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { OutputFormats } from "../../domain/CommandLine.js"
 import { type PathKey, PathKeys } from "../../domain/Instance.js"
 import { output } from "../options.js"
 import { show } from "./paths-show.js"
@@ -23,6 +24,6 @@ const key = Args.text({ name: "KEY" }).pipe(
     }))
 )
 
-export const paths = Command.make("paths", { key, output: output(["table", "json", "shell"] as const, "table") }, show).pipe(
+export const paths = Command.make("paths", { key, output: output(OutputFormats.svcPaths, OutputFormats.svcPaths[0]) }, show).pipe(
   Command.withDescription("Print the paths of the instance's files and directories")
 )
