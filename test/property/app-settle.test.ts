@@ -14,7 +14,7 @@ import type { Condition } from "../../src/domain/KubeObject.js"
 import * as AppSettings from "../../src/services/AppSettings.js"
 import * as Progress from "../../src/services/Progress.js"
 import * as Fake from "../support/appApi.js"
-import * as Engine from "../support/engine.js"
+import * as EngineFile from "../support/engineFile.js"
 
 const condition = fc.record({
   type: fc.constantFrom("Settled", "Running", "Created", "KubernetesReady"),
@@ -38,7 +38,7 @@ const history = fc.record({
 }).filter((h) => h.updates.every((u) => u.at !== h.budgetMs)) // an update exactly at the deadline races it
 
 // one engine for every run, reset by each (building one per run cost ~0.2 s a run)
-const engine = Engine.perFile()
+const engine = EngineFile.perFile()
 
 it.effect.prop("set succeeds iff Settled=True at the written generation is seen before the deadline (exit 4 otherwise, 1 on a failure)", [history], ([h]) =>
   Effect.gen(function*() {

@@ -12,7 +12,7 @@ import * as Controller from "../../src/controlplane/controllers/limavm/Controlle
 import { Core } from "../../src/domain/KubeObject.js"
 import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as Engine from "../support/engine.js"
+import * as EngineFile from "../support/engineFile.js"
 
 type Op =
   | { readonly op: "start" | "stop" | "restart" | "crash"; readonly vm: number }
@@ -29,7 +29,7 @@ const settle = Effect.gen(function*() {
 
 describe("LimaVM controller convergence", () => {
   // one engine for every run, reset by each (building one per run cost ~0.2 s a run)
-  const engine = Engine.perFile()
+  const engine = EngineFile.perFile()
   it.effect.prop(
     "after any sequence of requests, crashes and delays, state matches spec",
     { ops: fc.array(opArb, { maxLength: 12 }), boot: fc.integer({ min: 0, max: 3000 }) },

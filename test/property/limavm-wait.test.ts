@@ -15,12 +15,12 @@ import * as LimaVm from "../../src/domain/LimaVm.js"
 import * as LimaVmOps from "../../src/services/LimaVmOps.js"
 import * as Progress from "../../src/services/Progress.js"
 import * as FakeVmDriver from "../fakes/FakeVmDriver.js"
-import * as Engine from "../support/engine.js"
+import * as EngineFile from "../support/engineFile.js"
 
 const Template = "images:\n- location: /var/lib/rdd/disk.img\n"
 
 // one engine for the file, reset by each run (building one per run cost ~0.2 s a run)
-const engine = Engine.perFile()
+const engine = EngineFile.perFile()
 
 /** Creates a stopped VM, lets the controller settle it, then asks it to start and waits with `budget`. */
 const startWithin = (script: FakeVmDriver.VmScript, budget: Duration.Duration, advance: Duration.Duration) =>

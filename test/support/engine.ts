@@ -10,8 +10,7 @@
  * For a test that needs only one or two answers, stub the client instead
  * (test/fakes/FakeKubeClient.ts).
  */
-import { Context, Effect, Exit, Layer, Logger, Scope } from "effect"
-import { afterAll, beforeAll } from "vitest"
+import { Context, Effect, Layer, Scope } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -143,25 +142,3 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Scope.
       reset
     }
   })
-
-/**
- * One engine for a whole test file, for properties that would otherwise build
- * one per run: built before the file's first test (on the live runtime, so that
- * no run's TestClock owns it), reset to its setup state each time a run asks for
- * it, closed after the file.
- */
-export const perFile = (options: Options = {}): Effect.Effect<Engine> => {
-  let built: { readonly engine: Engine; readonly scope: Scope.CloseableScope } | undefined
-  beforeAll(async () => {
-    const scope = await Effect.runPromise(Scope.make())
-    // quiet, as in a test: the release logs ("store checkpointed") inherit this
-    const quiet = Logger.remove(Logger.defaultLogger)
-    built = { scope, engine: await Effect.runPromise(Scope.extend(make(options), scope).pipe(Effect.provide(quiet))) }
-  })
-  afterAll(async () => {
-    if (built !== undefined) await Effect.runPromise(Scope.close(built.scope, Exit.void))
-  })
-  return Effect.suspend(() =>
-    built === undefined ? Effect.dieMessage("Engine.perFile: the engine is built in beforeAll") : Effect.as(built.engine.reset, built.engine)
-  )
-}
