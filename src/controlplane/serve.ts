@@ -24,6 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as v8 from "node:v8"
 import * as ControllerSpec from "../domain/ControllerSpec.js"
 import { Failure } from "../domain/Errors.js"
 import * as Instance from "../domain/Instance.js"
@@ -55,9 +56,12 @@ export const serve = (o: ServeOptions, services: ControllerServices) =>
     if (Either.isLeft(selection)) return yield* Effect.fail(fail(selection.left))
     // Everything the daemon creates (store, TLS keys, kubeconfig) is private to the user.
     process.umask(0o077)
-    // No V8 memory flags: --optimize-for-size (set here until 2026-12-05) cost 1.25x CPU per
-    // create and no longer bounded the growth over create/delete cycles (6.9 against 9.3 MB
-    // over 10,000; RSS under load ~110 against ~140 MB, idle 75 against 78 MB: docs/benchmarks.md).
+    // A long-lived server allocates per request, and V8's default heap growth (the old space
+    // may grow to up to 4x what survived the last full GC) let RSS climb 214 -> 254 MB over the
+    // bench's 10,000 create/delete cycles. The old space may grow by 20% instead: RSS stays flat
+    // (177 -> 179 MB). --optimize-for-size, used before, also bounded it but cost 1.25x CPU per
+    // create (it changes the compilers too); measured side by side in docs/benchmarks.md.
+    v8.setFlagsFromString("--heap-growing-percent=20")
 
     // Signals first: from here on, the first SIGINT/SIGTERM asks for a graceful shutdown.
     const shutdown = yield* Deferred.make<string>()
