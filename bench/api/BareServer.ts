@@ -13,6 +13,8 @@ import { ownPid, repoRoot } from "../Proc.js"
 
 export interface BareServer {
   readonly pid: number
+  /** the daemon's endpoint (CA, token) with this server's port: for extra sockets such as watches */
+  readonly endpoint: Endpoint
   readonly client: Client
 }
 
@@ -75,11 +77,12 @@ const startTlsServer = (
       child.stderr.on("data", (d: Buffer) => (err += d.toString()))
       child.once("exit", (code) => resume(Effect.fail(new Error(`the ${what} exited (${code}): ${err.trim().slice(-300)}`))))
     }).pipe(Effect.timeoutFail({ duration: "30 seconds", onTimeout: () => new Error(`the ${what} did not listen within 30 s`) }))
+    const endpoint = { ...daemon, port }
     const client = yield* Effect.acquireRelease(
-      Effect.sync(() => makeClient({ ...daemon, port })),
+      Effect.sync(() => makeClient(endpoint)),
       (c) => Effect.sync(() => c.close())
     )
-    return { pid: child.pid, client }
+    return { pid: child.pid, endpoint, client }
   })
 
 /**

@@ -4,7 +4,7 @@
  * that the machine's load (shared, 2 cores) hits both builds alike. Reports per
  * build creates/s, gets/s and CPU µs per request (/proc/<pid>/stat), each as a
  * fraction of the floor, then watch delivery p50/p99 with 100 watchers
- * (alternating A, B, B, A).
+ * (A, B, floor, floor, B, A; the floor's watch: floor-server.ts).
  *
  *   npx tsx bench/api/compare.ts <A/rdd.mjs> <B/rdd.mjs> [rounds=5] [batch=1000] [watchEvents=100]
  *
@@ -16,7 +16,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Either } from "effect"
 import * as path from "node:path"
 import { type BareServer, findServingTls, startFloorServer } from "./BareServer.js"
-import type { Client } from "./Client.js"
+import type { Client, Endpoint } from "./Client.js"
 import { type Daemon, startDaemon } from "./Daemon.js"
 import { cmPath, configMap, ensureNamespace, sequential, watchDelivery } from "./kernels.js"
 import { storeSynchronous } from "./sqliteBaseline.js"
@@ -75,10 +75,11 @@ const program = (binA: string, binB: string, rounds: number, batch: number, watc
         s.gets.push(perSecond(batch, t.ms))
       }
     }
-    const daemons: ReadonlyArray<readonly [Side, Daemon]> = [[sides[0]!, a], [sides[1]!, b]]
-    for (const [s, d] of [daemons[0]!, daemons[1]!, daemons[1]!, daemons[0]!]) {
+    type Watched = readonly [Side, { readonly endpoint: Endpoint; readonly client: Client }, boolean]
+    const watched: ReadonlyArray<Watched> = [[sides[0]!, a, true], [sides[1]!, b, true], [sides[2]!, floor, false]]
+    for (const [s, d, namespaces] of [watched[0]!, watched[1]!, watched[2]!, watched[2]!, watched[1]!, watched[0]!]) {
       const ns = `w-${s.watchP99.length}`
-      yield* run(() => ensureNamespace(d.client, ns))
+      if (namespaces) yield* run(() => ensureNamespace(d.client, ns))
       const r = yield* run(() => watchDelivery(d.endpoint, d.client, ns, 100, watchEvents))
       s.watchP50.push(quantile(r.latencies, 0.5))
       s.watchP99.push(quantile(r.latencies, 0.99))

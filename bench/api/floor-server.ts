@@ -10,6 +10,14 @@
  *        objects row in the same statement), 201 with the body as received
  *   GET  /api/v1/namespaces/<ns>/configmaps/<name>  → one SELECT on the objects
  *        table's primary key, 200 with the stored text (404 when absent)
+ *   GET  /api/v1/namespaces/<ns>/configmaps?watch=1  → the watch floor: a chunked
+ *        200 kept open; every later create in <ns> writes its event line
+ *        `{"type":"ADDED","object":<body>}` (encoded once, the same Buffer to
+ *        every watcher) to all open watches of <ns>, inside the request that
+ *        inserted it and before that request's 201, as the daemon does. No
+ *        resume, selectors or bookmarks.
+ *   GET  /api/v1/namespaces/<ns>/configmaps          → only `{"metadata":
+ *        {"resourceVersion":…}}` (no items): the watch kernel reads just that
  *
  * The database is FLOOR_DB (a file in the daemon's temp HOME, so the same disk)
  * with the store's settings: journal_mode=WAL (@effect/sql-sqlite-node's
@@ -19,6 +27,7 @@
  * on SIGINT/SIGTERM.
  */
 import { readFileSync } from "node:fs"
+import type * as http from "node:http"
 import * as https from "node:https"
 import { createRequire } from "node:module"
 
@@ -59,6 +68,8 @@ db.exec(
 const insert = db.prepare("INSERT INTO events (rev, type, key, body, at) VALUES (?, 'ADDED', ?, ?, ?)")
 const select = db.prepare("SELECT body FROM objects WHERE key = ?").pluck()
 let rev = 0
+/** open watch responses per namespace */
+const watchers = new Map<string, Set<http.ServerResponse>>()
 
 const Prefix = "/api/v1/namespaces/"
 const Missing = Buffer.from("{\"kind\":\"Status\",\"code\":404}")
@@ -71,16 +82,30 @@ const server = https.createServer({ key: keyPem, cert: certPem, keepAliveTimeout
   const url = req.url ?? "/"
   // /api/v1/namespaces/<ns>/configmaps[/<name>]
   const parts = url.startsWith(Prefix) ? url.slice(Prefix.length).split("/") : []
-  if (parts.length < 2 || parts[1] !== "configmaps") {
+  if (parts.length < 2 || !(parts[1] === "configmaps" || (parts.length === 2 && parts[1]!.startsWith("configmaps?")))) {
     req.resume()
     return answer(404, Missing)
   }
   const namespace = parts[0]!
+  if (req.method === "GET" && parts.length === 2) {
+    const qi = parts[1]!.indexOf("?")
+    if (qi < 0 || !/(^|&)watch=(1|true)(&|$)/.test(parts[1]!.slice(qi + 1))) {
+      return answer(200, `{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"${rev}"},"items":[]}`)
+    }
+    res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked", "cache-control": "no-cache" })
+    res.flushHeaders()
+    let set = watchers.get(namespace)
+    if (set === undefined) watchers.set(namespace, set = new Set())
+    const own = set
+    own.add(res)
+    res.on("close", () => own.delete(res))
+    return
+  }
   if (req.method === "GET" && parts.length === 3) {
     const body = select.get(`/configmaps/${namespace}/${parts[2]}`) as string | undefined
     return body === undefined ? answer(404, Missing) : answer(200, body)
   }
-  if (req.method !== "POST" || parts.length !== 2) {
+  if (req.method !== "POST" || parts.length !== 2 || parts[1] !== "configmaps") {
     req.resume()
     return answer(405, Missing)
   }
@@ -96,6 +121,11 @@ const server = https.createServer({ key: keyPem, cert: certPem, keepAliveTimeout
     }
     if (typeof name !== "string") return answer(400, Missing)
     insert.run(++rev, `/configmaps/${namespace}/${name}`, text, Date.now())
+    const set = watchers.get(namespace)
+    if (set !== undefined && set.size > 0) {
+      const line = Buffer.from(`{"type":"ADDED","object":${text}}\n`)
+      for (const w of set) w.write(line)
+    }
     answer(201, text)
   })
 })

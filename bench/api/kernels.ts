@@ -86,7 +86,9 @@ export const watchDelivery = async (
   namespace: string,
   watchers: number,
   events: number,
-  boundMs = 5_000
+  boundMs = 5_000,
+  /** the first object's index (names are w-<first>…), to run the kernel twice in one namespace */
+  first = 0
 ): Promise<Delivery> => {
   const list = await client.json<{ metadata: { resourceVersion: string } }>("GET", cmPath(namespace))
   const pending = new Map<string, { t0: number; seen: number; done: () => void }>()
@@ -112,7 +114,7 @@ export const watchDelivery = async (
     let lost = 0
     for (let i = 0; i < events; i++) {
       if (failures.length > 0) throw new Error(`a watch ended early: ${failures[0]}`)
-      const name = `w-${i}`
+      const name = `w-${first + i}`
       let done: () => void = () => undefined
       const all = new Promise<void>((res) => (done = res))
       const entry = { t0: nowMs(), seen: 0, done }
