@@ -105,10 +105,11 @@ const directProgram = (d: DirectCommand.Direct) => {
     case "ctl":
       // on a ready control plane kubectl runs with CtlLive alone; autostart loads the rest
       return Effect.flatMap(Effect.promise(() => import("./commands/ctl-run.js")), (m) =>
-        Effect.flatMap(
-          Effect.flatMap(Effect.promise(() => import("./layers/CtlLive.js")), (ctl) => Effect.provide(m.kubectlIfReady(d.args), ctl.layer)),
-          (ran) => (ran ? Effect.void : withLive(m.kubectlOnInstance(d.args)))
-        ))
+        Effect.flatMap(m.deadline, (deadline) =>
+          Effect.flatMap(
+            Effect.flatMap(Effect.promise(() => import("./layers/CtlLive.js")), (ctl) => Effect.provide(m.kubectlIfReady(d.args), ctl.layer)),
+            (ran) => (ran ? Effect.void : withLive(m.kubectlOnInstance(d.args, deadline)))
+          )))
   }
 }
 

@@ -11,6 +11,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Deadline from "../domain/Deadline.js"
+import * as Timeouts from "../domain/Timeouts.js"
 import { InstanceDir } from "../services/InstanceDir.js"
 import { Kubectl } from "../services/Kubectl.js"
 import { readyDaemon } from "../services/ReadyNow.js"
@@ -34,11 +35,18 @@ export const kubectlIfReady = (args: ReadonlyArray<string>) =>
     return true
   })
 
-export const kubectlOnInstance = (args: ReadonlyArray<string>) =>
+/**
+ * ctl has no deadline of its own: autostart's 90s cap is the bound. Taken when the
+ * command starts, so that a `kubectlIfReady` look that found no ready control plane
+ * (it may wait up to its own 2s bound on a frozen daemon) counts against it.
+ */
+export const deadline: Effect.Effect<Deadline.Deadline> = Effect.flatMap(Deadline.forever, (d) => Deadline.capped(d, Timeouts.AutostartCap))
+
+/** The whole command: autostart within `within` (by default the cap from now), then kubectl. */
+export const kubectlOnInstance = (args: ReadonlyArray<string>, within?: Deadline.Deadline) =>
   Effect.gen(function*() {
     yield* locate
     const { ensureRunning } = yield* Effect.promise(() => import("../services/Autostart.js"))
-    // ctl has no deadline of its own: autostart's 90s cap is the bound
-    yield* ensureRunning(yield* Deadline.forever)
+    yield* ensureRunning(within ?? (yield* deadline))
     yield* kubectl(args)
   })
