@@ -93,7 +93,8 @@ const withLive = <A, E, R>(self: Effect.Effect<A, E, R>) =>
 /**
  * A plain command line (domain/DirectCommand.ts) runs its handler without
  * @effect/cli, and with only the layers it uses: `svc status` and `svc paths`
- * need nothing beyond CliBase (SPEC 6: start-up time).
+ * need nothing beyond CliBase, `ctl` on a ready control plane only CtlLive
+ * (SPEC 6: start-up time).
  */
 const directProgram = (d: DirectCommand.Direct) => {
   switch (d.command) {
@@ -102,7 +103,13 @@ const directProgram = (d: DirectCommand.Direct) => {
     case "svc paths":
       return PathsShow.show({ key: Option.fromNullable(d.key), output: d.output })
     case "ctl":
-      return withLive(Effect.flatMap(Effect.promise(() => import("./commands/ctl-run.js")), (m) => m.kubectlOnInstance(d.args)))
+      // on a ready control plane kubectl runs with CtlLive alone; autostart loads the rest
+      return Effect.flatMap(Effect.promise(() => import("./commands/ctl-run.js")), (m) =>
+        Effect.flatMap(m.deadline, (deadline) =>
+          Effect.flatMap(
+            Effect.flatMap(Effect.promise(() => import("./layers/CtlLive.js")), (ctl) => Effect.provide(m.kubectlIfReady(d.args), ctl.layer)),
+            (ran) => (ran ? Effect.void : withLive(m.kubectlOnInstance(d.args, deadline)))
+          )))
   }
 }
 

@@ -17,9 +17,8 @@ import * as Layer from "effect/Layer"
 import { GuestShell } from "../services/GuestShell.js"
 import { InstanceDir } from "../services/InstanceDir.js"
 import { Serve } from "../services/Serve.js"
-import * as KubeClientLive from "./KubeClientLive.js"
+import * as CtlLive from "./CtlLive.js"
 import * as NodeEditor from "./NodeEditor.js"
-import * as NodeKubectl from "./NodeKubectl.js"
 import * as NodeRunChild from "./NodeRunChild.js"
 
 /** `rdd limavm shell`: the SSH code loads only when a shell is opened. */
@@ -43,11 +42,10 @@ const serve = Layer.effect(
 
 /** The services beyond CliBase's, built on its InstanceDir. */
 export const layer = Layer.mergeAll(
-  KubeClientLive.layer,
+  CtlLive.layer,
   guestShell,
   serve,
   NodeFileSystem.layer,
-  NodeKubectl.layer,
   NodeRunChild.layer,
   NodeEditor.layer
 )

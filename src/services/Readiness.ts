@@ -17,20 +17,17 @@ import * as Stream from "effect/Stream"
 import type * as Deadline from "../domain/Deadline.js"
 import { Failure, type WaitTimeout } from "../domain/Errors.js"
 import { quoted } from "../domain/Instance.js"
-import { Core, type KubeObject, type ObjectRef } from "../domain/KubeObject.js"
-import type { RunRecord } from "../domain/RunRecord.js"
 import { findDaemon } from "./Daemon.js"
 import { InstanceDir } from "./InstanceDir.js"
 import { KubeClient } from "./KubeClient.js"
 import { type Progress, withProgress } from "./Progress.js"
 import { ProcessManager, type Spawned } from "./ProcessManager.js"
+import * as ReadyNow from "./ReadyNow.js"
+import { type Awaited, DiscoveryName, DiscoveryNamespace, DiscoveryRef, type Stage, stageOf } from "./ReadyNow.js"
 import * as StartLeftBehind from "./StartLeftBehind.js"
 import { poll, pollUntil, waitFor } from "./Wait.js"
 
-export const DiscoveryNamespace = "rdd-system"
-export const DiscoveryName = "rdd-controller-manager"
-export const ReadyAnnotation = "rdd.rancherdesktop.io/ready"
-export const DiscoveryRef: ObjectRef = { type: Core.configmaps, namespace: DiscoveryNamespace, name: DiscoveryName }
+export { DiscoveryName, DiscoveryNamespace, DiscoveryRef, isReadyNow, ReadyAnnotation, type Stage, stageOf } from "./ReadyNow.js"
 
 export const Phases = {
   api: "API server",
@@ -39,22 +36,7 @@ export const Phases = {
 } as const
 type Phase = (typeof Phases)[keyof typeof Phases]
 
-/** How far the discovery ConfigMap says this run has got. */
-export type Stage = "other-run" | "registered" | "ready"
 const rank: Record<Stage, number> = { "other-run": 0, registered: 1, ready: 2 }
-
-export const stageOf = (configMap: KubeObject, startId: string): Stage => {
-  const data = configMap["data"]
-  const embedded = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["embedded"] : undefined
-  if (typeof embedded !== "string") return "other-run"
-  try {
-    const parsed: unknown = JSON.parse(embedded)
-    if (typeof parsed !== "object" || parsed === null || (parsed as { startId?: unknown }).startId !== startId) return "other-run"
-  } catch {
-    return "other-run"
-  }
-  return configMap.metadata.annotations?.[ReadyAnnotation] === "true" ? "ready" : "registered"
-}
 
 /** How many lines of the daemon's stderr log a failure shows. */
 export const LogTailLines = 20
@@ -62,10 +44,7 @@ export const LogTailLines = 20
 const TakeoverGrace = Duration.millis(500)
 const WatchRetry = Schedule.spaced(Duration.millis(250))
 
-export interface Awaited {
-  readonly pid: number
-  readonly record: RunRecord
-}
+export type { Awaited } from "./ReadyNow.js"
 
 export const logTail = (text: string, lines = LogTailLines): string => {
   const all = text.split("\n")
@@ -116,7 +95,7 @@ export const awaitReady = (
 
     const readyz = Effect.tap(kube.readyz, (ok) => Effect.logDebug(`GET /readyz: ${ok ? "ready" : "not ready"}`))
 
-    const withRecord = Effect.map(findDaemon, Option.flatMap((d) => Option.map(d.record, (record) => ({ pid: d.pid, record }))))
+    const withRecord = ReadyNow.daemonWithRecord
 
     /** The run to wait for: a live daemon with its record, or our child until it gets there. */
     const resolve = (child: Option.Option<number>) =>
@@ -153,16 +132,6 @@ export const awaitReady = (
         yield* phase(Phases.crds, stageAtLeast(startId, "ready"))
       })
 
-    /** Ready now, without waiting or saying anything? */
-    const readyNow = (a: Awaited) =>
-      Effect.gen(function*() {
-        if (!(yield* readyz)) return false
-        const cm = yield* kube.get(DiscoveryRef).pipe(Effect.orElseSucceed(() => Option.none<KubeObject>()))
-        const stage = Option.map(cm, (o) => stageOf(o, a.record.startId))
-        yield* Effect.logDebug(`${DiscoveryNamespace}/${DiscoveryName}: ${Option.getOrElse(stage, () => "absent")}`)
-        return Option.contains(stage, "ready")
-      }).pipe(Effect.timeoutOption(Duration.seconds(2)), Effect.map(Option.getOrElse(() => false)))
-
     const loop = (child: Option.Option<number>): Effect.Effect<Awaited, Failure, R> =>
       Effect.gen(function*() {
         const run = yield* phase(Phases.api, resolve(child))
@@ -180,8 +149,8 @@ export const awaitReady = (
 
     const body = Effect.gen(function*() {
       if (options.spawned === undefined) {
-        const now = yield* withRecord
-        if (Option.isSome(now) && (yield* readyNow(now.value))) return now.value
+        const now = yield* ReadyNow.readyDaemon
+        if (Option.isSome(now)) return now.value
       }
       return yield* loop(Option.fromNullable(options.spawned?.pid))
     })
@@ -190,15 +159,3 @@ export const awaitReady = (
     const leftBehind = StartLeftBehind.describe({ spawned: Option.fromNullable(options.spawned?.pid), holder: Option.none() })
     return yield* waitFor(what, deadline, body, { leftBehind })
   })
-
-/** One look, no waiting (for `svc status -o json`): is this run of the daemon ready right now? */
-export const isReadyNow = (record: RunRecord): Effect.Effect<boolean, never, KubeClient> =>
-  Effect.gen(function*() {
-    const kube = yield* KubeClient
-    const ok = yield* kube.readyz
-    yield* Effect.logDebug(`GET /readyz: ${ok ? "ready" : "not ready"}`)
-    if (!ok) return false
-    const stage = Option.map(yield* kube.get(DiscoveryRef), (c) => stageOf(c, record.startId))
-    yield* Effect.logDebug(`${DiscoveryNamespace}/${DiscoveryName}: ${Option.getOrElse(stage, () => "absent")}`)
-    return Option.contains(stage, "ready")
-  }).pipe(Effect.orElseSucceed(() => false))

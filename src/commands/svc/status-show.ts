@@ -52,9 +52,9 @@ export const json = Effect.gen(function*() {
     onNone: () => Effect.succeed(false),
     onSome: (r) =>
       Effect.flatMap(
-        Effect.promise(() => import("../../services/Readiness.js")),
-        (Readiness) =>
-          Readiness.isReadyNow(r).pipe(
+        Effect.promise(() => import("../../services/ReadyNow.js")),
+        (ReadyNow) =>
+          ReadyNow.isReadyNow(r).pipe(
             Effect.timeoutTo({ duration: ProbeBound, onSuccess: (ok) => ok, onTimeout: () => false })
           )
       )
