@@ -104,12 +104,13 @@ const directProgram = (d: DirectCommand.Direct) => {
       return PathsShow.show({ key: Option.fromNullable(d.key), output: d.output })
     case "ctl":
       // on a ready control plane kubectl runs with CtlLive alone; autostart loads the rest
-      return Effect.flatMap(Effect.promise(() => import("./commands/ctl-run.js")), (m) =>
-        Effect.flatMap(m.deadline, (deadline) =>
-          Effect.flatMap(
-            Effect.flatMap(Effect.promise(() => import("./layers/CtlLive.js")), (ctl) => Effect.provide(m.kubectlIfReady(d.args), ctl.layer)),
-            (ran) => (ran ? Effect.void : withLive(m.kubectlOnInstance(d.args, deadline)))
-          )))
+      return Effect.gen(function*() {
+        const ctl = yield* Effect.promise(() => import("./commands/ctl-run.js"))
+        const deadline = yield* ctl.deadline
+        const ctlLive = yield* Effect.promise(() => import("./layers/CtlLive.js"))
+        if (yield* Effect.provide(ctl.kubectlIfReady(d.args), ctlLive.layer)) return
+        yield* withLive(ctl.kubectlOnInstance(d.args, deadline))
+      })
   }
 }
 

@@ -58,10 +58,11 @@ export const serve = (o: ServeOptions, services: ControllerServices) =>
     process.umask(0o077)
     // A long-lived server allocates per request, and V8's default heap growth (the old space
     // may grow to up to 4x what survived the last full GC) let RSS climb 214 -> 254 MB over the
-    // bench's 10,000 create/delete cycles. The old space may grow by 20% instead: RSS stays flat
-    // (177 -> 179 MB). --optimize-for-size, used before, also bounded it but cost 1.25x CPU per
+    // bench's 10,000 create/delete cycles. The old space may grow by 10% instead: RSS grew 4.5-9.8
+    // MB in three bench runs (20%: 8.2-10.8 MB, one over the 10 MB goal; creates/s the same
+    // within noise). --optimize-for-size, used before, also bounded it but cost 1.25x CPU per
     // create (it changes the compilers too); measured side by side in docs/benchmarks.md.
-    v8.setFlagsFromString("--heap-growing-percent=20")
+    v8.setFlagsFromString("--heap-growing-percent=10")
 
     // Signals first: from here on, the first SIGINT/SIGTERM asks for a graceful shutdown.
     const shutdown = yield* Deferred.make<string>()
