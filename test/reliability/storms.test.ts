@@ -6,6 +6,8 @@
  * instance works afterwards.
  */
 import { afterEach, describe, expect, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { type Instance, makeInstance } from "./support/Instance.js"
 
 let inst: Instance | undefined
@@ -13,6 +15,15 @@ afterEach(async () => {
   await inst?.dispose()
   inst = undefined
 }, 60_000)
+
+/** the last lines of every log in the instance's log directory */
+const logTail = (dir: string): string => {
+  try {
+    return fs.readdirSync(dir).map((f) => `${f}:\n${fs.readFileSync(path.join(dir, f), "utf8").split("\n").slice(-60).join("\n")}`).join("\n")
+  } catch (e) {
+    return String(e)
+  }
+}
 
 const all = <A>(n: number, f: (i: number) => Promise<A>) => Promise.all(Array.from({ length: n }, (_, i) => f(i)))
 
@@ -47,7 +58,8 @@ describe("storms", () => {
       // each command either did its job or lost the race cleanly: never a usage error, crash or hang
       for (const r of results) {
         expect(r.signal, r.stderr).toBeNull()
-        expect([0, 1], r.stderr).toContain(r.code)
+        // a stop that timed out once in a fresh-clone CI run (2026-12-05): keep the daemons' side
+        expect([0, 1], r.code === 0 || r.code === 1 ? r.stderr : `${r.stderr}\n--- daemon logs ---\n${logTail(i.paths["log_dir"]!)}`).toContain(r.code)
         expect(r.stderr).not.toMatch(/^\s+at /m)
       }
       expect(i.daemons().length).toBeLessThanOrEqual(1)
