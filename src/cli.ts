@@ -11,10 +11,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import * as fs from "node:fs"
-import * as nodePath from "node:path"
-import * as CommandLine from "./domain/CommandLine.js"
-import * as DeveloperMode from "./domain/DeveloperMode.js"
 import * as DirectCommand from "./domain/DirectCommand.js"
 import { Failure } from "./domain/Errors.js"
 import { classify, exitCodeOf } from "./domain/ExitCode.js"
@@ -26,6 +22,7 @@ import * as PathsShow from "./commands/svc/paths-show.js"
 import * as ServeArgs from "./commands/svc/serveArgs.js"
 import * as StatusShow from "./commands/svc/status-show.js"
 import * as CliBase from "./layers/CliBase.js"
+import * as HostEnv from "./layers/HostEnv.js"
 import { InstanceDir } from "./services/InstanceDir.js"
 
 /** One line on stderr for a failed command, at the level the Go tool used. */
@@ -44,47 +41,6 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
       return level === "none" ? Effect.void : level === "error" ? Effect.logError(message) : Effect.logFatal(message)
     }
   })
-
-/** A global flag whose value is the next word (`--instance x`). */
-const takesValue = (token: string): boolean => {
-  const f = CommandLine.globalFlagOf(token)
-  return f !== undefined && f.value === undefined
-}
-
-/**
- * Pass-through commands get a `--` after their name, so @effect/cli hands every
- * later word to them untouched. `args` are the words after `rdd` (main.ts has
- * already turned a `kubectl` multicall into `kubectl ...`).
- */
-export const passThroughArgv = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const at = args.findIndex((a) => !a.startsWith("-"))
-  let skip = at
-  // the first non-flag word may be the value of a global flag (`--instance x ctl ...`)
-  while (skip > 0 && takesValue(args[skip - 1]!)) {
-    const next = args.slice(skip + 1).findIndex((a) => !a.startsWith("-"))
-    skip = next < 0 ? -1 : skip + 1 + next
-  }
-  if (skip < 0 || !CommandLine.PassThroughCommands.has(args[skip]!)) return args
-  // `run` sees its words as typed, a leading `--` included (it drops it itself: `rdd run -- --help`)
-  if (args[skip + 1] === "--" && args[skip] !== "run") return args
-  return [...args.slice(0, skip + 1), "--", ...args.slice(skip + 1)]
-}
-
-/**
- * Whether the script runs from a source checkout (developer mode's fallback rule,
- * domain/DeveloperMode.ts): the markers beside the directory of the script as
- * resolved (a `kubectl` symlink counts where it points, as the Go tool's
- * os.Executable does).
- */
-const inCheckout = (script: string | undefined) => (): boolean => {
-  if (script === undefined) return false
-  try {
-    const bin = nodePath.dirname(fs.realpathSync(script))
-    return DeveloperMode.CheckoutMarkers.every((m) => fs.existsSync(nodePath.join(bin, m)))
-  } catch {
-    return false
-  }
-}
 
 /** The rest of the CLI's wiring (layers/CliLive.ts), loaded for the commands that need it. */
 const withLive = <A, E, R>(self: Effect.Effect<A, E, R>) =>
@@ -117,7 +73,7 @@ const directProgram = (d: DirectCommand.Direct) => {
 /** Runs the command line `args` (the words after `rdd`); the process ends with its exit code. */
 export const run = (args: ReadonlyArray<string>): void => {
   const startedAt = Date.now()
-  const parsed = GlobalArgs.parse(passThroughArgv(args), process.env, inCheckout(process.argv[1]))
+  const parsed = GlobalArgs.parse(GlobalArgs.passThroughArgv(args), process.env, HostEnv.inCheckout(process.argv[1]))
   // NO_COLOR (any non-empty value, no-color.org) asks for the plain lines a pipe gets
   const isTTY = process.stderr.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""
   if (Either.isLeft(parsed)) {

@@ -11,9 +11,11 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as MutableRef from "effect/MutableRef"
 import { randomUUID } from "node:crypto"
+import * as fs from "node:fs"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import { Failure } from "../domain/Errors.js"
+import * as ReadySignal from "../domain/ReadySignal.js"
 import { writeFileAtomicSync } from "../layers/NodeInstanceDir.js"
 import { InstanceDir } from "../services/InstanceDir.js"
 import * as Http from "./apiserver/Http.js"
@@ -27,6 +29,8 @@ export interface ListenerShape {
   readonly port: number
   /** from now on `/readyz` answers 500 (the shutdown drain is over) */
   readonly stopAccepting: Effect.Effect<void>
+  /** the stamp of the kubeconfig this run wrote (ReadySignal.fileStamp): the readiness socket tells it */
+  readonly kubeconfigStamp: string
 }
 
 export class Listener extends Context.Tag("rdd/controlplane/Listener")<Listener, ListenerShape>() {}
@@ -86,6 +90,7 @@ export const layer: Layer.Layer<Listener, Failure, Api | InstanceDir | Run> = La
     yield* run.recordPort(port)
     // the kubeconfig only now that the port is bound
     writeFileAtomicSync(paths.config, Kubeconfig.render(dir.instance.name, port, tls.caPem, tokens), 0o600)
-    return { port, stopAccepting: Effect.sync(() => MutableRef.set(accepting, false)) }
+    const kubeconfigStamp = ReadySignal.fileStamp(fs.statSync(paths.config, { bigint: true }))
+    return { port, stopAccepting: Effect.sync(() => MutableRef.set(accepting, false)), kubeconfigStamp }
   })
 )

@@ -10,12 +10,13 @@
  *    and admission of the selected controllers, the controllers;
  *
  * then the discovery ConfigMap's ready annotation — last, so "ready" means
- * everything runs. Signals are taken over before any of it.
+ * everything runs — and the readiness socket (domain/ReadySignal.ts). Signals are
+ * taken over before any of it.
  *
  * Shutdown is the layers' release in reverse order: controllers stop, the
  * discovery entry is removed, the server closes, the store is checkpointed and
  * closed, the pid file, run record and kubeconfig are removed, the lock is
- * released. The first SIGINT/SIGTERM starts that after the shutdown-notification
+ * released. The first SIGINT/SIGTERM closes the readiness socket and starts that after the shutdown-notification
  * drain (capped at 45s); a second signal exits at once with code 1 (SQLite's WAL
  * keeps the store consistent).
  */
@@ -37,6 +38,7 @@ import * as Controllers from "./Controllers.js"
 import * as DaemonRun from "./DaemonRun.js"
 import * as Engine from "./Engine.js"
 import * as Listener from "./Listener.js"
+import * as ReadySocket from "./ReadySocket.js"
 
 const fail = (message: string, cause?: unknown) => new Failure({ message, ...(cause === undefined ? {} : { cause }) })
 
@@ -71,13 +73,19 @@ export const serve = (o: ServeOptions, services: ControllerServices) =>
 
     yield* Effect.gen(function*() {
       yield* Discovery.markReady.pipe(Effect.mapError((e) => fail(`cannot mark the control plane ready: ${e.message}`, e)))
+      const listener = yield* Listener.Listener
+      const readySocket = yield* ReadySocket.open(dir.paths.ready_socket, {
+        startId: (yield* DaemonRun.Run).startId,
+        kubeconfig: listener.kubeconfigStamp
+      })
       yield* Effect.logInfo(`${name} control plane is ready`)
       // what `svc logs` readers look for first: where the API is and how to reach it
-      const listener = yield* Listener.Listener
       yield* Effect.logInfo(`API server serving on https://127.0.0.1:${listener.port} (kubeconfig ${dir.paths.config})`)
 
       const signal = yield* Deferred.await(shutdown)
       yield* Effect.logInfo(`received ${signal}: shutting down ${name} control plane`)
+      // from here on `rdd ctl` takes its full path, whose look still finds the API serving during the drain
+      yield* readySocket.close
       yield* Shutdown.drain.pipe(
         Effect.timeoutFail({ duration: Shutdown.DrainCap, onTimeout: () => fail("drain cap reached") }),
         Effect.catchAll((e) => Effect.logWarning(`shutdown drain incomplete: ${e.message}`))

@@ -83,6 +83,13 @@ export const lifecycleVerb = (words: ReadonlyArray<string>): LifecycleVerb | und
 export const namesServe = (argv: ReadonlyArray<string>): boolean =>
   argv.some((a, i) => canonical([a])[0] === "svc" && argv[i + 1] === "serve")
 
+/** Is a process with this argv an rdd daemon serving the instance `suffix`? (What catches a reused pid.) */
+export const servesInstance = (argv: ReadonlyArray<string>, suffix: string): boolean => {
+  if (!namesServe(argv)) return false
+  const inst = argv.findIndex((a) => a === "--instance")
+  return inst >= 0 && argv[inst + 1] === suffix
+}
+
 /**
  * The `-o` formats of the commands that also run without @effect/cli
  * (DirectCommand.ts), defined once for both paths; the first is the default.

@@ -1,21 +1,15 @@
 /**
- * The exit-code contract (SPEC 1.1) and the ONE function that maps an outcome to it.
- * Nothing else in rdd decides an exit code: each error class says its own
+ * The exit-code contract (SPEC 1.1; its table in ExitCodes.ts) and the ONE function
+ * that maps an outcome to it. Nothing else in rdd decides an exit code (the bin's
+ * `rdd ctl` path passes kubectl's on, as ChildExit does): each error class says its own
  * (Errors.ts, `classification`), and `classify` reads it.
  */
 import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import { ExitCode } from "./ExitCodes.js"
 
-export const ExitCode = {
-  Success: 0,
-  Failure: 1,
-  Usage: 2,
-  Rejected: 3,
-  Timeout: 4,
-  Interrupted: 130
-} as const
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+export { ExitCode } from "./ExitCodes.js"
 
 /** The outcome kinds a failed command reports (a subset of Outcome.OutcomeKind). */
 export type FailureOutcome = "timeout" | "rejected" | "failed" | "interrupted"

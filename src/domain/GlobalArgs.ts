@@ -23,6 +23,31 @@ export interface GlobalArgs {
   readonly rest: ReadonlyArray<string>
 }
 
+/** A global flag whose value is the next word (`--instance x`). */
+const takesValue = (token: string): boolean => {
+  const f = globalFlagOf(token)
+  return f !== undefined && f.value === undefined
+}
+
+/**
+ * Pass-through commands get a `--` after their name, so @effect/cli hands every
+ * later word to them untouched. `args` are the words after `rdd` (main.ts has
+ * already turned a `kubectl` multicall into `kubectl ...`).
+ */
+export const passThroughArgv = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const at = args.findIndex((a) => !a.startsWith("-"))
+  let skip = at
+  // the first non-flag word may be the value of a global flag (`--instance x ctl ...`)
+  while (skip > 0 && takesValue(args[skip - 1]!)) {
+    const next = args.slice(skip + 1).findIndex((a) => !a.startsWith("-"))
+    skip = next < 0 ? -1 : skip + 1 + next
+  }
+  if (skip < 0 || !PassThroughCommands.has(args[skip]!)) return args
+  // `run` sees its words as typed, a leading `--` included (it drops it itself: `rdd run -- --help`)
+  if (args[skip + 1] === "--" && args[skip] !== "run") return args
+  return [...args.slice(0, skip + 1), "--", ...args.slice(skip + 1)]
+}
+
 type Flag = GlobalFlag["name"]
 
 export const parse = (

@@ -84,6 +84,11 @@ export interface Paths extends Record<PathKey, string> {
   readonly run_file: string
   /** the daemon's exclusive lock (held for its whole life) */
   readonly lock_file: string
+  /**
+   * the daemon's readiness socket (ReadySignal.ts), in the short directory: a unix
+   * socket path is limited to about 100 bytes, and the data directory's may be longer
+   */
+  readonly ready_socket: string
   readonly stdout_log: string
   readonly stderr_log: string
 }
@@ -114,6 +119,7 @@ export const paths = (instance: Instance, env: PathEnv): Paths => {
     tls_dir: join(dir, "tls"),
     run_file: join(dir, "rdd.run.json"),
     lock_file: join(dir, "rdd.lock"),
+    ready_socket: join(shortDir, "rdd-ready.sock"),
     stdout_log: join(logDir, "rdd.stdout.log"),
     stderr_log: join(logDir, "rdd.stderr.log")
   }

@@ -6,10 +6,10 @@
  * commands that use it.
  */
 import * as Layer from "effect/Layer"
-import * as os from "node:os"
 import type * as Instance from "../domain/Instance.js"
 import type * as LogFormat from "../domain/LogFormat.js"
 import { Invocation, type InvocationShape } from "../services/Invocation.js"
+import * as HostEnv from "./HostEnv.js"
 import * as Logging from "./Logging.js"
 import * as NodeInstanceDir from "./NodeInstanceDir.js"
 import * as NodeProcessManager from "./NodeProcessManager.js"
@@ -25,9 +25,8 @@ export interface CliSettings {
 }
 
 export const layer = (settings: CliSettings) => {
-  const platform = process.platform === "darwin" ? "darwin" : "linux"
   return Layer.mergeAll(
-    NodeInstanceDir.layer(settings.instance, { home: os.homedir(), platform, logRoot: process.env["RDD_LOG_ROOT"] }),
+    NodeInstanceDir.layer(settings.instance, HostEnv.pathEnv()),
     Logging.layer({ level: settings.logLevel, format: settings.logFormat, isTTY: settings.isTTY }),
     NodeProcessManager.layer,
     Layer.succeed(Invocation, settings.invocation)

@@ -12,6 +12,7 @@ import { Failure } from "../domain/Errors.js"
 import { ProcessManager, type ProcessManagerShape, type SignalKind } from "../services/ProcessManager.js"
 import { pollUntil } from "../services/Wait.js"
 import * as NodeBuiltins from "./NodeBuiltins.js"
+import { alive, argvOf } from "./ProcessTable.js"
 
 const signals: Record<SignalKind, NodeJS.Signals> = {
   graceful: "SIGINT",
@@ -19,44 +20,6 @@ const signals: Record<SignalKind, NodeJS.Signals> = {
   kill: "SIGKILL",
   freeze: "SIGSTOP",
   thaw: "SIGCONT"
-}
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return !isZombie(pid)
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
-
-/** A zombie child of ours answers signal 0 but is gone for every purpose. */
-const isZombie = (pid: number): boolean => {
-  if (process.platform !== "linux") return false
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z")
-  } catch {
-    return false
-  }
-}
-
-const argvOf = (pid: number): ReadonlyArray<string> | undefined => {
-  if (process.platform === "linux") {
-    try {
-      const raw = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8")
-      return raw.split("\0").filter((s, i, all) => !(s === "" && i === all.length - 1))
-    } catch {
-      return undefined
-    }
-  }
-  try {
-    // macOS: no /proc; `ps` prints the command line with spaces (good enough for the identity check).
-    const out = NodeBuiltins.childProcess().execFileSync("ps", ["-o", "command=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] })
-    return out.trim() === "" ? undefined : out.trim().split(/\s+/)
-  } catch {
-    return undefined
-  }
 }
 
 /** Node flags of this process (e.g. --enable-source-maps) so the daemon runs like the CLI. */

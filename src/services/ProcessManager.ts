@@ -6,7 +6,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import { namesServe } from "../domain/CommandLine.js"
+import { servesInstance } from "../domain/CommandLine.js"
 import type { Failure } from "../domain/Errors.js"
 
 /** graceful = SIGINT (the daemon drains), forceful = SIGTERM (the daemon's second signal: immediate exit),
@@ -47,9 +47,4 @@ export interface ProcessManagerShape {
 export class ProcessManager extends Context.Tag("rdd/ProcessManager")<ProcessManager, ProcessManagerShape>() {}
 
 /** Is this process an rdd daemon serving the given instance? Guards against pid reuse. */
-export const isDaemonOf = (identity: ProcessIdentity, suffix: string): boolean => {
-  const argv = identity.argv
-  if (!namesServe(argv)) return false
-  const inst = argv.findIndex((a) => a === "--instance")
-  return inst >= 0 && argv[inst + 1] === suffix
-}
+export const isDaemonOf = (identity: ProcessIdentity, suffix: string): boolean => servesInstance(identity.argv, suffix)

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { passThroughArgv } from "../../src/cli.js"
+import { passThroughArgv } from "../../src/domain/GlobalArgs.js"
 import * as DirectCommand from "../../src/domain/DirectCommand.js"
 
 const match = (line: string) => DirectCommand.match(line === "" ? [] : line.split(" "))

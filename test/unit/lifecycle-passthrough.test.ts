@@ -1,7 +1,7 @@
 /** The command line of pass-through commands: `--` so @effect/cli parses none of their words (multicall: test/integration/multicall.test.ts). */
 import { Exit } from "effect"
 import { describe, expect, it } from "vitest"
-import { passThroughArgv } from "../../src/cli.js"
+import { passThroughArgv } from "../../src/domain/GlobalArgs.js"
 import { ChildExit } from "../../src/domain/Errors.js"
 import { exitCodeFor, exitCodeOf } from "../../src/domain/ExitCode.js"
 

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { passThroughArgv } from "../../src/cli.js"
+import { passThroughArgv } from "../../src/domain/GlobalArgs.js"
 import * as RunCommand from "../../src/domain/RunCommand.js"
 
 describe("rdd run (pure part)", () => {

@@ -1,0 +1,34 @@
+/**
+ * What the CLI reads from the host before anything else: where the instance's
+ * files live (home, platform, RDD_LOG_ROOT: Instance.paths' PathEnv) and whether
+ * the script runs from a source checkout. Plain functions, no Effect: the bin's
+ * `rdd ctl` path (src/ctlOnReady.ts) and the CLI's wiring read them alike.
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as DeveloperMode from "../domain/DeveloperMode.js"
+import type * as Instance from "../domain/Instance.js"
+
+/** Where this user's instances keep their files. */
+export const pathEnv = (): Instance.PathEnv => ({
+  home: os.homedir(),
+  platform: process.platform === "darwin" ? "darwin" : "linux",
+  logRoot: process.env["RDD_LOG_ROOT"]
+})
+
+/**
+ * Whether the script runs from a source checkout (developer mode's fallback rule,
+ * domain/DeveloperMode.ts): the markers beside the directory of the script as
+ * resolved (a `kubectl` symlink counts where it points, as the Go tool's
+ * os.Executable does).
+ */
+export const inCheckout = (script: string | undefined) => (): boolean => {
+  if (script === undefined) return false
+  try {
+    const bin = path.dirname(fs.realpathSync(script))
+    return DeveloperMode.CheckoutMarkers.every((m) => fs.existsSync(path.join(bin, m)))
+  } catch {
+    return false
+  }
+}
