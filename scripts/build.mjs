@@ -87,11 +87,12 @@ await esbuild.build({
   logLevel: "warning"
 })
 
-// `rdd ctl` on a ready control plane (src/ctlOnReady.ts) is a bundle of its own, ctl.js,
-// loaded by the shim: no Effect runtime in it, and none of the main build's chunks (one
-// file to read; the few domain modules it shares with main.js are small).
+// The plain paths (src/plain/: `rdd ctl` on a ready control plane, a plain `svc
+// status`) are a bundle of their own, plain.js, loaded by the shim: no Effect runtime in it,
+// and none of the main build's chunks (one file to read; the few domain modules it shares
+// with main.js are small).
 await esbuild.build({
-  entryPoints: { ctl: "src/ctlOnReady.ts" },
+  entryPoints: { plain: "src/plain/index.ts" },
   outdir,
   bundle: true,
   format: "esm",
@@ -106,7 +107,7 @@ await esbuild.build({
 // so that `npx rdd`, a symlink named kubectl, and the daemon re-exec all resolve
 // to the same file; it names its build's main.js.
 const main = `./builds/${id}/main.js`
-const ctl = `./builds/${id}/ctl.js`
+const plain = `./builds/${id}/plain.js`
 await esbuild.build({
   entryPoints: ["src/shim.ts"],
   outfile: `bin/rdd.mjs.${id}`,
@@ -119,7 +120,7 @@ await esbuild.build({
   external: ["./builds/*"],
   define: {
     "process.env.RDD_BUILD_MAIN": JSON.stringify(main),
-    "process.env.RDD_BUILD_CTL": JSON.stringify(ctl),
+    "process.env.RDD_BUILD_PLAIN": JSON.stringify(plain),
     "process.env.RDD_BUILD_VERSION": JSON.stringify(`v${version}`),
     "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit),
     "process.env.RDD_BUILD_DATE": JSON.stringify(buildDate)

@@ -74,8 +74,7 @@ const directProgram = (d: DirectCommand.Direct) => {
 export const run = (args: ReadonlyArray<string>): void => {
   const startedAt = Date.now()
   const parsed = GlobalArgs.parse(GlobalArgs.passThroughArgv(args), process.env, HostEnv.inCheckout(process.argv[1]))
-  // NO_COLOR (any non-empty value, no-color.org) asks for the plain lines a pipe gets
-  const isTTY = process.stderr.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""
+  const isTTY = HostEnv.stderrDrawable()
   if (Either.isLeft(parsed)) {
     // No logger exists yet: write the record the way the text logger would.
     process.stderr.write(`${LogFormat.text({ level: "fatal", message: parsed.left, time: new Date() })}\n`)

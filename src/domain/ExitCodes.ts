@@ -1,6 +1,6 @@
 /**
  * The exit-code table of SPEC 1.1, on its own so that code running before Effect
- * loads (the bin's `rdd ctl` path, src/ctlOnReady.ts) uses the same numbers.
+ * loads (the bin's `rdd ctl` path, src/plain/ctl.ts) uses the same numbers.
  * Which outcome gets which code is decided in ExitCode.ts.
  */
 export const ExitCode = {

@@ -92,3 +92,7 @@ export const tty = (r: Record, startedAt: Date): string => {
   }
   return line
 }
+
+/** The line of a record on stderr: JSON when asked for, else the coloured form on a terminal, logrus text otherwise. */
+export const render = (o: { readonly format: Format; readonly isTTY: boolean; readonly startedAt: Date }, r: Record): string =>
+  o.format === "json" ? json(r) : o.isTTY ? tty(r, o.startedAt) : text(r)

@@ -13,7 +13,7 @@
  * record); and it carries the stamp of the kubeconfig the run wrote, so a reader
  * whose kubeconfig has that stamp holds exactly the credentials this run accepts
  * (a kubeconfig changed since, e.g. by `rdd ctl config ...`, does not match). The
- * bin's `rdd ctl` path (src/ctlOnReady.ts) asks it and runs kubectl at once when it
+ * bin's `rdd ctl` path (src/plain/ctl.ts) asks it and runs kubectl at once when it
  * holds; anything else takes the full path, whose look (services/ReadyNow.ts)
  * decides as before.
  */

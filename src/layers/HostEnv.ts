@@ -1,8 +1,8 @@
 /**
  * What the CLI reads from the host before anything else: where the instance's
- * files live (home, platform, RDD_LOG_ROOT: Instance.paths' PathEnv) and whether
- * the script runs from a source checkout. Plain functions, no Effect: the bin's
- * `rdd ctl` path (src/ctlOnReady.ts) and the CLI's wiring read them alike.
+ * files live (home, platform, RDD_LOG_ROOT: Instance.paths' PathEnv), whether the
+ * script runs from a source checkout, and whether stderr is a terminal to draw on. Plain functions, no Effect: the bin's
+ * plain paths (src/plain.ts) and the CLI's wiring read them alike.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -32,3 +32,6 @@ export const inCheckout = (script: string | undefined) => (): boolean => {
     return false
   }
 }
+
+/** stderr is a terminal rdd may draw on (colours, progress lines); NO_COLOR (any non-empty value, no-color.org) asks for the plain lines a pipe gets. */
+export const stderrDrawable = (): boolean => process.stderr.isTTY === true && (process.env["NO_COLOR"] ?? "") === ""

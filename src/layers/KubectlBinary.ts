@@ -2,7 +2,7 @@
  * Which `kubectl` rdd runs (SPEC 5): RDD_KUBECTL, else the first executable
  * `kubectl` on PATH that is not rdd itself (rdd may be installed as a `kubectl`
  * symlink); and the exit code its end means. Plain functions, no Effect: the
- * bin's `rdd ctl` path (src/ctlOnReady.ts) runs kubectl before any of Effect is
+ * bin's `rdd ctl` path (src/plain/ctl.ts) runs kubectl before any of Effect is
  * loaded, and NodeKubectl wraps them.
  */
 import * as fs from "node:fs"

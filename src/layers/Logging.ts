@@ -58,11 +58,7 @@ export const layer = (options: LoggingOptions): Layer.Layer<Progress> => {
     const fields: Record<string, string> = {}
     for (const [k, v] of HashMap.toEntries(annotations)) fields[k] = typeof v === "string" ? v : JSON.stringify(v)
     const record: LogFormat.Record = { level: fromEffectLevel(logLevel), message: messageText(message), time: date, fields }
-    const line = options.format === "json"
-      ? LogFormat.json(record)
-      : options.isTTY
-      ? LogFormat.tty(record, startedAt)
-      : LogFormat.text(record)
+    const line = LogFormat.render({ format: options.format, isTTY: options.isTTY, startedAt }, record)
     clearLine()
     write(`${line}\n`)
     if (progressLine !== undefined) write(progressLine)

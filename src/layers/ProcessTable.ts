@@ -1,7 +1,7 @@
 /**
  * The OS's view of a process, read without spawning anything on Linux: whether it
  * is alive (a zombie is not) and its argv (what tells our daemon from a reused
- * pid). Plain functions, no Effect: the bin's `rdd ctl` path (src/ctlOnReady.ts)
+ * pid). Plain functions, no Effect: the bin's `rdd ctl` path (src/plain/ctl.ts)
  * uses them before any of Effect is loaded, and NodeProcessManager wraps them.
  */
 import * as fs from "node:fs"

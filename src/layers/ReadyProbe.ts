@@ -1,6 +1,6 @@
 /**
  * The client's side of the readiness socket (domain/ReadySignal.ts). Plain, no
- * Effect: the bin's `rdd ctl` path (src/ctlOnReady.ts) asks it before any of
+ * Effect: the bin's `rdd ctl` path (src/plain/ctl.ts) asks it before any of
  * Effect is loaded.
  */
 import * as net from "node:net"

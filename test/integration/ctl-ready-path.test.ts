@@ -1,12 +1,12 @@
 /**
  * `rdd ctl` on a ready control plane, run by the bin without Effect
- * (src/ctlOnReady.ts) against a real daemon and its readiness socket
+ * (src/plain/ctl.ts) against a real daemon and its readiness socket
  * (domain/ReadySignal.ts): the socket names the daemon's run and its kubeconfig while
  * it is ready, and no longer once it stops or dies; anything in doubt (a changed
  * kubeconfig among them) is left to the full path; the
  * bin runs kubectl with the instance's kubeconfig and passes its exit code on.
  *
- * "Without Effect" is shown by a copy of the bin that has only the shim and ctl.js:
+ * "Without Effect" is shown by a copy of the bin that has only the shim and plain.js:
  * it runs `ctl get ns` on the ready daemon, and fails (main.js is missing) when the
  * command needs the full path, e.g. on a frozen daemon.
  */
@@ -16,7 +16,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { AskBound, plan } from "../../src/ctlOnReady.js"
+import { AskBound, plan } from "../../src/plain/ctl.js"
 import * as Instance from "../../src/domain/Instance.js"
 import * as ReadyProbe from "../../src/layers/ReadyProbe.js"
 import { startDaemon, stopAll, type TestDaemon } from "../support/daemon.js"
@@ -70,7 +70,7 @@ describe("rdd ctl on a ready control plane", () => {
       [["--instance", d.suffix, "ctl", "get", "ns"], { RDD_LOG_LEVEL: "trace" }, "log level trace"],
       [["--instance", d.suffix, "ctl", "wait-condition", "x"], {}, "not a plain ctl command line"],
       [["--instance", d.suffix, "svc", "status"], {}, "not a plain ctl command line"],
-      [["--instance", "other-instance", "ctl", "get", "ns"], {}, "no pid file"],
+      [["--instance", "other-instance", "ctl", "get", "ns"], {}, "no daemon of this instance runs"],
       [["--instance", d.suffix, "ctl", "get", "ns"], { RDD_KUBECTL: path.join(scratch, "no-such-kubectl") }, "no kubectl"],
       [["--instance", "bad/name", "ctl", "get", "ns"], {}, "the global flags need the full path's usage error"]
     ]
@@ -123,10 +123,10 @@ describe("rdd ctl on a ready control plane", () => {
     expect(await gone()).toBe(true)
   }, 60_000)
 
-  it("needs no more than the shim and ctl.js; a frozen daemon is left to the full path", async () => {
-    // a copy of the bin with the shim and ctl.js only: any use of main.js fails
+  it("needs no more than the shim and plain.js; a frozen daemon is left to the full path", async () => {
+    // a copy of the bin with the shim and plain.js only: any use of main.js fails
     const shim = fs.readFileSync(rddBin, "utf8")
-    const ctlJs = /\.\/builds\/([^/"']+)\/ctl\.js/.exec(shim)
+    const ctlJs = /\.\/builds\/([^/"']+)\/plain\.js/.exec(shim)
     expect(ctlJs).not.toBeNull()
     const copy = path.join(scratch, "bin")
     fs.mkdirSync(path.join(copy, "builds", ctlJs![1]!), { recursive: true })
@@ -152,7 +152,7 @@ describe("rdd ctl on a ready control plane", () => {
     const socket = pathsOf(d).ready_socket
     expect(await d.stop()).toBe(0)
     expect(fs.existsSync(socket)).toBe(false)
-    expect(await planFor(d, ["--instance", d.suffix, "ctl", "get", "ns"])).toEqual({ kind: "full", why: "no pid file" })
+    expect(await planFor(d, ["--instance", d.suffix, "ctl", "get", "ns"])).toEqual({ kind: "full", why: "no daemon of this instance runs" })
 
     const again = await startDaemon({ home: d.home, suffix: d.suffix })
     expect(await socketAnswer(again)).toBe(startIdOf(again))

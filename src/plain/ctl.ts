@@ -1,6 +1,6 @@
 /**
  * `rdd ctl ARGS...` on a control plane that is ready right now, answered by the bin
- * (src/shim.ts) before any of Effect is loaded: the common case of the command
+ * (src/shim.ts, through index.ts) before any of Effect is loaded: the common case of the command
  * developers type most, whose whole cost should be Node's start and kubectl's
  * (SPEC 6; issue 15: `rdd ctl get ns` ≤ 2.5× bare kubectl).
  *
@@ -23,17 +23,14 @@
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as DirectCommand from "./domain/DirectCommand.js"
-import { servesInstance } from "./domain/CommandLine.js"
-import { ExitCode } from "./domain/ExitCodes.js"
-import * as GlobalArgs from "./domain/GlobalArgs.js"
-import * as Instance from "./domain/Instance.js"
-import * as ReadySignal from "./domain/ReadySignal.js"
-import * as RunRecord from "./domain/RunRecord.js"
-import * as HostEnv from "./layers/HostEnv.js"
-import { childExitCode, locate, selfPaths } from "./layers/KubectlBinary.js"
-import { alive, argvOf } from "./layers/ProcessTable.js"
-import * as ReadyProbe from "./layers/ReadyProbe.js"
+import * as DirectCommand from "../domain/DirectCommand.js"
+import { ExitCode } from "../domain/ExitCodes.js"
+import * as Instance from "../domain/Instance.js"
+import * as ReadySignal from "../domain/ReadySignal.js"
+import * as RunRecord from "../domain/RunRecord.js"
+import { childExitCode, locate, selfPaths } from "../layers/KubectlBinary.js"
+import * as ReadyProbe from "../layers/ReadyProbe.js"
+import { globals, type Host, liveDaemon, readText } from "./daemon.js"
 
 /**
  * How long the readiness socket may take to answer. A ready daemon answers within
@@ -49,14 +46,6 @@ export type Plan =
 
 const full = (why: string): Plan => ({ kind: "full", why })
 
-const readText = (file: string): string | undefined => {
-  try {
-    return fs.readFileSync(file, "utf8")
-  } catch {
-    return undefined
-  }
-}
-
 const kubeconfigStamp = (file: string): string | undefined => {
   try {
     return ReadySignal.fileStamp(fs.statSync(file, { bigint: true }))
@@ -66,26 +55,16 @@ const kubeconfigStamp = (file: string): string | undefined => {
 }
 
 /** Decides, without side effects, whether `args` (the words after `rdd`) run kubectl on a ready control plane right now. */
-export const plan = async (
-  args: ReadonlyArray<string>,
-  host: { readonly env: NodeJS.ProcessEnv; readonly script: string | undefined; readonly pathEnv: Instance.PathEnv }
-): Promise<Plan> => {
-  const { env, script } = host
-  const parsed = GlobalArgs.parse(GlobalArgs.passThroughArgv(args), env, HostEnv.inCheckout(script))
-  if (parsed._tag === "Left") return full("the global flags need the full path's usage error")
-  const g = parsed.right
-  // the full path tells which instance and files it works on at debug level: keep that output as it is
-  if (g.logLevel === "trace" || g.logLevel === "debug") return full(`log level ${g.logLevel}`)
+export const plan = async (args: ReadonlyArray<string>, host: Host): Promise<Plan> => {
+  const g = globals(args, host)
+  if (typeof g === "string") return full(g)
   const direct = DirectCommand.match(g.rest)
   if (direct?.command !== "ctl") return full("not a plain ctl command line")
-  const kubectl = locate(env, selfPaths())
+  const kubectl = locate(host.env, selfPaths())
   if (kubectl === undefined) return full("no kubectl")
   const paths = Instance.paths(g.instance, host.pathEnv)
-  const pidText = readText(paths.pid_file)
-  const pid = pidText === undefined ? undefined : Instance.parsePid(pidText)
-  if (pid === undefined) return full("no pid file")
-  const argv = alive(pid) ? argvOf(pid) : undefined
-  if (argv === undefined || !servesInstance(argv, g.instance.suffix)) return full(`pid ${pid} is not this instance's daemon`)
+  const pid = liveDaemon(paths, g.instance.suffix)
+  if (pid === undefined) return full("no daemon of this instance runs")
   const recordText = readText(paths.run_file)
   const record = recordText === undefined ? undefined : RunRecord.decode(recordText)
   if (record?._tag !== "Right" || record.right.pid !== pid) return full("no run record of the daemon")
@@ -130,8 +109,8 @@ const runKubectl = (p: Extract<Plan, { kind: "kubectl" }>): Promise<boolean> =>
     })
   })
 
-/** The bin's entry: true when the command ran here (the exit code is set), false when the full path must run it. */
-export const run = async (args: ReadonlyArray<string>): Promise<boolean> => {
-  const p = await plan(args, { env: process.env, script: process.argv[1], pathEnv: HostEnv.pathEnv() })
+/** True when the command ran here (the exit code is set), false when the full path must run it. */
+export const run = async (args: ReadonlyArray<string>, host: Host): Promise<boolean> => {
+  const p = await plan(args, host)
   return p.kind === "kubectl" ? runKubectl(p) : false
 }
