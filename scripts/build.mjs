@@ -64,18 +64,15 @@ const oneStartupChunk = {
 }
 
 const id = `${Date.now()}-${process.pid}`
+// what every bundle of a build shares: one ESM file per entry for the Node versions in `engines`
+const bundled = { bundle: true, format: "esm", platform: "node", target: "node20", minify: true, legalComments: "none", logLevel: "warning" }
 const outdir = `bin/builds/${id}`
 await esbuild.build({
   entryPoints: { main: "src/main.ts" },
   outdir,
-  bundle: true,
+  ...bundled,
   splitting: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  minify: true,
   sourcemap: false,
-  legalComments: "none",
   external: ["better-sqlite3"],
   plugins: [oneStartupChunk],
   define: {
@@ -83,8 +80,7 @@ await esbuild.build({
     "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit),
     "process.env.RDD_BUILD_DATE": JSON.stringify(buildDate)
   },
-  banner: { js: "import { createRequire as __rddCreateRequire } from 'node:module'; const require = __rddCreateRequire(import.meta.url);" },
-  logLevel: "warning"
+  banner: { js: "import { createRequire as __rddCreateRequire } from 'node:module'; const require = __rddCreateRequire(import.meta.url);" }
 })
 
 // The plain paths (src/plain/: `rdd ctl` on a ready control plane, a plain `svc
@@ -94,13 +90,7 @@ await esbuild.build({
 await esbuild.build({
   entryPoints: { plain: "src/plain/index.ts" },
   outdir,
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  minify: true,
-  legalComments: "none",
-  logLevel: "warning"
+  ...bundled
 })
 
 // The bin is a small shim (src/shim.ts, one module: it answers `--version` itself)
@@ -111,12 +101,7 @@ const plain = `./builds/${id}/plain.js`
 await esbuild.build({
   entryPoints: ["src/shim.ts"],
   outfile: `bin/rdd.mjs.${id}`,
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  minify: true,
-  legalComments: "none",
+  ...bundled,
   external: ["./builds/*"],
   define: {
     "process.env.RDD_BUILD_MAIN": JSON.stringify(main),
@@ -125,8 +110,7 @@ await esbuild.build({
     "process.env.RDD_BUILD_COMMIT": JSON.stringify(commit),
     "process.env.RDD_BUILD_DATE": JSON.stringify(buildDate)
   },
-  banner: { js: "#!/usr/bin/env node" },
-  logLevel: "warning"
+  banner: { js: "#!/usr/bin/env node" }
 })
 fs.chmodSync(`bin/rdd.mjs.${id}`, 0o755)
 fs.renameSync(`bin/rdd.mjs.${id}`, "bin/rdd.mjs")
