@@ -1,8 +1,8 @@
 /**
  * `rdd ctl ARGS...` on a control plane that is ready right now, answered by the bin
- * (src/shim.ts, through index.ts) before any of Effect is loaded: the common case of the command
- * developers type most, whose whole cost should be Node's start and kubectl's
- * (SPEC 6; issue 15: `rdd ctl get ns` ≤ 2.5× bare kubectl).
+ * (src/shim.ts, through index.ts) before any of Effect is loaded: the common case
+ * of the command developers type most, whose whole cost should be Node's start and
+ * kubectl's (SPEC 6; issue 15: `rdd ctl get ns` ≤ 2.5× bare kubectl).
  *
  * Loading Effect's runtime, the command's layers, the YAML parser for the
  * kubeconfig and a TLS handshake for the readiness look cost rdd about 1.5×
@@ -17,9 +17,9 @@
  * It only ever says "ran kubectl" or "not mine": any doubt (no daemon, another
  * run, no answer within the bound, a kubeconfig changed since the daemon wrote it,
  * a flag it does not take, a log level that would print the full path's debug
- * lines, no kubectl) returns false before anything was
- * started, and the bin then runs the full path (commands/ctl-run.ts), which looks
- * again, autostarts and reports.
+ * lines, no kubectl) returns false before anything was started, and the bin then
+ * runs the full path (commands/ctl-run.ts), which looks again, autostarts and
+ * reports.
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -54,7 +54,7 @@ const kubeconfigStamp = (file: string): string | undefined => {
   }
 }
 
-/** Decides, without side effects, whether `args` (the words after `rdd`) run kubectl on a ready control plane right now. */
+/** Decides, changing nothing (it reads files and asks the socket), whether `args` (the words after `rdd`) run kubectl on a ready control plane right now. */
 export const plan = async (args: ReadonlyArray<string>, host: Host): Promise<Plan> => {
   const g = globals(args, host)
   if (typeof g === "string") return full(g)
