@@ -35,7 +35,12 @@ export const open = (file: string, answer: ReadySignal.Answer): Effect.Effect<Re
       return { close: Effect.void }
     }
     const text = ReadySignal.line(answer)
+    // connections still open at close (a client that never read its line) are cut then, so
+    // that none of them keeps a stopping daemon's event loop alive
+    const connections = new Set<net.Socket>()
     const server = net.createServer((conn) => {
+      connections.add(conn)
+      conn.on("close", () => connections.delete(conn))
       conn.on("error", () => undefined) // a client that went away
       conn.end(text)
     })
@@ -44,6 +49,7 @@ export const open = (file: string, answer: ReadySignal.Answer): Effect.Effect<Re
       if (!open) return
       open = false
       server.close()
+      for (const conn of connections) conn.destroy()
       fs.rmSync(file, { force: true })
     })
     // The instance lock is ours: a file there is a socket left by a daemon that was killed.
