@@ -4,7 +4,7 @@
  * probe-close-rebind), the port added to the run record, and only then the
  * kubeconfig with fresh tokens. `/readyz` answers ok until `stopAccepting` (the
  * end of the shutdown drain); released by closing the server and every
- * connection.
+ * connection, those still in their TLS handshake included.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -13,7 +13,7 @@ import * as MutableRef from "effect/MutableRef"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as https from "node:https"
-import type { AddressInfo } from "node:net"
+import type { AddressInfo, Socket } from "node:net"
 import { Failure } from "../domain/Errors.js"
 import * as ReadySignal from "../domain/ReadySignal.js"
 import { writeFileAtomicSync } from "../layers/NodeInstanceDir.js"
@@ -67,6 +67,15 @@ export const layer: Layer.Layer<Listener, Failure, Api | InstanceDir | Run> = La
     })
     server.on("request", handler)
     server.on("checkContinue", Http.makeCheckContinue(handler))
+    // Every TCP connection from its accept on: `closeAllConnections` knows only those whose
+    // TLS handshake is done, and `server.close` waits for the others (the handshake timeout
+    // is 120 s). A client connecting while the daemon stopped held the stop for a minute, and
+    // a `svc stop` timed out (seen in a fresh-clone CI run's storm test).
+    const sockets = new Set<Socket>()
+    server.on("connection", (socket: Socket) => {
+      sockets.add(socket)
+      socket.once("close", () => sockets.delete(socket))
+    })
     server.headersTimeout = 60_000
     server.requestTimeout = 0
     const port = yield* listen(server, run.desiredPort).pipe(
@@ -84,6 +93,7 @@ export const layer: Layer.Layer<Listener, Failure, Api | InstanceDir | Run> = La
       Effect.async<void>((resume) => {
         server.close(() => resume(Effect.void))
         server.closeAllConnections()
+        for (const socket of sockets) socket.destroy()
       }).pipe(Effect.zipRight(Effect.logInfo("API server stopped")))
     )
     yield* Effect.logInfo(`API server listening on https://127.0.0.1:${port}`)

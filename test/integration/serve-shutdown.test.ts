@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as path from "node:path"
 import { startDaemon, stopAll } from "../support/daemon.js"
 
@@ -55,6 +56,19 @@ describe("shutdown", () => {
     const again = await startDaemon({ home: d.home, suffix: d.suffix, args: NoSelectable })
     expect((await again.request("GET", cmPath("ext"))).status).toBe(404)
     expect(await again.stop()).toBe(0)
+  })
+
+  it("a client still in its TLS handshake does not hold the stop: the server cuts its connection", async () => {
+    const d = await startDaemon({ args: NoSelectable })
+    // plain TCP and no ClientHello: the server waits for the handshake (Node's timeout: 120 s),
+    // as it does for a client that connects just as the daemon stops
+    const raw = net.connect(d.port, "127.0.0.1")
+    raw.on("error", () => undefined)
+    await new Promise<void>((resolve) => raw.once("connect", () => resolve()))
+    const cut = new Promise<void>((resolve) => raw.once("close", () => resolve()))
+    // within the helper's 15 s bound (before the fix: until the client gave up)
+    expect(await d.stop()).toBe(0)
+    await cut
   })
 
   it("a second signal during the drain exits 1 at once", async () => {
