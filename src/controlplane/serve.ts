@@ -16,9 +16,9 @@
  * Shutdown is the layers' release in reverse order: controllers stop, the
  * discovery entry is removed, the server closes, the store is checkpointed and
  * closed, the pid file, run record and kubeconfig are removed, the lock is
- * released. The first SIGINT/SIGTERM closes the readiness socket and starts that after the shutdown-notification
- * drain (capped at 45s); a second signal exits at once with code 1 (SQLite's WAL
- * keeps the store consistent).
+ * released. The first SIGINT/SIGTERM closes the readiness socket at once and
+ * starts that after the shutdown-notification drain (capped at 45s); a second
+ * signal exits at once with code 1 (SQLite's WAL keeps the store consistent).
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
