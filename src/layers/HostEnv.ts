@@ -1,8 +1,9 @@
 /**
  * What the CLI reads from the host before anything else: where the instance's
  * files live (home, platform, RDD_LOG_ROOT: Instance.paths' PathEnv), whether the
- * script runs from a source checkout, and whether stderr is a terminal to draw on. Plain functions, no Effect: the bin's
- * plain paths (src/plain.ts) and the CLI's wiring read them alike.
+ * script runs from a source checkout, and whether stderr is a terminal to draw on.
+ * Plain functions, no Effect: the bin's plain paths (src/plain/) and the CLI's
+ * wiring read them alike.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"

@@ -23,14 +23,13 @@
  */
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as DirectCommand from "../domain/DirectCommand.js"
 import { ExitCode } from "../domain/ExitCodes.js"
 import * as Instance from "../domain/Instance.js"
 import * as ReadySignal from "../domain/ReadySignal.js"
 import * as RunRecord from "../domain/RunRecord.js"
 import { childExitCode, locate, selfPaths } from "../layers/KubectlBinary.js"
 import * as ReadyProbe from "../layers/ReadyProbe.js"
-import { globals, type Host, liveDaemon, readText } from "./daemon.js"
+import { type CommandLine, type Host, liveDaemon, readText } from "./daemon.js"
 
 /**
  * How long the readiness socket may take to answer. A ready daemon answers within
@@ -54,11 +53,10 @@ const kubeconfigStamp = (file: string): string | undefined => {
   }
 }
 
-/** Decides, changing nothing (it reads files and asks the socket), whether `args` (the words after `rdd`) run kubectl on a ready control plane right now. */
-export const plan = async (args: ReadonlyArray<string>, host: Host): Promise<Plan> => {
-  const g = globals(args, host)
-  if (typeof g === "string") return full(g)
-  const direct = DirectCommand.match(g.rest)
+/** Decides, changing nothing (it reads files and asks the socket), whether the command line runs kubectl on a ready control plane right now. */
+export const plan = async (line: CommandLine | string, host: Host): Promise<Plan> => {
+  if (typeof line === "string") return full(line)
+  const { direct, globals: g } = line
   if (direct?.command !== "ctl") return full("not a plain ctl command line")
   const kubectl = locate(host.env, selfPaths())
   if (kubectl === undefined) return full("no kubectl")
@@ -110,7 +108,7 @@ const runKubectl = (p: Extract<Plan, { kind: "kubectl" }>): Promise<boolean> =>
   })
 
 /** True when the command ran here (the exit code is set), false when the full path must run it. */
-export const run = async (args: ReadonlyArray<string>, host: Host): Promise<boolean> => {
-  const p = await plan(args, host)
+export const run = async (line: CommandLine, host: Host): Promise<boolean> => {
+  const p = await plan(line, host)
   return p.kind === "kubectl" ? runKubectl(p) : false
 }

@@ -10,17 +10,15 @@
  */
 import * as fs from "node:fs"
 import * as DeveloperMode from "../domain/DeveloperMode.js"
-import * as DirectCommand from "../domain/DirectCommand.js"
 import * as Instance from "../domain/Instance.js"
 import * as LogFormat from "../domain/LogFormat.js"
 import * as HostEnv from "../layers/HostEnv.js"
-import { globals, type Host, liveDaemon } from "./daemon.js"
+import { type CommandLine, type Host, liveDaemon } from "./daemon.js"
 
-/** The lines `svc status` writes to stderr for `args`, or undefined when the full path must run it. */
-export const lines = (args: ReadonlyArray<string>, host: Host, o: { readonly isTTY: boolean; readonly now: Date }): ReadonlyArray<string> | undefined => {
-  const g = globals(args, host)
-  if (typeof g === "string") return undefined
-  const direct = DirectCommand.match(g.rest)
+/** The lines `svc status` writes to stderr for this command line, or undefined when the full path must run it. */
+export const lines = (line: CommandLine | string, host: Host, o: { readonly isTTY: boolean; readonly now: Date }): ReadonlyArray<string> | undefined => {
+  if (typeof line === "string") return undefined
+  const { direct, globals: g } = line
   if (direct?.command !== "svc status" || direct.output !== "text") return undefined
   const paths = Instance.paths(g.instance, host.pathEnv)
   const created = fs.existsSync(paths.args_file)
@@ -36,8 +34,8 @@ export const lines = (args: ReadonlyArray<string>, host: Host, o: { readonly isT
 }
 
 /** True when the status was told here (exit 0, as SPEC 2.5 says), false when the full path must run it. */
-export const run = (args: ReadonlyArray<string>, host: Host): boolean => {
-  const out = lines(args, host, { isTTY: HostEnv.stderrDrawable(), now: new Date() })
+export const run = (line: CommandLine, host: Host): boolean => {
+  const out = lines(line, host, { isTTY: HostEnv.stderrDrawable(), now: new Date() })
   if (out === undefined) return false
   process.stderr.write(out.map((l) => `${l}\n`).join(""))
   return true

@@ -17,6 +17,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { AskBound, plan } from "../../src/plain/ctl.js"
+import { read } from "../../src/plain/daemon.js"
 import * as Instance from "../../src/domain/Instance.js"
 import * as ReadyProbe from "../../src/layers/ReadyProbe.js"
 import { startDaemon, stopAll, type TestDaemon } from "../support/daemon.js"
@@ -28,8 +29,10 @@ const env = { ...process.env, RDD_DEVELOPER_MODE: "false" }
 
 const pathsOf = (daemon: TestDaemon) => Instance.paths(Either.getOrThrow(Instance.make(daemon.suffix)), { home: daemon.home, platform: "linux" })
 const startIdOf = (daemon: TestDaemon): string => JSON.parse(fs.readFileSync(pathsOf(daemon).run_file, "utf8")).startId
-const planFor = (daemon: TestDaemon, args: ReadonlyArray<string>, extraEnv: Record<string, string> = {}) =>
-  plan(args, { env: { ...env, ...extraEnv }, script: rddBin, pathEnv: { home: daemon.home, platform: "linux" } })
+const planFor = (daemon: TestDaemon, args: ReadonlyArray<string>, extraEnv: Record<string, string> = {}) => {
+  const host = { env: { ...env, ...extraEnv }, script: rddBin, pathEnv: { home: daemon.home, platform: "linux" as const } }
+  return plan(read(args, host), host)
+}
 
 /** The socket opens right after the ready annotation that startDaemon waits for: ask until it answers (bounded). */
 const socketAnswer = async (daemon: TestDaemon): Promise<string | undefined> => {
@@ -126,12 +129,12 @@ describe("rdd ctl on a ready control plane", () => {
   it("needs no more than the shim and plain.js; a frozen daemon is left to the full path", async () => {
     // a copy of the bin with the shim and plain.js only: any use of main.js fails
     const shim = fs.readFileSync(rddBin, "utf8")
-    const ctlJs = /\.\/builds\/([^/"']+)\/plain\.js/.exec(shim)
-    expect(ctlJs).not.toBeNull()
+    const plainJs = /\.\/builds\/([^/"']+)\/plain\.js/.exec(shim)
+    expect(plainJs).not.toBeNull()
     const copy = path.join(scratch, "bin")
-    fs.mkdirSync(path.join(copy, "builds", ctlJs![1]!), { recursive: true })
+    fs.mkdirSync(path.join(copy, "builds", plainJs![1]!), { recursive: true })
     fs.writeFileSync(path.join(copy, "rdd.mjs"), shim)
-    fs.copyFileSync(path.join(path.dirname(rddBin), ctlJs![0]!), path.join(copy, ctlJs![0]!))
+    fs.copyFileSync(path.join(path.dirname(rddBin), plainJs![0]!), path.join(copy, plainJs![0]!))
     const viaCopy = (args: ReadonlyArray<string>) => runRdd([path.join(copy, "rdd.mjs"), ...args], { home: d.home, env, bin: process.execPath, timeoutMs: 20_000 })
     const ready = await viaCopy(["--instance", d.suffix, "ctl", "get", "ns", "-o", "name"])
     expect(ready.code, ready.stderr).toBe(0)

@@ -11,6 +11,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { read } from "../../src/plain/daemon.js"
 import { lines } from "../../src/plain/status.js"
 import { startDaemon, stopAll, type TestDaemon, uniqueSuffix } from "../support/daemon.js"
 import { rddBin, runRdd } from "../support/rdd.js"
@@ -85,11 +86,11 @@ describe("rdd svc status, plain", () => {
   it("leaves -o json, debug output and usage errors to the full path", async () => {
     const host = { env: { ...process.env, RDD_DEVELOPER_MODE: "false" }, script: rddBin, pathEnv: { home, platform: "linux" as const } }
     const at = { isTTY: false, now: new Date() }
-    expect(lines(["--instance", d.suffix, "svc", "status", "-o", "json"], host, at)).toBeUndefined()
-    expect(lines(["--instance", d.suffix, "--log-level=debug", "svc", "status"], host, at)).toBeUndefined()
-    expect(lines(["--instance", d.suffix, "svc", "status", "--bogus"], host, at)).toBeUndefined()
-    expect(lines(["--instance", "bad/name", "svc", "status"], host, at)).toBeUndefined()
-    expect(lines(["--instance", d.suffix, "svc", "status"], host, at)).toHaveLength(3)
+    expect(lines(read(["--instance", d.suffix, "svc", "status", "-o", "json"], host), host, at)).toBeUndefined()
+    expect(lines(read(["--instance", d.suffix, "--log-level=debug", "svc", "status"], host), host, at)).toBeUndefined()
+    expect(lines(read(["--instance", d.suffix, "svc", "status", "--bogus"], host), host, at)).toBeUndefined()
+    expect(lines(read(["--instance", "bad/name", "svc", "status"], host), host, at)).toBeUndefined()
+    expect(lines(read(["--instance", d.suffix, "svc", "status"], host), host, at)).toHaveLength(3)
     // and those still work through the bin
     const json = await runRdd(["--instance", d.suffix, "svc", "status", "-o", "json"], { home, env: { RDD_DEVELOPER_MODE: "false" } })
     expect(json.code).toBe(0)
