@@ -271,9 +271,9 @@ const cpuDetail = ([daemonMs, floorMs]: [number, number], requests: number) => (
 const watchFigure = (daemon: Daemon, floor: BareServer | undefined, options: ApiOptions) =>
   Effect.gen(function*() {
     const half = Math.ceil(options.watchEvents / 2)
-    const onDaemon = (first: number) => run(() => watchDelivery(daemon.endpoint, daemon.client, "bench-watch", options.watchers, half, 5_000, first))
+    const onDaemon = (first: number) => run(() => watchDelivery(daemon.endpoint, daemon.client, "bench-watch", options.watchers, half, { first }))
     const onFloor = (first: number) =>
-      floor === undefined ? Effect.succeed(undefined) : run(() => watchDelivery(floor.endpoint, floor.client, "bench-watch", options.watchers, half, 5_000, first))
+      floor === undefined ? Effect.succeed(undefined) : run(() => watchDelivery(floor.endpoint, floor.client, "bench-watch", options.watchers, half, { first }))
     const f1 = yield* onFloor(0)
     const d1 = yield* onDaemon(0)
     const d2 = yield* onDaemon(half)
@@ -287,7 +287,7 @@ const watchFigure = (daemon: Daemon, floor: BareServer | undefined, options: Api
         ...Specs.watch,
         value: delivery.p99,
         samples: delivery,
-        note: `${options.watchers} watchers × ${half * 2} creates (two halves of ${half}, each with its own watchers), one at a time; from sending the write to the watcher parsing the event`,
+        note: `${options.watchers} watchers × ${half * 2} creates (two halves of ${half}, each with its own watchers), one at a time after 30 untimed ones per half (fresh watchers are cold); from sending the write to the watcher parsing the event`,
         detail: {
           deliveryMs: delivery,
           writeLatencyMs: summarize([...d1.writeLatencies, ...d2.writeLatencies]),
