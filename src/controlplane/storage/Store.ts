@@ -17,6 +17,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import { createRequire } from "node:module"
 import type { KubeObject } from "../../domain/KubeObject.js"
+import * as WriteLock from "./WriteLock.js"
 
 /**
  * SQLite refused a statement (e.g. a full disk). Storage's own failure: the API
@@ -237,7 +238,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
 
     const ring: Array<StoredEvent> = []
     const listeners = new Set<(e: StoredEvent) => void>()
-    const lock = yield* Effect.makeSemaphore(1)
+    const lock = WriteLock.make()
 
     const commit = (ops: ReadonlyArray<WriteOp>) =>
       Effect.gen(function*() {
@@ -317,14 +318,14 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
       compacted = upTo
     }).pipe(
       // under the write lock: the commit's connection never meets this transaction (it would wait on SQLite's lock)
-      lock.withPermits(1),
+      lock.withLock,
       Effect.catchAll((e) => Effect.logWarning(`compaction failed: ${e.message}`))
     )
     yield* Effect.forkScoped(Effect.repeat(compact, Schedule.spaced("30 seconds")))
 
     const checkpoint = sql.unsafe("PRAGMA wal_checkpoint(TRUNCATE)").pipe(
       Effect.zipRight(Effect.suspend(() => sql`INSERT OR REPLACE INTO meta (k, v) VALUES ('revision', ${revision})`)),
-      lock.withPermits(1),
+      lock.withLock,
       Effect.asVoid,
       Effect.catchAll((e) => Effect.logWarning(`checkpoint failed: ${e.message}`))
     )
@@ -345,7 +346,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
         return b === undefined ? [] : sorted(b, namespace)
       },
       count: (c) => memory.get(collectionKey(c))?.size ?? 0,
-      withWriteLock: (self) => lock.withPermits(1)(self),
+      withWriteLock: lock.withLock,
       commit,
       history,
       subscribe: (listener) => {
