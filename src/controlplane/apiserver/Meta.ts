@@ -6,8 +6,18 @@
 import { randomUUID } from "node:crypto"
 import type { KubeObject, ObjectMeta } from "../../domain/KubeObject.js"
 
-/** RFC 3339 with whole seconds, as Kubernetes writes timestamps. */
-export const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, "Z")
+let stamped = { second: Number.NaN, text: "" }
+/**
+ * RFC 3339 with whole seconds, as Kubernetes writes timestamps. Formatted once
+ * per second: every write stamps its object, and the Date, ISO string and regex
+ * replace cost about 1% of a create's CPU (profile, 2026-12-06).
+ */
+export const now = (): string => {
+  const ms = Date.now()
+  const second = Math.floor(ms / 1000)
+  if (second !== stamped.second) stamped = { second, text: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z") }
+  return stamped.text
+}
 
 export const uid = (): string => randomUUID()
 

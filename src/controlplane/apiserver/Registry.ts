@@ -152,20 +152,37 @@ export interface Registry {
 export const make = (): Registry => {
   let generation = 1
   let crdResources: Array<ResourceInfo> = []
-  const all = () => [...Builtin, ...crdResources]
+  // Every request looks its resource up (twice); the list and its index are built
+  // once per change of the CRDs, not per lookup.
+  let view: { readonly all: ReadonlyArray<ResourceInfo>; readonly byGvr: ReadonlyMap<string, ResourceInfo> } | undefined
+  const current = () => {
+    if (view === undefined) {
+      const all = [...Builtin, ...crdResources]
+      const byGvr = new Map<string, ResourceInfo>()
+      for (const r of all) {
+        const key = `${r.group}/${r.version}/${r.resource}`
+        if (!byGvr.has(key)) byGvr.set(key, r)
+      }
+      view = { all, byGvr }
+    }
+    return view
+  }
+  const changed = () => {
+    generation++
+    view = undefined
+  }
   return {
     generation: () => generation,
-    all,
-    find: (group, version, resource) =>
-      all().find((r) => r.group === group && r.version === version && r.resource === resource),
-    findKind: (apiVersion, kind) => all().find((r) => apiVersionOf(r) === apiVersion && r.kind === kind),
+    all: () => current().all,
+    find: (group, version, resource) => current().byGvr.get(`${group}/${version}/${resource}`),
+    findKind: (apiVersion, kind) => current().all.find((r) => apiVersionOf(r) === apiVersion && r.kind === kind),
     registerCrd: (crdName, infos) => {
       crdResources = [...crdResources.filter((r) => r.crd !== crdName), ...infos]
-      generation++
+      changed()
     },
     unregisterCrd: (crdName) => {
       crdResources = crdResources.filter((r) => r.crd !== crdName)
-      generation++
+      changed()
     }
   }
 }

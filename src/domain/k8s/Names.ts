@@ -48,8 +48,8 @@ const labelValueErrMsg =
   "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
 const configMapKeyErrMsg = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
 
-/** Byte length, as Go's `len(string)` counts. */
-const byteLength = (s: string): number => new TextEncoder().encode(s).length
+/** Byte length, as Go's `len(string)` counts (UTF-8; no encoded copy made: every name of every write is measured). */
+const byteLength = (s: string): number => Buffer.byteLength(s, "utf8")
 
 export const isDNS1123Label = (value: string): ReadonlyArray<string> => {
   const errs: Array<string> = []

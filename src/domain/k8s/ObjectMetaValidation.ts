@@ -33,11 +33,10 @@ export const validateLabels = (labels: Json | undefined, path: string): Readonly
 export const validateAnnotations = (annotations: Json | undefined, path: string): ReadonlyArray<FieldError.FieldError> => {
   const errs: Array<FieldError.FieldError> = []
   let size = 0
-  const enc = new TextEncoder()
   for (const [k, v] of stringMap(annotations)) {
     // annotation keys are qualified names, case-insensitively
     for (const m of Names.isQualifiedName(k.toLowerCase())) errs.push(FieldError.invalid(path, k, m))
-    size += enc.encode(k).length + enc.encode(v).length
+    size += Buffer.byteLength(k, "utf8") + Buffer.byteLength(v, "utf8")
   }
   if (size > TotalAnnotationSizeLimitB) errs.push(FieldError.tooLong(path, "", TotalAnnotationSizeLimitB))
   return errs

@@ -61,6 +61,16 @@ describe("Names", () => {
       const name = yield* Names.generateNameEffect("cm-")
       expect(name).toMatch(/^cm-[bcdfghjklmnpqrstvwxz2456789]{5}$/)
     }).pipe(Effect.withRandom(Random.make(42))))
+
+  it("lengths are counted in UTF-8 bytes, as Go's len does", () => {
+    // 32 characters, 64 bytes: too long although a character count says 32
+    expect(Names.isValidLabelValue("é".repeat(32))).toContain("must be no more than 63 characters")
+    expect(Names.isValidLabelValue("a".repeat(63))).toEqual([])
+    // an annotation of 131,072 two-byte characters is 256 KiB by itself
+    const errs = Meta.validateAnnotations({ k: "é".repeat(128 * 1024) }, "metadata.annotations")
+    expect(errs.map(FieldError.toString)).toEqual(["metadata.annotations: Too long: may not be more than 262144 bytes"])
+    expect(Meta.validateAnnotations({ k: "a".repeat(128 * 1024) }, "metadata.annotations")).toEqual([])
+  })
 })
 
 describe("ObjectMetaValidation", () => {
