@@ -9,8 +9,6 @@ import { type PathKey, PathKeys } from "../../domain/Instance.js"
 import { output } from "../options.js"
 import { show } from "./paths-show.js"
 
-export { render } from "./paths-show.js"
-
 const key = Args.text({ name: "KEY" }).pipe(
   Args.withDescription(`One of: ${PathKeys.join(", ")}`),
   Args.optional,
