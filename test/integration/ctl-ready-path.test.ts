@@ -21,6 +21,7 @@ import { read } from "../../src/plain/daemon.js"
 import * as Instance from "../../src/domain/Instance.js"
 import * as ReadyProbe from "../../src/layers/ReadyProbe.js"
 import { startDaemon, stopAll, type TestDaemon } from "../support/daemon.js"
+import { shimOnlyCopy } from "../support/plainBin.js"
 import { rddBin, runRdd } from "../support/rdd.js"
 
 let d: TestDaemon
@@ -128,14 +129,8 @@ describe("rdd ctl on a ready control plane", () => {
 
   it("needs no more than the shim and plain.js; a frozen daemon is left to the full path", async () => {
     // a copy of the bin with the shim and plain.js only: any use of main.js fails
-    const shim = fs.readFileSync(rddBin, "utf8")
-    const plainJs = /\.\/builds\/([^/"']+)\/plain\.js/.exec(shim)
-    expect(plainJs).not.toBeNull()
-    const copy = path.join(scratch, "bin")
-    fs.mkdirSync(path.join(copy, "builds", plainJs![1]!), { recursive: true })
-    fs.writeFileSync(path.join(copy, "rdd.mjs"), shim)
-    fs.copyFileSync(path.join(path.dirname(rddBin), plainJs![0]!), path.join(copy, plainJs![0]!))
-    const viaCopy = (args: ReadonlyArray<string>) => runRdd([path.join(copy, "rdd.mjs"), ...args], { home: d.home, env, bin: process.execPath, timeoutMs: 20_000 })
+    const copy = shimOnlyCopy(path.join(scratch, "bin"))
+    const viaCopy = (args: ReadonlyArray<string>) => runRdd([copy, ...args], { home: d.home, env, bin: process.execPath, timeoutMs: 20_000 })
     const ready = await viaCopy(["--instance", d.suffix, "ctl", "get", "ns", "-o", "name"])
     expect(ready.code, ready.stderr).toBe(0)
     expect(ready.stdout).toContain("namespace/default")

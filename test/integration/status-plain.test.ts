@@ -14,36 +14,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { read } from "../../src/plain/daemon.js"
 import { lines } from "../../src/plain/status.js"
 import { startDaemon, stopAll, type TestDaemon, uniqueSuffix } from "../support/daemon.js"
+import { shimOnlyCopy, threeWays, timeless } from "../support/plainBin.js"
 import { rddBin, runRdd } from "../support/rdd.js"
-
-const shim = fs.readFileSync(rddBin, "utf8")
-const build = /\.\/builds\/([^/"']+)\/main\.js/.exec(shim)![1]!
-const mainJs = path.join(path.dirname(rddBin), "builds", build, "main.js")
 
 let scratch: string
 let copy: string
 beforeAll(() => {
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "rdd-status-plain-"))
-  copy = path.join(scratch, "bin")
-  fs.mkdirSync(path.join(copy, "builds", build), { recursive: true })
-  fs.writeFileSync(path.join(copy, "rdd.mjs"), shim)
-  fs.copyFileSync(path.join(path.dirname(rddBin), "builds", build, "plain.js"), path.join(copy, "builds", build, "plain.js"))
+  copy = shimOnlyCopy(path.join(scratch, "bin"))
 }, 10_000)
 afterAll(async () => {
   await stopAll()
   fs.rmSync(scratch, { recursive: true, force: true })
 }, 60_000)
 
-/** stderr without what differs between two runs: the time of each line */
-const timeless = (stderr: string) => stderr.replace(/time="?[0-9TZ:-]+"?/g, "time=T").replace(/"time":"[^"]+"/g, "\"time\":\"T\"")
-
-const both = async (args: ReadonlyArray<string>, home: string, env: Record<string, string> = {}) => {
-  const e = { RDD_DEVELOPER_MODE: "false", ...env }
-  const plain = await runRdd(args, { home, env: e })
-  const full = await runRdd([mainJs, ...args], { home, env: e, bin: process.execPath })
-  const bare = await runRdd([path.join(copy, "rdd.mjs"), ...args], { home, env: e, bin: process.execPath })
-  return { plain, full, bare }
-}
+const both = (args: ReadonlyArray<string>, home: string, env: Record<string, string> = {}) => threeWays(args, { home, copy, env })
 
 describe("rdd svc status, plain", () => {
   let d: TestDaemon
