@@ -81,9 +81,9 @@ export interface DeliveryOptions {
   readonly first?: number
   /**
    * Events sent and awaited before the timed ones, their latencies not kept
-   * (default 30). Fresh watchers are cold in both processes: the first ~25 events
-   * of a new set of 100 took 6–20 ms against a bare server's 2 ms steady state
-   * (measured 2026-12-06), and with 100 timed events they alone made the p99.
+   * (default 30). Fresh watchers are cold in both processes: among the first ~25
+   * events of a new set of 100, some took up to 20 ms against a bare server's 2 ms
+   * steady state (measured 2026-12-06), and with 100 timed events they alone made the p99.
    */
   readonly warm?: number
 }
