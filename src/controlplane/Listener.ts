@@ -99,7 +99,7 @@ export const layer: Layer.Layer<Listener, Failure, Api | InstanceDir | Run> = La
     yield* Effect.logInfo(`API server listening on https://127.0.0.1:${port}`)
     yield* run.recordPort(port)
     // the kubeconfig only now that the port is bound
-    writeFileAtomicSync(paths.config, Kubeconfig.render(dir.instance.name, port, tls.caPem, tokens), 0o600)
+    writeFileAtomicSync(paths.config, Kubeconfig.render(dir.instance.suffix, port, tls.caPem, tokens), 0o600)
     const kubeconfigStamp = ReadySignal.fileStamp(fs.statSync(paths.config, { bigint: true }))
     return { port, stopAccepting: Effect.sync(() => MutableRef.set(accepting, false)), kubeconfigStamp }
   })

@@ -50,7 +50,7 @@ describe("access reviews", () => {
     expect(await ok("auth", "can-i", "create", "configmaps")).toBe("yes\n")
     expect(await ok("auth", "can-i", "delete", "limavms.lima.rancherdesktop.io", "-n", "rdd-system")).toBe("yes\n")
     expect(await ok("auth", "can-i", "get", "/healthz")).toBe("yes\n")
-    expect(await ok("auth", "can-i", "create", "configmaps", "--context", `rancher-desktop-${d.suffix}-user`)).toBe("yes\n")
+    expect(await ok("auth", "can-i", "create", "configmaps", "--context", `rdd-${d.suffix}-user`)).toBe("yes\n")
   })
 
   it("kubectl auth can-i --list lists every verb on every resource", async () => {

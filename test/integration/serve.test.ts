@@ -55,8 +55,8 @@ describe("svc serve", () => {
     expect(log).not.toContain(d.userToken)
   })
 
-  it("names the kubeconfig's context, cluster and user after the instance, so two instances' kubeconfigs merge", async () => {
-    const name = `rancher-desktop-${d.suffix}`
+  it("names the kubeconfig's context, cluster and user rdd-<suffix>, so two instances' kubeconfigs merge", async () => {
+    const name = `rdd-${d.suffix}`
     const kc = YAML.parse(fs.readFileSync(d.kubeconfig, "utf8"))
     expect(kc["current-context"]).toBe(name)
     expect(kc.clusters.map((c: { name: string }) => c.name)).toEqual([name])
@@ -74,7 +74,7 @@ describe("svc serve", () => {
           env: { ...process.env, KUBECONFIG: `${d.kubeconfig}:${other.kubeconfig}` },
           timeout: 30_000
         }, (error, stdout) => (error === null ? resolve(stdout) : reject(error))))
-      const otherName = `rancher-desktop-${other.suffix}`
+      const otherName = `rdd-${other.suffix}`
       expect(merged.trim().split("\n").sort()).toEqual([name, `${name}-user`, otherName, `${otherName}-user`].sort())
       const viaOther = await new Promise<string>((resolve, reject) =>
         execFile("kubectl", ["--context", otherName, "--cache-dir", path.join(other.home, "kc"), "get", "ns", "default", "-o", "name"], {

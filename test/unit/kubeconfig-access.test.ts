@@ -22,7 +22,7 @@ const config = (user: Record<string, unknown>, cluster: Record<string, unknown> 
 
 describe("KubeconfigAccess.read", () => {
   it("reads the kubeconfig rdd writes: server, inline CA, the admin token of the current context", () => {
-    const text = Kubeconfig.render("rancher-desktop-x", 6598, ca, { admin: "adm", user: "usr" })
+    const text = Kubeconfig.render("x", 6598, ca, { admin: "adm", user: "usr" })
     expect(KubeconfigAccess.read(text)).toEqual({
       _tag: "Access",
       access: { server: "https://127.0.0.1:6598", ca: { _tag: "Inline", pem: ca }, insecureSkipTlsVerify: false, token: "adm" }
