@@ -12,7 +12,7 @@ export type Format = "table" | "json" | "shell"
 /** Double-quoted for POSIX shells: safe to `source`. */
 const shellQuote = (s: string): string => `"${s.replace(/["\\$`]/g, (c) => `\\${c}`)}"`
 
-export const render = (entries: ReadonlyArray<readonly [PathKey, string]>, format: Format, bare: boolean): string => {
+const render = (entries: ReadonlyArray<readonly [PathKey, string]>, format: Format, bare: boolean): string => {
   switch (format) {
     case "json":
       return JSON.stringify(Object.fromEntries(entries))
