@@ -104,7 +104,7 @@ export const summarise = (file: string, top = 25): string => {
   const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`
   const rows = (m: Map<string, number>, n: number) =>
     [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${pct(us)}  ${k}`).join("\n")
-  return `total ${(total / 1000).toFixed(0)} ms sampled\n\ntop self time by frame:\n${rows(frames, top)}\n\nby module:\n${rows(modules, 15)}`
+  return `total ${(total / 1000).toFixed(0)} ms sampled\n\ntop self time by frame:\n${rows(frames, top)}\n\nby module:\n${rows(modules, Math.max(15, top))}`
 }
 
 /** Left in place after the run: the summary maps profile lines back to its modules. */

@@ -94,4 +94,45 @@ describe("WriteLock", () => {
         expect(yield* lock.withLock(Effect.succeed("free"))).toBe("free")
       })
   )
+
+  describe("tryNow", () => {
+    it("runs a synchronous body at once when free, and leaves the lock free", () => {
+      const lock = WriteLock.make()
+      expect(lock.tryNow(() => "done")).toEqual({ value: "done" })
+      expect(lock.tryNow(() => "again")).toEqual({ value: "again" })
+      expect(Effect.runSyncExit(lock.withLock(Effect.succeed("free")))).toEqual(Exit.succeed("free"))
+    })
+
+    it("does not run the body while another writer holds the lock", () =>
+      Effect.runPromise(Effect.gen(function*() {
+        const lock = WriteLock.make()
+        const gate = yield* Deferred.make<void>()
+        const holder = yield* Effect.fork(lock.withLock(Deferred.await(gate)))
+        yield* Effect.yieldNow()
+        let ran = false
+        expect(lock.tryNow(() => (ran = true))).toBeUndefined()
+        expect(ran).toBe(false)
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(holder)
+        expect(lock.tryNow(() => "after")).toEqual({ value: "after" })
+      })))
+
+    it("is released when the body throws, and a writer that waited meanwhile is not stranded", () =>
+      Effect.runPromise(Effect.gen(function*() {
+        const lock = WriteLock.make()
+        expect(() => lock.tryNow(() => {
+          throw new Error("bug")
+        })).toThrow("bug")
+        expect(lock.tryNow(() => "free")).toEqual({ value: "free" })
+        // a writer that asks while tryNow holds the lock waits, and is woken by its release
+        const order: Array<string> = []
+        const inside = lock.tryNow(() => {
+          const waiter = Effect.runFork(lock.withLock(Effect.sync(() => order.push("waiter"))))
+          order.push("inside")
+          return waiter
+        })
+        yield* Fiber.join(inside!.value)
+        expect(order).toEqual(["inside", "waiter"])
+      })))
+  })
 })

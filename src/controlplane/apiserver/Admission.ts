@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import { randomUUID } from "node:crypto"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
+import * as Eager from "../Eager.js"
 import * as ApiError from "./ApiError.js"
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE"
@@ -93,16 +94,16 @@ export const make = (): AdmissionChain => {
     },
     registrations: () => plugins.flatMap((p) => registered.get(p) ?? []),
     admit: (req) =>
-      Effect.gen(function*() {
+      Eager.gen(function*() {
         let object = req.object
         const selected = plugins.filter((p) => applies(p, req))
         for (const p of selected) {
           if (p.mutate !== undefined && object !== undefined) {
-            object = yield* p.mutate({ ...req, object }).pipe(Effect.mapError(toApiError(p)))
+            object = yield* Eager.mapError(p.mutate({ ...req, object }), toApiError(p))
           }
         }
         for (const p of selected) {
-          if (p.validate !== undefined) yield* p.validate({ ...req, object }).pipe(Effect.mapError(toApiError(p)))
+          if (p.validate !== undefined) yield* Eager.mapError(p.validate({ ...req, object }), toApiError(p))
         }
         return object
       })

@@ -6,6 +6,7 @@
 import * as Effect from "effect/Effect"
 import type * as http from "node:http"
 import * as Protobuf from "../../domain/k8s/Protobuf.js"
+import * as Eager from "../Eager.js"
 import * as ApiError from "./ApiError.js"
 import type { DeleteOptions } from "./Resources.js"
 
@@ -174,7 +175,7 @@ export const value = (d: Decoded | undefined): Effect.Effect<unknown, ApiError.A
 }
 
 export const object = (d: Decoded | undefined): Effect.Effect<unknown, ApiError.ApiError> =>
-  Effect.flatMap(value(d), (v) =>
+  Eager.flatMap(value(d), (v) =>
     typeof v === "object" && v !== null && !Array.isArray(v)
       ? Effect.succeed(v)
       : Effect.fail(ApiError.badRequest("the body of the request must be a JSON object")))

@@ -15,6 +15,7 @@ import type * as http from "node:http"
 import * as YAML from "yaml"
 import type { KubeObject } from "../../domain/KubeObject.js"
 import * as Status from "../../domain/k8s/Status.js"
+import * as Eager from "../Eager.js"
 import * as AccessReviews from "./AccessReviews.js"
 import * as ApiError from "./ApiError.js"
 import * as Body from "./Body.js"
@@ -259,10 +260,10 @@ export const makeHandler = (o: HttpOptions) => {
       }
       case "POST":
         if (name !== "") return sendError(res, ApiError.methodNotAllowed(`POST on a named ${info.resource} is not allowed`))
-        return run(res, Effect.flatMap(Body.object(body), (b) => api.create(info, namespace, b, wo)), (obj) => send(res, 201, obj))
+        return run(res, Eager.flatMap(Body.object(body), (b) => api.create(info, namespace, b, wo)), (obj) => send(res, 201, obj))
       case "PUT": {
         const sub = subresource === "finalize" ? "" : subresource
-        return run(res, Effect.flatMap(Body.object(body), (b) => api.update(info, namespace, name, b, wo, sub)), (obj) => send(res, 200, obj))
+        return run(res, Eager.flatMap(Body.object(body), (b) => api.update(info, namespace, name, b, wo, sub)), (obj) => send(res, 200, obj))
       }
       case "PATCH": {
         const contentType = req.headers["content-type"] ?? ""
@@ -282,7 +283,7 @@ export const makeHandler = (o: HttpOptions) => {
               ...(q.get("fieldSelector") === null ? {} : { fieldSelector: q.get("fieldSelector")! })
             }, d, wo)), (items) => sendList(res, info, { items, resourceVersion: String(api.store.revision()) }))
         }
-        return run(res, Effect.flatMap(opts, (d) => api.delete(info, namespace, name, d, wo)), (obj) => send(res, 200, obj))
+        return run(res, Eager.flatMap(opts, (d) => api.delete(info, namespace, name, d, wo)), (obj) => send(res, 200, obj))
       }
       default:
         return sendError(res, ApiError.methodNotAllowed(`the server does not allow this method on the requested resource`))

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import type { KubeObject, ObjectMeta } from "../../domain/KubeObject.js"
 import type { Json } from "../../domain/k8s/Json.js"
 import * as Status from "../../domain/k8s/Status.js"
+import * as Eager from "../Eager.js"
 import type { EventType, StoreShape, WriteOp } from "../storage/Store.js"
 import type { AdmissionChain, Operation } from "./Admission.js"
 import * as ApiError from "./ApiError.js"
@@ -146,18 +147,18 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
     compute: (current: KubeObject | undefined) => Effect.Effect<Decision, ApiError.ApiError>
   ): Effect.Effect<{ readonly object: KubeObject; readonly type: EventType | "Noop" }, ApiError.ApiError> => {
     const attempt = (n: number): Effect.Effect<{ readonly object: KubeObject; readonly type: EventType | "Noop" }, ApiError.ApiError> =>
-      Effect.gen(function*() {
+      Eager.gen(function*() {
         const current = store.get(collection(info), namespace, name)
         const decision = yield* compute(current)
         if (decision._tag === "Noop") return { object: decision.object, type: "Noop" as const }
         if (o.dryRun === true) return { object: decision.object, type: decision.type }
-        const committed = yield* store.withWriteLock(Effect.suspend(() => {
-          if (store.get(collection(info), namespace, name) !== current) return Effect.succeed(undefined)
-          return store.commit([
+        const committed = yield* Eager.mapError(
+          store.commitIf(() => store.get(collection(info), namespace, name) === current, [
             { type: decision.type, collection: collection(info), namespace, name, object: decision.object },
             ...(decision.extra ?? [])
-          ]).pipe(Effect.mapError(ApiError.fromStorage))
-        }))
+          ]),
+          ApiError.fromStorage
+        )
         if (committed === undefined) {
           if (n >= 16) return yield* Effect.fail(ApiError.of(Status.conflict(gr(info), name)))
           return yield* attempt(n + 1)
@@ -168,7 +169,7 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
   }
 
   const prepareNew = (info: Registry.ResourceInfo, body: KubeObject, o: WriteOptions) =>
-    Effect.gen(function*() {
+    Eager.gen(function*() {
       const strategy = strategyFor(info)
       if (o.fieldValidation === "Strict") {
         const unknown = strategy.unknownFields(body)
@@ -204,7 +205,7 @@ export const make = (store: StoreShape, registry: Registry.Registry, admission: 
     })
 
   const create: ApiShape["create"] = (info, namespace, rawBody, o) =>
-    Effect.gen(function*() {
+    Eager.gen(function*() {
       let body = yield* decodeBody(info, rawBody)
       const bodyNs = body.metadata.namespace
       if (info.namespaced) {

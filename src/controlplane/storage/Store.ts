@@ -14,9 +14,11 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import { createRequire } from "node:module"
 import type { KubeObject } from "../../domain/KubeObject.js"
+import * as Eager from "../Eager.js"
 import * as WriteLock from "./WriteLock.js"
 
 /**
@@ -87,6 +89,16 @@ export interface StoreShape {
   readonly withWriteLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   /** commits ops atomically (one revision each); returns the stored objects. Call under withWriteLock. */
   readonly commit: (ops: ReadonlyArray<WriteOp>) => Effect.Effect<ReadonlyArray<KubeObject>, StorageFailed>
+  /**
+   * Takes the write lock and commits ops if `unchanged()` still holds then; undefined
+   * when it does not (the caller recomputes its write). Eager (Eager.ts): when the lock
+   * is free and the store writes synchronously, the commit happens during the call and
+   * the result is an Exit; otherwise the returned effect waits for the lock.
+   */
+  readonly commitIf: (
+    unchanged: () => boolean,
+    ops: ReadonlyArray<WriteOp>
+  ) => Effect.Effect<ReadonlyArray<KubeObject> | undefined, StorageFailed>
   /** events after `rev`, oldest first; 410 when compacted */
   readonly history: (rev: number) => Effect.Effect<ReadonlyArray<StoredEvent>, StorageError>
   /** synchronous listener for every committed event (watch fan-out); returns an unsubscribe */
@@ -171,7 +183,7 @@ const openWriter = (filename: string): Database | undefined => {
 
 const insertText = (rows: number) => `INSERT INTO events (rev, type, key, body, at) VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?)").join(", ")}`
 
-/** Keeps this many recent events in memory so most watches resume without a query. */
+/** Keeps at least this many recent events (at most twice as many) in memory so most watches resume without a query. */
 const RingSize = 1024
 
 export const make = (window: HistoryWindow = DefaultWindow) =>
@@ -240,53 +252,68 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
     const listeners = new Set<(e: StoredEvent) => void>()
     const lock = WriteLock.make()
 
-    const commit = (ops: ReadonlyArray<WriteOp>) =>
-      Effect.gen(function*() {
-        const now = Date.now()
-        const events: Array<StoredEvent> = ops.map((op, i) => {
-          const rev = revision + 1 + i
-          const collection = collectionKey(op.collection)
-          const prev = memory.get(collection)?.get(objectKey(op.namespace, op.name))
-          return {
-            rev,
-            type: op.type,
-            collection,
-            namespace: op.namespace,
-            name: op.name,
-            object: withRv(op.object, rev),
-            ...(prev === undefined ? {} : { prev })
-          }
-        })
-        const rows = events.map((e) => ({
-          rev: e.rev,
-          type: e.type,
-          key: `${e.collection}/${e.namespace}/${e.name}`,
-          body: serialized(e.object),
-          at: now
-        }))
-        yield* insert(rows.flatMap((r) => [r.rev, r.type, r.key, r.body, r.at]), rows.length)
-        // Durable: now make it visible.
-        for (const e of events) {
-          revision = e.rev
-          const b = bucket(e.collection)
-          const k = objectKey(e.namespace, e.name)
-          if (e.type === "DELETED") b.delete(k)
-          else b.set(k, e.object)
-          ring.push(e)
-        }
-        if (ring.length > RingSize) ring.splice(0, ring.length - RingSize)
-        for (const e of events) {
-          for (const l of listeners) {
-            try {
-              l(e)
-            } catch (error) {
-              // a broken watcher must neither fail a committed write nor starve the others
-              yield* Effect.logWarning(`store listener failed: ${error instanceof Error ? error.message : String(error)}`)
-            }
+    /** Makes committed events visible; the listeners that threw are logged after, never failing the write. */
+    const publish = (events: ReadonlyArray<StoredEvent>): Effect.Effect<ReadonlyArray<KubeObject>> => {
+      for (const e of events) {
+        revision = e.rev
+        const b = bucket(e.collection)
+        const k = objectKey(e.namespace, e.name)
+        if (e.type === "DELETED") b.delete(k)
+        else b.set(k, e.object)
+        ring.push(e)
+      }
+      // trimmed in batches: a splice per commit moved the whole ring each time (0.4% of a create)
+      if (ring.length >= 2 * RingSize) ring.splice(0, ring.length - RingSize)
+      const failures: Array<string> = []
+      for (const e of events) {
+        for (const l of listeners) {
+          try {
+            l(e)
+          } catch (error) {
+            // a broken watcher must neither fail a committed write nor starve the others
+            failures.push(error instanceof Error ? error.message : String(error))
           }
         }
-        return events.map((e) => e.object)
+      }
+      const objects = events.map((e) => e.object)
+      return failures.length === 0
+        ? Exit.succeed(objects)
+        : Effect.as(Effect.forEach(failures, (m) => Effect.logWarning(`store listener failed: ${m}`), { discard: true }), objects)
+    }
+
+    /** The commit, run now; the caller holds the write lock (synchronously, or for the effect's run). */
+    const commitNow = (ops: ReadonlyArray<WriteOp>): Effect.Effect<ReadonlyArray<KubeObject>, StorageFailed> => {
+      const now = Date.now()
+      const events: Array<StoredEvent> = ops.map((op, i) => {
+        const rev = revision + 1 + i
+        const collection = collectionKey(op.collection)
+        const prev = memory.get(collection)?.get(objectKey(op.namespace, op.name))
+        return {
+          rev,
+          type: op.type,
+          collection,
+          namespace: op.namespace,
+          name: op.name,
+          object: withRv(op.object, rev),
+          ...(prev === undefined ? {} : { prev })
+        }
       })
+      const params = events.flatMap((e) => [e.rev, e.type, `${e.collection}/${e.namespace}/${e.name}`, serialized(e.object), now])
+      // Durable first, then visible.
+      return Eager.flatMap(insert(params, events.length), () => publish(events))
+    }
+
+    const commit = (ops: ReadonlyArray<WriteOp>) => Effect.suspend(() => commitNow(ops))
+
+    const commitIf: StoreShape["commitIf"] = (unchanged, ops) => {
+      const attempt = () => (unchanged() ? commitNow(ops) : Exit.succeed(undefined))
+      // Only the commit's own connection writes synchronously; through @effect/sql the commit suspends.
+      if (writer !== undefined) {
+        const now = lock.tryNow(attempt)
+        if (now !== undefined) return now.value
+      }
+      return lock.withLock(Effect.suspend(attempt))
+    }
 
     const history = (rev: number) =>
       Effect.gen(function*() {
@@ -348,6 +375,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
       count: (c) => memory.get(collectionKey(c))?.size ?? 0,
       withWriteLock: lock.withLock,
       commit,
+      commitIf,
       history,
       subscribe: (listener) => {
         listeners.add(listener)

@@ -17,6 +17,13 @@ import * as Effect from "effect/Effect"
 export interface WriteLock {
   /** runs `self` holding the lock; released however `self` ends, interruption included */
   readonly withLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /**
+   * Runs `body` holding the lock if it is free now, and releases it before returning;
+   * undefined (nothing run) when another writer holds it. `body` is synchronous: the
+   * lock is never held across a suspension, so a caller that is interrupted cannot
+   * leave it taken.
+   */
+  readonly tryNow: <A>(body: () => A) => { readonly value: A } | undefined
 }
 
 export const make = (): WriteLock => {
@@ -43,12 +50,22 @@ export const make = (): WriteLock => {
     )
   })
 
-  const release = Effect.sync(() => {
+  const releaseNow = () => {
     held = false
-    for (const wake of [...waiters]) wake()
-  })
+    if (waiters.size > 0) for (const wake of [...waiters]) wake()
+  }
+  const release = Effect.sync(releaseNow)
 
   return {
-    withLock: (self) => Effect.uninterruptibleMask((restore) => Effect.zipRight(restore(take), Effect.ensuring(restore(self), release)))
+    withLock: (self) => Effect.uninterruptibleMask((restore) => Effect.zipRight(restore(take), Effect.ensuring(restore(self), release))),
+    tryNow: (body) => {
+      if (held) return undefined
+      held = true
+      try {
+        return { value: body() }
+      } finally {
+        releaseNow()
+      }
+    }
   }
 }

@@ -22,6 +22,7 @@ import * as Messages from "../../../domain/limavm/Admission.js"
 import { validateVmName } from "../../../domain/limavm/Names.js"
 import type { KubeClientShape } from "../../../services/KubeClient.js"
 import { type AdmissionPlugin, type AdmissionRequest, Denied } from "../../apiserver/Admission.js"
+import * as Eager from "../../Eager.js"
 import * as NameClaim from "./NameClaim.js"
 import { templateOf } from "./TemplateCopy.js"
 
@@ -112,8 +113,9 @@ export const configMapValidator = (deps: AdmissionDeps): AdmissionPlugin => ({
   group: "",
   resource: "configmaps",
   operations: ["CREATE", "UPDATE", "DELETE"],
+  // every ConfigMap write passes here: eager, so the usual answer (not a template copy) costs no fiber
   validate: (req: AdmissionRequest) =>
-    Effect.gen(function*() {
+    Eager.gen(function*() {
       const labelled = (o: KubeObject | undefined) => o?.metadata.labels?.[LimaVm.TemplateCopyLabel] === "true"
       if (req.operation === "DELETE") {
         if (!labelled(req.oldObject)) return
