@@ -60,7 +60,11 @@ export interface PatchRequest {
   readonly force?: boolean
 }
 
-/** The namespace in the URL ("" for cluster-scoped resources and all-namespace lists). */
+/**
+ * The namespace in the URL ("" for cluster-scoped resources and all-namespace lists).
+ * `create` runs when called (Eager.ts): its result is an Exit when every step finished
+ * at once, so call it where the write is to happen, never ahead to run later or twice.
+ */
 export interface ApiShape {
   readonly registry: Registry.Registry
   readonly admission: AdmissionChain
