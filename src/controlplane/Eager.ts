@@ -1,7 +1,7 @@
 /**
- * Eager composition for the API's request path: the verbs run when they are
- * called, and steps that are already finished (an `Exit`) are chained inline,
- * without a fiber. A create of a ConfigMap is a dozen such steps (decode,
+ * Eager composition for the API's request path: create, the commit every write
+ * shares, and admission run when they are called, and steps that are already
+ * finished (an `Exit`) are chained inline, without a fiber. A create of a ConfigMap is a dozen such steps (decode,
  * defaults, validation, admission with no plugin for the type, one SQLite
  * statement); run by the fiber runtime, their forks, run-loop steps and fiber
  * references cost about a tenth of the request's CPU (profile of 8,000 creates,
@@ -63,10 +63,6 @@ export const flatMap = <A, E, R, B, E2, R2>(
   const exit = self as Exit.Exit<A, E>
   return Exit.isSuccess(exit) ? f(exit.value) : (exit as Exit.Exit<never, E>)
 }
-
-/** `Effect.map`, applied now when `self` is finished. */
-export const map = <A, E, R, B>(self: Effect.Effect<A, E, R>, f: (a: A) => B): Effect.Effect<B, E, R> =>
-  flatMap(self, (a) => Exit.succeed(f(a)))
 
 /** `Effect.mapError`, applied now when `self` is finished. */
 export const mapError = <A, E, R, E2>(self: Effect.Effect<A, E, R>, f: (e: E) => E2): Effect.Effect<A, E2, R> =>

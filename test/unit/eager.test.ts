@@ -93,10 +93,9 @@ describe("Eager.gen", () => {
   })
 })
 
-describe("Eager.flatMap, map and mapError", () => {
+describe("Eager.flatMap and mapError", () => {
   it("apply now to a finished effect, and defer to Effect otherwise", () => {
     expect(Eager.flatMap(Exit.succeed(2), (n) => Exit.succeed(n * 3))).toEqual(Exit.succeed(6))
-    expect(Eager.map(Exit.succeed(2), (n) => n + 1)).toEqual(Exit.succeed(3))
     expect(Eager.mapError(Exit.fail("x"), (e) => `${e}!`)).toEqual(Exit.fail("x!"))
     expect(Eager.flatMap(Exit.fail("x"), () => Exit.succeed(1))).toEqual(Exit.fail("x"))
     let called = false
