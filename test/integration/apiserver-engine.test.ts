@@ -49,7 +49,7 @@ describe("API engine", () => {
       const { api, store, cm } = yield* setup
       for (let i = 0; i < 20; i++) yield* api.create(cm, "t", { metadata: { name: `c${i}` } }, {})
       yield* store.compact
-      expect(store.compacted()).toBeGreaterThan(1)
+      expect(store.compacted()).toBe(store.revision() - 5)
       const w = collect()
       yield* Watch.open(store, cm, "t", { resourceVersion: "1" }, w.sink)
       expect(w.events).toHaveLength(1)
@@ -63,6 +63,43 @@ describe("API engine", () => {
       expect(ok.events).toEqual([])
       expect(ok.closed()).toBe(false)
     }).pipe(Effect.provide(storeLayer({ revisions: 5, millis: 0 }))))
+
+  it.scoped("keeps every event younger than the window's time, however many revisions", () =>
+    Effect.gen(function*() {
+      const { api, store, cm } = yield* setup
+      for (let i = 0; i < 20; i++) yield* api.create(cm, "t", { metadata: { name: `c${i}` } }, {})
+      yield* store.compact
+      expect(store.compacted()).toBe(0)
+      const w = collect()
+      // from the namespace's revision: every ConfigMap's ADDED
+      yield* Watch.open(store, cm, "t", { resourceVersion: "1" }, w.sink)
+      expect(w.events).toHaveLength(20)
+      expect(w.closed()).toBe(false)
+    }).pipe(Effect.provide(storeLayer({ revisions: 5, millis: 3_600_000 }))))
+
+  it.scoped("compacts the events committed before a restart once they are past the window", () =>
+    Effect.gen(function*() {
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "rdd-engine-"))),
+        (d) => Effect.sync(() => fs.rmSync(d, { recursive: true, force: true }))
+      )
+      const opened = (window: StoreModule.HistoryWindow) => Layer.orDie(Engine.layer({ filename: path.join(dir, "rdd.sqlite3"), window }))
+      // first run: 21 revisions, none compacted (the window's time keeps them)
+      const revision = yield* Effect.scoped(Effect.gen(function*() {
+        const { api, store, cm } = yield* setup
+        for (let i = 0; i < 20; i++) yield* api.create(cm, "t", { metadata: { name: `c${i}` } }, {})
+        yield* store.compact
+        expect(store.compacted()).toBe(0)
+        return store.revision()
+      }).pipe(Effect.provide(opened({ revisions: 5, millis: 3_600_000 }))))
+      // after the restart no commit has happened yet: the events found at open are dated by it
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { store } = yield* Api
+        expect(store.revision()).toBe(revision)
+        yield* store.compact
+        expect(store.compacted()).toBe(revision - 5)
+      }).pipe(Effect.provide(opened({ revisions: 5, millis: 0 }))))
+    }))
 
   it.scoped("resumes a watch exactly after the given resourceVersion, then goes live", () =>
     Effect.gen(function*() {
