@@ -18,6 +18,9 @@
  *        resume, selectors or bookmarks.
  *   GET  /api/v1/namespaces/<ns>/configmaps          → only `{"metadata":
  *        {"resourceVersion":…}}` (no items): the watch kernel reads just that
+ *   GET  /fanouts → the server-side fan-out of each create that had watchers
+ *        since the last such GET: the time from the first watcher's write to the
+ *        last one's bytes handed to the kernel (what no client can shorten)
  *
  * The database is FLOOR_DB (a file in the daemon's temp HOME, so the same disk)
  * with the store's settings: journal_mode=WAL (@effect/sql-sqlite-node's
@@ -68,6 +71,13 @@ db.exec(
 const insert = db.prepare("INSERT INTO events (rev, type, key, body, at) VALUES (?, 'ADDED', ?, ?, ?)")
 const select = db.prepare("SELECT body FROM objects WHERE key = ?").pluck()
 let rev = 0
+/**
+ * Server-side fan-out of each create that had watchers: from before the first
+ * watcher's write to the last watcher's bytes handed to the kernel (TLS record
+ * encrypted, socket written). Read (and cleared) with GET /fanouts.
+ */
+const FanOutPath = "/fanouts"
+const fanOuts: Array<{ name: string; watchers: number; ms: number }> = []
 /** open watch responses per namespace */
 const watchers = new Map<string, Set<http.ServerResponse>>()
 
@@ -80,6 +90,10 @@ const server = https.createServer({ key: keyPem, cert: certPem, keepAliveTimeout
     res.end(body)
   }
   const url = req.url ?? "/"
+  if (req.method === "GET" && url === FanOutPath) {
+    // the fan-outs recorded since the last read, then forgotten
+    return answer(200, JSON.stringify({ fanOuts: fanOuts.splice(0) }))
+  }
   // /api/v1/namespaces/<ns>/configmaps[/<name>]
   const parts = url.startsWith(Prefix) ? url.slice(Prefix.length).split("/") : []
   if (parts.length < 2 || !(parts[1] === "configmaps" || (parts.length === 2 && parts[1]!.startsWith("configmaps?")))) {
@@ -124,7 +138,13 @@ const server = https.createServer({ key: keyPem, cert: certPem, keepAliveTimeout
     const set = watchers.get(namespace)
     if (set !== undefined && set.size > 0) {
       const line = Buffer.from(`{"type":"ADDED","object":${text}}\n`)
+      const t0 = process.hrtime.bigint()
       for (const w of set) w.write(line)
+      // node:http corks each response on its first write in a tick and uncorks it
+      // (the TLS write and the syscall) in a nextTick; a nextTick queued after the
+      // loop runs after all of them, before the 201's own.
+      const watchersNow = set.size
+      process.nextTick(() => fanOuts.push({ name, watchers: watchersNow, ms: Number(process.hrtime.bigint() - t0) / 1e6 }))
     }
     answer(201, text)
   })

@@ -43,6 +43,8 @@ export const Specs = {
   createsFloor: { id: "api.creates-floor", title: "ConfigMap creates/s ÷ floor", unit: "/s", goal: { on: "ratio", op: ">=", limit: 0.5 } },
   getsFloor: { id: "api.gets-floor", title: "ConfigMap gets/s ÷ floor", unit: "/s", goal: { on: "ratio", op: ">=", limit: 0.7 } },
   watchTight: { id: "api.watch-p99-3ms", title: "watch delivery p99 (100 watchers), issue 15", unit: "ms", goal: { on: "value", op: "<=", limit: 3 } },
+  // what bounds the one above from below: the floor server's own fan-out, no client in it
+  floorFanOut: { id: "api.watch-floor-fanout-p99", title: "watch floor: server fan-out p99 (100 watchers)", unit: "ms" },
   list: { id: "api.list-10k", title: "LIST 10,000 ConfigMaps", unit: "ms", goal: { on: "value", op: "<=", limit: 300 } },
   idleRss: { id: "daemon.idle-rss", title: "daemon idle RSS", unit: "MB", goal: { on: "value", op: "<=", limit: 120 } },
   growth: { id: "daemon.rss-growth", title: "RSS growth over create/delete", unit: "MB", goal: { on: "value", op: "<=", limit: 10 } }
@@ -246,6 +248,16 @@ export const api = (options: ApiOptions): Effect.Effect<ReadonlyArray<Figure>, E
           })`
         })
     )
+    figures.push(
+      w.floorFanOut === undefined
+        ? unavailable(Specs.floorFanOut, floor === undefined ? "floor unavailable" : "the floor recorded no fan-out")
+        : measured({
+          ...Specs.floorFanOut,
+          value: w.floorFanOut.p99,
+          samples: w.floorFanOut,
+          note: `the floor server alone, in the watch halves above: from the first of ${options.watchers} watchers' writes to the last one's TLS record written to its socket (node:http uncorks in a nextTick). No client is in it: every delivery latency above contains the fan-out up to its watcher, plus the request before it and the client's reading of its socket after`
+        })
+    )
     figures.push(yield* listFigure(daemon, bare, options))
     figures.push(yield* churnFigure(daemon, options))
     return figures
@@ -274,10 +286,15 @@ const watchFigure = (daemon: Daemon, floor: BareServer | undefined, options: Api
     const onDaemon = (first: number) => run(() => watchDelivery(daemon.endpoint, daemon.client, "bench-watch", options.watchers, half, { first }))
     const onFloor = (first: number) =>
       floor === undefined ? Effect.succeed(undefined) : run(() => watchDelivery(floor.endpoint, floor.client, "bench-watch", options.watchers, half, { first }))
+    // the floor's fan-outs before its first half are not this kernel's
+    const fanOuts = floor === undefined ? Effect.succeed([]) : run(() => floorFanOuts(floor.client))
+    yield* fanOuts
     const f1 = yield* onFloor(0)
     const d1 = yield* onDaemon(0)
     const d2 = yield* onDaemon(half)
     const f2 = yield* onFloor(half)
+    // the timed events' fan-outs (not the warm-up ones) with all the watchers open
+    const fanOutMs = (yield* fanOuts).filter((f) => /^w-\d+$/.test(f.name) && f.watchers === options.watchers).map((f) => f.ms)
     const lost = d1.lost + d2.lost
     const delivery = summarize([...d1.latencies, ...d2.latencies])
     const floorDelivery = f1 === undefined || f2 === undefined || f1.lost + f2.lost > 0 ? undefined : summarize([...f1.latencies, ...f2.latencies])
@@ -297,8 +314,11 @@ const watchFigure = (daemon: Daemon, floor: BareServer | undefined, options: Api
           events: half * 2
         }
       })
-    return { figure, floorP99: floorDelivery?.p99 }
+    return { figure, floorP99: floorDelivery?.p99, floorFanOut: fanOutMs.length === 0 ? undefined : summarize(fanOutMs) }
   })
+
+const floorFanOuts = (client: Client) =>
+  client.json<{ fanOuts: ReadonlyArray<{ name: string; watchers: number; ms: number }> }>("GET", "/fanouts").then((r) => r.fanOuts)
 
 /**
  * One full LIST of `options.listObjects` ConfigMaps, alternating with the bare
