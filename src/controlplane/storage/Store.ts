@@ -357,7 +357,7 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
       const floorRev = revision - window.revisions
       if (floorRev <= compacted) return
       const cutoff = Date.now() - window.millis
-      // the newest stamp old enough: every event up to its revision is
+      // the newest stamp older than the window: every event up to its revision is older still
       let old: number | undefined
       for (const st of stamps) {
         if (st.at > cutoff) break
