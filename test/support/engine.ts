@@ -109,7 +109,7 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Scope.
         if (then !== undefined) ops.push({ type: now === undefined ? "ADDED" : "MODIFIED", collection, namespace: t.namespace, name: t.name, object: then })
         else if (now !== undefined) ops.push({ type: "DELETED", collection, namespace: t.namespace, name: t.name, object: now })
       }
-      if (ops.length > 0) yield* store.withWriteLock(store.commit(ops)).pipe(Effect.orDie)
+      if (ops.length > 0) yield* store.commitIf(() => true, ops).pipe(Effect.orDie)
       touched.clear()
       for (const unregister of registered.splice(0)) unregister()
       setup = writes
@@ -132,13 +132,14 @@ export const make = (options: Options = {}): Effect.Effect<Engine, never, Scope.
       all: (type) => store.list({ group: type.group, resource: type.resource }),
       writes: () => writes - setup,
       seed: (type, object) =>
-        store.withWriteLock(store.commit([{
+        // commitIf runs when called (Eager.ts): suspended, so seeding happens when the effect runs
+        Effect.suspend(() => store.commitIf(() => true, [{
           type: "ADDED",
           collection: { group: type.group, resource: type.resource },
           namespace: type.namespaced ? object.metadata.namespace ?? "default" : "",
           name: object.metadata.name ?? "",
           object
-        }])).pipe(Effect.map((stored) => stored[0]!), Effect.orDie),
+        }])).pipe(Effect.map((stored) => stored![0]!), Effect.orDie),
       reset
     }
   })

@@ -7,7 +7,8 @@
  * then published to watchers. The event history is kept for a bounded window
  * (SPEC 3.5: the last 10,000 revisions or 5 minutes, whichever is larger) and
  * compacted after that; a watch from before the window gets 410 Gone.
- * Writers serialise through `withWriteLock`, so read-check-write is atomic.
+ * Writers serialise through one write lock: `commitIf` checks and commits under it, so
+ * read-check-write is atomic.
  */
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Context from "effect/Context"
@@ -87,10 +88,9 @@ export interface StoreShape {
   readonly count: (c: Collection) => number
   /** serialises read-check-write sequences of all writers */
   readonly withWriteLock: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  /** commits ops atomically (one revision each); returns the stored objects. Call under withWriteLock. */
-  readonly commit: (ops: ReadonlyArray<WriteOp>) => Effect.Effect<ReadonlyArray<KubeObject>, StorageFailed>
   /**
-   * Takes the write lock and commits ops if `unchanged()` still holds then; undefined
+   * The one way to write: takes the write lock and commits ops atomically (one revision
+   * each) if `unchanged()` still holds then, returning the stored objects; undefined
    * when it does not (the caller recomputes its write). Eager (Eager.ts): when the lock
    * is free and the store writes synchronously, the commit happens during the call and
    * the result is an Exit; otherwise the returned effect waits for the lock.
@@ -325,8 +325,6 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
       })
     }
 
-    const commit = (ops: ReadonlyArray<WriteOp>) => Effect.suspend(() => commitNow(ops))
-
     const commitIf: StoreShape["commitIf"] = (unchanged, ops) => {
       const attempt = () => (unchanged() ? commitNow(ops) : Exit.succeed(undefined))
       // Only the commit's own connection writes synchronously; through @effect/sql the commit suspends.
@@ -405,7 +403,6 @@ export const make = (window: HistoryWindow = DefaultWindow) =>
       },
       count: (c) => memory.get(collectionKey(c))?.size ?? 0,
       withWriteLock: lock.withLock,
-      commit,
       commitIf,
       history,
       subscribe: (listener) => {
